@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * Error codes shared by every runner ack and REST error body (design.md, "Socket.io contract").
+ * They read like errno on purpose: a client maps them to words once, for every operation.
+ */
+export const ErrorCode = z.enum([
+  'EINVAL', // malformed payload, or an operation that makes no sense (e.g. read a directory)
+  'ENOENT',
+  'EEXIST',
+  'EACCES', // outside the workspace, or refused by policy
+  'E2BIG', // over a size limit
+  'ECONFLICT', // stale baseVersion
+  'EBINARY', // text was required and the file is binary
+  'EUNAVAILABLE', // the runner is shutting down and takes no more writes
+  'EINTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** ECONFLICT only: the version now on disk, so a client can offer "overwrite" or "reload". */
+  version: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export type AckOk<T> = { ok: true } & T;
+export interface AckError {
+  ok: false;
+  error: ErrorBody;
+}
+/** The one shape every acknowledged event answers with. */
+export type Ack<T> = AckOk<T> | AckError;
+
+/** Server→client push for a failed event that carried no ack callback. */
+export const EventErrorPush = z.object({ event: z.string(), error: ErrorBody });
+export type EventErrorPush = z.infer<typeof EventErrorPush>;

@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import type { Ack, EventErrorPush } from '../errors.js';
+import type { FileContentPush, FileRefreshPush } from './files.js';
+import * as files from './files.js';
+import type { SyncStatusPush } from './sync.js';
+import type { TerminalDataPush, TerminalExitPush } from './terminals.js';
+import * as terminals from './terminals.js';
+
+/**
+ * Every client→server event of the runner: the schema its payload must satisfy and the
+ * shape of its ack result. The runner validates with `request`; clients type against both.
+ */
+export const runnerRequests = {
+  fetchDir: { request: files.FetchDirRequest, result: files.FetchDirResult },
+  fetchContent: { request: files.FetchContentRequest, result: files.FileContent },
+  updateContent: { request: files.UpdateContentRequest, result: files.VersionResult },
+  createFile: { request: files.CreateFileRequest, result: files.VersionResult },
+  createDir: { request: files.CreateDirRequest, result: files.EmptyResult },
+  rename: { request: files.RenameRequest, result: files.EmptyResult },
+  delete: { request: files.DeleteRequest, result: files.EmptyResult },
+  'terminal:create': { request: terminals.TerminalCreateRequest, result: terminals.TerminalCreateResult },
+  'terminal:attach': { request: terminals.TerminalAttachRequest, result: terminals.TerminalAttachResult },
+  'terminal:list': { request: terminals.TerminalListRequest, result: terminals.TerminalListResult },
+  'terminal:write': { request: terminals.TerminalWriteRequest, result: files.EmptyResult },
+  'terminal:resize': { request: terminals.TerminalResizeRequest, result: files.EmptyResult },
+  'terminal:ack': { request: terminals.TerminalAckRequest, result: files.EmptyResult },
+  'terminal:close': { request: terminals.TerminalCloseRequest, result: files.EmptyResult },
+} as const;
+
+export type RunnerRequestEvent = keyof typeof runnerRequests;
+export type RunnerRequest<E extends RunnerRequestEvent> = z.output<(typeof runnerRequests)[E]['request']>;
+export type RunnerResult<E extends RunnerRequestEvent> = z.output<(typeof runnerRequests)[E]['result']>;
+
+export function isRunnerRequestEvent(name: string): name is RunnerRequestEvent {
+  return Object.hasOwn(runnerRequests, name);
+}
+
+/** Socket.io typing for clients: `io(url) as Socket<RunnerServerEvents, RunnerClientEvents>`. */
+export type RunnerClientEvents = {
+  [E in RunnerRequestEvent]: (
+    payload: z.input<(typeof runnerRequests)[E]['request']>,
+    ack?: (response: Ack<RunnerResult<E>>) => void,
+  ) => void;
+};
+
+export interface RunnerServerEvents {
+  'file:refresh': (push: FileRefreshPush) => void;
+  'file:content': (push: FileContentPush) => void;
+  'terminal:data': (push: TerminalDataPush) => void;
+  'terminal:exit': (push: TerminalExitPush) => void;
+  'sync:status': (push: SyncStatusPush) => void;
+  /** A failed event that carried no ack callback (e.g. `terminal:write` to an unknown id). */
+  'runner:error': (push: EventErrorPush) => void;
+}

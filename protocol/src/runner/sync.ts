@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+export const SyncState = z.enum(['synced', 'pending', 'offline']);
+export const SyncStatusPush = z.object({
+  state: SyncState,
+  pending: z.number().int().nonnegative(),
+  /** Epoch milliseconds of the last change that reached object storage; null before any. */
+  lastSyncedAt: z.number().nullable(),
+});
+export type SyncStatusPush = z.infer<typeof SyncStatusPush>;

@@ -1,0 +1,118 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
+import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
+
+export interface MirrorEvents {
+  /** The worker has parsed this many more characters (drives the mirror's flow control). */
+  onProcessed(chars: number): void;
+  onTitle(title: string): void;
+}
+
+/** One terminal's mirror: what was sent to clients goes in, a replayable snapshot comes out. */
+export interface MirrorHandle {
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** Escape sequences that redraw the screen and scrollback as of every write made before this call. */
+  snapshot(): Promise<string>;
+  dispose(): void;
+}
+
+/**
+ * Host side of the screen-mirror worker: one worker for all terminals (a worker per terminal
+ * would cost an isolate each), started with the first terminal. If the worker dies, snapshots
+ * come back empty and the mirror stops holding back the PTYs; terminals keep working.
+ */
+export class ScreenMirror {
+  private worker: Worker | null = null;
+  private broken = false;
+  private nextKey = 1;
+  private nextRequest = 1;
+  private readonly listeners = new Map<number, MirrorEvents & { backlog: number }>();
+  private readonly snapshots = new Map<number, (data: string) => void>();
+
+  constructor(
+    private readonly scrollback: number,
+    private readonly log: Logger,
+  ) {}
+
+  open(cols: number, rows: number, events: MirrorEvents): MirrorHandle {
+    const key = this.nextKey++;
+    const entry = { ...events, backlog: 0 };
+    this.listeners.set(key, entry);
+    this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
+    return {
+      write: (data) => {
+        if (this.broken) return events.onProcessed(data.length);
+        entry.backlog += data.length;
+        this.post({ type: 'write', key, data });
+      },
+      resize: (c, r) => this.post({ type: 'resize', key, cols: c, rows: r }),
+      snapshot: () =>
+        new Promise<string>((resolve) => {
+          if (this.broken) return resolve('');
+          const requestId = this.nextRequest++;
+          this.snapshots.set(requestId, resolve);
+          this.post({ type: 'snapshot', key, requestId });
+        }),
+      dispose: () => {
+        this.listeners.delete(key);
+        this.post({ type: 'dispose', key });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.broken = true;
+    await worker?.terminate();
+  }
+
+  private post(message: MirrorRequest): void {
+    if (this.broken) return;
+    this.ensureWorker().postMessage(message);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./screen-mirror-worker.js', import.meta.url));
+    worker.on('message', (m: MirrorReply) => this.onReply(m));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.fail(new Error(`screen mirror worker exited with code ${code}`));
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private onReply(m: MirrorReply): void {
+    if (m.type === 'snapshot') {
+      this.snapshots.get(m.requestId)?.(m.data);
+      this.snapshots.delete(m.requestId);
+      return;
+    }
+    const listener = this.listeners.get(m.key);
+    if (!listener) return;
+    if (m.type === 'processed') {
+      listener.backlog -= m.chars;
+      listener.onProcessed(m.chars);
+    } else {
+      listener.onTitle(m.title);
+    }
+  }
+
+  /** Replay is lost, terminals are not: release every backlog and answer pending snapshots. */
+  private fail(err: Error): void {
+    if (this.broken) return;
+    this.log.error({ err }, 'screen mirror failed; attach will not replay until restart');
+    this.broken = true;
+    this.worker = null;
+    for (const listener of this.listeners.values()) {
+      if (listener.backlog > 0) listener.onProcessed(listener.backlog);
+      listener.backlog = 0;
+    }
+    for (const resolve of this.snapshots.values()) resolve('');
+    this.snapshots.clear();
+  }
+}

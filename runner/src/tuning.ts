@@ -1,0 +1,41 @@
+/**
+ * Every tuning constant of the runner, each with the reason for its value. Values that an
+ * operator may need to change are also read from the environment in config.ts.
+ */
+
+/** Terminal output is coalesced for this long after a first chunk; an isolated chunk (an echo) is never delayed. */
+export const OUTPUT_COALESCE_MS = 4;
+/** A coalesced chunk is sent early at this size, so one emit never holds more than this in memory. */
+export const OUTPUT_MAX_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * Flow control per acking client. High is the most unrendered output a client may have in
+ * flight: it must cover bandwidth × round trip (70 MB/s × ~2 ms ≈ 140 KB) or throughput drops.
+ * Low must be at least a client's ack batch, or a paused terminal could never resume.
+ */
+export const FLOW_HIGH_WATERMARK_CHARS = 512 * 1024;
+export const FLOW_LOW_WATERMARK_CHARS = 128 * 1024;
+
+/** The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY pauses. */
+export const MIRROR_HIGH_WATERMARK_CHARS = 8 * 1024 * 1024;
+export const MIRROR_LOW_WATERMARK_CHARS = 2 * 1024 * 1024;
+
+/**
+ * Backstop for clients that never ack (the original protocol): engine.io packets queued for a
+ * socket whose transport cannot keep up. Past this the PTY pauses until the socket drains.
+ */
+export const TRANSPORT_HIGH_PACKETS = 64;
+
+/** Lines of scrollback the mirror keeps and replays on attach (xterm.js's own default). */
+export const TERMINAL_SCROLLBACK_LINES = 1000;
+/** Size of the terminal a bare `terminal:write` creates: the classic VT100 screen. */
+export const DEFAULT_TERMINAL_COLS = 80;
+export const DEFAULT_TERMINAL_ROWS = 24;
+/** After SIGHUP, a shell's session gets this long to exit before SIGKILL. */
+export const TERMINAL_KILL_GRACE_MS = 1000;
+
+/** `file:refresh` batching window: under the 100 ms a person notices, over a burst of `git checkout`. */
+export const FILE_REFRESH_WINDOW_MS = 50;
+
+/** On SIGTERM, terminals and sockets are ended; after this the process exits regardless. */
+export const SHUTDOWN_DEADLINE_MS = 5000;

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs each package's compiled benchmarks in turn and prints their tables.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const benches = ['runner/dist/bench/terminal-bench.js'].map((p) => path.join(root, p)).filter(existsSync);
+for (const bench of benches) {
+  const r = spawnSync(process.execPath, ['--enable-source-maps', bench, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every compiled test file (`*.test.js` under each package's dist/, and e2e/dist/) with
+// Node's own test runner. Node 20's `--test` takes no globs, hence this list.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const roots = ['protocol', 'runner', 'orchestrator', 'frontend', 'e2e'].map((p) => path.join(root, p, 'dist'));
+const filter = process.argv[2]; // optional substring: `pnpm test terminal`
+
+const files = roots
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => path.join(dir, String(f))))
+  .filter((f) => f.endsWith('.test.js') && (!filter || f.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error('run-tests: no test files found (did `tsc -b` run?)');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-concurrency=2', '--enable-source-maps', ...files],
+  { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+);
+process.exit(result.status ?? 1);
