@@ -35,12 +35,17 @@ export function isRunnerRequestEvent(name: string): name is RunnerRequestEvent {
   return Object.hasOwn(runnerRequests, name);
 }
 
+/**
+ * Events a client sends without waiting for an answer (keystrokes, resizes, flow-control acks).
+ * The runner still answers them if an ack callback is passed, and pushes `runner:error` if not.
+ */
+export type RunnerFireAndForgetEvent = 'terminal:write' | 'terminal:resize' | 'terminal:ack' | 'terminal:close';
+
 /** Socket.io typing for clients: `io(url) as Socket<RunnerServerEvents, RunnerClientEvents>`. */
 export type RunnerClientEvents = {
-  [E in RunnerRequestEvent]: (
-    payload: z.input<(typeof runnerRequests)[E]['request']>,
-    ack?: (response: Ack<RunnerResult<E>>) => void,
-  ) => void;
+  [E in RunnerRequestEvent]: E extends RunnerFireAndForgetEvent
+    ? (payload: z.input<(typeof runnerRequests)[E]['request']>) => void
+    : (payload: z.input<(typeof runnerRequests)[E]['request']>, ack: (response: Ack<RunnerResult<E>>) => void) => void;
 };
 
 export interface RunnerServerEvents {

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { bearerToken, mintRunnerToken, verifyRunnerToken } from './runner-token.js';
+
+const secret = 'a-secret-of-enough-length';
+
+describe('runner tokens', () => {
+  it('accepts a token for this repl and refuses every other kind', async () => {
+    const good = await mintRunnerToken({ secret, replId: 'r1', user: 'ann', ttlSeconds: 60 });
+    assert.equal((await verifyRunnerToken(good, secret, 'r1'))?.sub, 'ann');
+    assert.equal(await verifyRunnerToken(good, secret, 'r2'), null, 'other repl');
+    assert.equal(await verifyRunnerToken(good, 'another-secret-entirely', 'r1'), null, 'wrong secret');
+    assert.equal(await verifyRunnerToken(undefined, secret, 'r1'), null, 'missing');
+    assert.equal(await verifyRunnerToken('not.a.jwt', secret, 'r1'), null, 'garbage');
+    const key = new TextEncoder().encode(secret);
+    const expired = await new SignJWT({ repl: 'r1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ann')
+      .setAudience('runner')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(key);
+    assert.equal(await verifyRunnerToken(expired, secret, 'r1'), null, 'expired');
+    const wrongAud = await new SignJWT({ repl: 'r1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ann')
+      .setAudience('orchestrator')
+      .setExpirationTime('1h')
+      .sign(key);
+    assert.equal(await verifyRunnerToken(wrongAud, secret, 'r1'), null, 'wrong audience');
+    const noExp = await new SignJWT({ repl: 'r1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ann')
+      .setAudience('runner')
+      .sign(key);
+    assert.equal(await verifyRunnerToken(noExp, secret, 'r1'), null, 'no expiry');
+  });
+
+  it('reads bearer headers', () => {
+    assert.equal(bearerToken('Bearer abc.def'), 'abc.def');
+    assert.equal(bearerToken('Basic abc'), undefined);
+    assert.equal(bearerToken(undefined), undefined);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
+
+describe('Socket.io authentication and origins (real runner)', () => {
+  let runner: RunnerHarness;
+  before(async () => {
+    runner = await startRunner({ ALLOWED_ORIGINS: 'http://localhost:8080,http://*.ide.test' });
+  });
+  after(async () => {
+    assert.equal(await runner.stop(), 0);
+  });
+
+  const refusal = async (opts: Parameters<RunnerHarness['connect']>[0]) => {
+    try {
+      const s = await runner.connect(opts);
+      s.disconnect();
+      return 'connected';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('refuses missing, garbage, wrong-secret, wrong-repl, expired and wrong-audience tokens', async () => {
+    const key = new TextEncoder().encode(runner.secret);
+    const expired = await new SignJWT({ repl: runner.replId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setAudience('runner')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(key);
+    const wrongAud = await new SignJWT({ repl: runner.replId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setAudience('api')
+      .setExpirationTime('1h')
+      .sign(key);
+    assert.equal(await refusal({ token: '' }), 'unauthorized');
+    assert.equal(await refusal({ token: 'garbage' }), 'unauthorized');
+    assert.equal(await refusal({ token: await runner.token({ secret: 'some-other-secret-value' }) }), 'unauthorized');
+    assert.equal(await refusal({ token: await runner.token({ replId: 'another-repl' }) }), 'unauthorized');
+    assert.equal(await refusal({ token: expired }), 'unauthorized');
+    assert.equal(await refusal({ token: wrongAud }), 'unauthorized');
+  });
+
+  it('accepts a good token, and browsers only from the allowed origins', async () => {
+    assert.equal(await refusal({}), 'connected');
+    assert.equal(await refusal({ origin: 'http://localhost:8080' }), 'connected');
+    assert.equal(await refusal({ origin: 'http://r1.ide.test' }), 'connected');
+    assert.notEqual(await refusal({ origin: 'http://evil.test' }), 'connected');
+    assert.notEqual(await refusal({ origin: 'http://localhost:9999' }), 'connected');
+  });
+
+  it('answers CORS preflights for allowed origins only, never with "*"', async () => {
+    const ask = (origin: string) =>
+      fetch(`${runner.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } }).then((r) =>
+        r.headers.get('access-control-allow-origin'),
+      );
+    assert.equal(await ask('http://localhost:8080'), 'http://localhost:8080');
+    assert.notEqual(await ask('http://evil.test'), '*');
+    assert.notEqual(await ask('http://evil.test'), 'http://evil.test');
+  });
+});

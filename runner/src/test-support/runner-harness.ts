@@ -1,0 +1,178 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunnerClientEvents, RunnerServerEvents } from '@cubicle/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { mintRunnerToken } from '../auth/runner-token.js';
+
+export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+export interface RunnerHarness {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly replId: string;
+  readonly secret: string;
+  readonly workspace: string;
+  readonly logs: string[];
+  readonly process: ChildProcess;
+  token(overrides?: { replId?: string; secret?: string; ttlSeconds?: number }): Promise<string>;
+  connect(opts?: { token?: string; origin?: string }): Promise<RunnerClient>;
+  /** SIGTERM (or the given signal), wait for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Live processes started by this runner (found by an environment marker), the runner excluded. */
+  leftoverProcesses(): number[];
+}
+
+/** Starts `runner serve` as a real child process on a free loopback port, in fresh temp dirs. */
+export async function startRunner(env: Record<string, string> = {}): Promise<RunnerHarness> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-runner-test-'));
+  fs.chmodSync(root, 0o755); // the runner drops root and must reach its workspace
+  const workspace = path.join(root, 'workspace');
+  fs.mkdirSync(workspace);
+  const secret = randomBytes(24).toString('hex');
+  const replId = `t${randomBytes(4).toString('hex')}`;
+  const mark = randomUUID();
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      REPL_ID: replId,
+      RUNNER_TOKEN_SECRET: secret,
+      WORKSPACE_DIR: workspace,
+      STATE_DIR: path.join(root, 'state'),
+      HOST: '127.0.0.1',
+      PORT: '0',
+      CUBICLE_TEST_MARK: mark,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    const onLine = (line: string) => {
+      logs.push(line);
+      const m = /"port":(\d+).*"msg":"listening"/.exec(line);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        onLine(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf('\n');
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`runner exited with ${code} before listening:\n${logs.join('\n')}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const sockets: RunnerClient[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const harness: RunnerHarness = {
+    url,
+    port,
+    pid: child.pid ?? -1,
+    replId,
+    secret,
+    workspace,
+    logs,
+    process: child,
+    token: (o = {}) =>
+      mintRunnerToken({
+        secret: o.secret ?? secret,
+        replId: o.replId ?? replId,
+        user: 'tester',
+        ttlSeconds: o.ttlSeconds ?? 600,
+      }),
+    async connect(o = {}) {
+      const token = o.token ?? (await harness.token());
+      const socket: RunnerClient = io(url, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: o.origin ? { origin: o.origin } : {},
+      });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', (err) => reject(err));
+      });
+      return socket;
+    },
+    async stop(signal = 'SIGTERM') {
+      for (const s of sockets) s.disconnect();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      fs.rmSync(root, { recursive: true, force: true });
+      return code;
+    },
+    leftoverProcesses: () => processesWithMark(mark).filter((pid) => pid !== child.pid),
+  };
+  return harness;
+}
+
+/** Pids whose environment carries CUBICLE_TEST_MARK=<mark> (needs to run as root or as their user). */
+export function processesWithMark(mark: string): number[] {
+  const needle = Buffer.from(`CUBICLE_TEST_MARK=${mark}\0`);
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/environ`).includes(needle)) found.push(Number(name));
+    } catch {
+      // gone, or not readable
+    }
+  }
+  return found;
+}
+
+/** Resident memory of a process in bytes, from /proc. */
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Sends anything, typed or not: for tests of malformed and unknown events. */
+export function emitRaw(socket: RunnerClient, event: string, ...args: unknown[]): void {
+  (socket.emit as (event: string, ...args: unknown[]) => void)(event, ...args);
+}
+
+export interface RawAck {
+  ok: boolean;
+  error?: { code: string; message: string; version?: string };
+}
+
+/** `emitWithAck` for anything, typed or not; resolves to the raw ack. */
+export function emitRawWithAck(socket: RunnerClient, event: string, payload: unknown): Promise<RawAck> {
+  return (socket.emitWithAck as (event: string, payload: unknown) => Promise<RawAck>)(event, payload);
+}
