@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ActivityResponse } from '@cubicle/protocol';
+import { eventually, sleep, startRunner } from './test-support/runner-harness.js';
+import { TerminalReader } from './test-support/terminal-reader.js';
+
+const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+describe('runner serve: HTTP, lifecycle and configuration', () => {
+  it('serves health, readiness, activity and metrics', async () => {
+    const runner = await startRunner();
+    try {
+      assert.deepEqual(await (await fetch(`${runner.url}/healthz`)).json(), { status: 'ok' });
+      const ready = await fetch(`${runner.url}/readyz`);
+      assert.equal(ready.status, 200);
+
+      const activity = async () => ActivityResponse.parse(await (await fetch(`${runner.url}/activity`)).json());
+      const idle = await activity();
+      assert.deepEqual([idle.clients, idle.terminals], [0, 0]);
+      await sleep(20);
+      const client = await runner.connect();
+      const afterConnect = await activity();
+      assert.equal(afterConnect.clients, 1);
+      assert.equal(afterConnect.lastActivityAt, idle.lastActivityAt, 'an open tab alone is not activity');
+
+      const term = new TerminalReader(client);
+      const { id } = (await client.emitWithAck('terminal:create', { cols: 80, rows: 24 })) as { id: string };
+      await term.waitFor(id, /\$ $/);
+      await sleep(20);
+      const t0 = Date.now();
+      client.emit('terminal:write', { id, data: 'true\r' });
+      const afterInput = await eventually(async () => {
+        const a = await activity();
+        return a.lastActivityAt >= t0 ? a : undefined;
+      });
+      assert.equal(afterInput.terminals, 1);
+      await sleep(20);
+      const t1 = Date.now();
+      await client.emitWithAck('createFile', { path: 'x.txt', content: 'x' });
+      assert.ok((await activity()).lastActivityAt >= t1, 'a file change is activity');
+
+      await client.emitWithAck('fetchContent', { path: 'missing' });
+      const metrics = await (await fetch(`${runner.url}/metrics`)).text();
+      assert.match(metrics, /runner_connected_clients 1/);
+      assert.match(metrics, /runner_terminals 1/);
+      assert.match(metrics, /runner_terminal_output_chars_total [1-9]/);
+      assert.match(metrics, /runner_file_ops_total\{op="createFile",result="ok"\} 1/);
+      assert.match(metrics, /runner_file_ops_total\{op="fetchContent",result="ENOENT"\} 1/);
+      assert.match(metrics, /process_resident_memory_bytes/);
+
+      const missing = await fetch(`${runner.url}/nope`);
+      assert.equal(missing.status, 404);
+      assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'ENOENT');
+    } finally {
+      assert.equal(await runner.stop(), 0);
+    }
+  });
+
+  it('on SIGTERM ends every terminal and its jobs, disconnects clients and exits 0 within seconds', async () => {
+    const runner = await startRunner();
+    const client = await runner.connect();
+    const term = new TerminalReader(client);
+    for (const id of ['a', 'b']) {
+      await client.emitWithAck('terminal:create', { cols: 80, rows: 24, id });
+      await term.waitFor(id, /\$ $/);
+      // a background job in its own process group, and one that ignores SIGHUP
+      client.emit('terminal:write', { id, data: 'sleep 600 & trap "" HUP; sleep 600\r' });
+    }
+    await sleep(300);
+    assert.ok(runner.leftoverProcesses().length >= 6, 'shells and sleeps are running');
+    const disconnected = new Promise((resolve) => client.once('disconnect', resolve));
+    const t0 = Date.now();
+    const code = await runner.stop('SIGTERM');
+    assert.equal(code, 0);
+    assert.ok(Date.now() - t0 < 5000, `exit took ${Date.now() - t0} ms`);
+    await disconnected;
+    assert.deepEqual(runner.leftoverProcesses(), [], 'no shell or job outlives the runner');
+  });
+
+  it('refuses bad configuration with one clear line and exit code 2', () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    const noSecret = run({ REPL_ID: 'r1' });
+    assert.equal(noSecret.status, 2);
+    assert.match(noSecret.stderr, /^runner: invalid runner configuration: RUNNER_TOKEN_SECRET/);
+    assert.equal(noSecret.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+    const badId = run({ REPL_ID: 'Bad_Id', RUNNER_TOKEN_SECRET: 'x'.repeat(20) });
+    assert.match(badId.stderr, /REPL_ID must be a DNS label/);
+    const badPort = run({ REPL_ID: 'r1', RUNNER_TOKEN_SECRET: 'x'.repeat(20), PORT: 'abc' });
+    assert.match(badPort.stderr, /PORT/);
+    assert.equal(badPort.status, 2);
+  });
+
+  it('mints tokens from the command line', () => {
+    const out = spawnSync(process.execPath, [CLI, 'token', '--user', 'ann', '--ttl', '60'], {
+      env: { PATH: process.env.PATH ?? '', REPL_ID: 'r1', RUNNER_TOKEN_SECRET: 'y'.repeat(20) },
+      encoding: 'utf8',
+    });
+    assert.equal(out.status, 0);
+    const [, payload] = out.stdout.trim().split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(claims.repl, 'r1');
+    assert.equal(claims.sub, 'ann');
+    assert.equal(claims.aud, 'runner');
+    const noSecret = spawnSync(process.execPath, [CLI, 'token'], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    assert.equal(noSecret.status, 2);
+    assert.match(noSecret.stderr, /^runner: RUNNER_TOKEN_SECRET/);
+  });
+});
