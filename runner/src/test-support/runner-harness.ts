@@ -72,6 +72,16 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
     });
     child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
     child.once('exit', (code) => reject(new Error(`runner exited with ${code} before listening:\n${logs.join('\n')}`)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`runner did not log "listening" within 15 s (LOG_LEVEL must be info or lower):\n${logs.join('\n')}`),
+      );
+    }, 15000);
+    child.once('exit', () => clearTimeout(timer));
+    child.stdout?.on('data', () => {
+      if (logs.some((l) => l.includes('"msg":"listening"'))) clearTimeout(timer);
+    });
   });
   const url = `http://127.0.0.1:${port}`;
   const sockets: RunnerClient[] = [];

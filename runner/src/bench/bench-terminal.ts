@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+import type { RunnerClient } from '../test-support/runner-harness.js';
+
+/** What the benchmark needs of a terminal, whichever server is behind it. */
+export interface BenchTerminal {
+  write(data: string): void;
+  onData(listener: (data: string) => void): () => void;
+  close(): void;
+}
+
+/**
+ * Fans a terminal's output out to listeners. Output that arrives while nobody listens (the
+ * prompt can come in the same read as the create ack) is kept for the next listener.
+ */
+class OutputFanout {
+  private readonly listeners = new Set<(data: string) => void>();
+  private backlog: string[] = [];
+
+  emit(data: string): void {
+    if (this.listeners.size === 0) this.backlog.push(data);
+    for (const l of this.listeners) l(data);
+  }
+
+  listen(listener: (data: string) => void): () => void {
+    this.listeners.add(listener);
+    const pending = this.backlog;
+    this.backlog = [];
+    // Delivered after listen() returns, so the listener may already unsubscribe itself.
+    if (pending.length > 0) queueMicrotask(() => listener(pending.join('')));
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Acks like the browser does: once rendered, in batches well under the low watermark. */
+const ACK_BATCH_CHARS = 32 * 1024;
+
+export async function openCubicleTerminal(
+  url: string,
+  token: string,
+  cols: number,
+  rows: number,
+): Promise<BenchTerminal> {
+  const socket: RunnerClient = io(url, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const output = new OutputFanout();
+  let termId = '';
+  let unacked = 0;
+  socket.on('terminal:data', ({ id, data }) => {
+    output.emit(data);
+    unacked += data.length;
+    if (unacked >= ACK_BATCH_CHARS) {
+      socket.emit('terminal:ack', { id, bytes: unacked });
+      unacked = 0;
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const created = await socket.emitWithAck('terminal:create', { cols, rows });
+  if (!created.ok) throw new Error(created.error.message);
+  termId = created.id;
+  socket.emit('terminal:ack', { id: termId, bytes: 0 }); // opt in to flow control from the start
+  return {
+    write: (data) => socket.emit('terminal:write', { id: termId, data }),
+    onData: (l) => output.listen(l),
+    close: () => {
+      socket.emit('terminal:close', { id: termId });
+      setTimeout(() => socket.disconnect(), 50);
+    },
+  };
+}
+
+export async function openRawTerminal(port: number, cols: number, rows: number): Promise<BenchTerminal> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/?cols=${cols}&rows=${rows}`, { perMessageDeflate: false });
+  const output = new OutputFanout();
+  socket.on('message', (data) => output.emit(data.toString()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    write: (data) => socket.send(data),
+    onData: (l) => output.listen(l),
+    close: () => socket.close(),
+  };
+}
+
+/** `home` should be as bare as the runner's shell HOME, so both shells start the same way. */
+export async function startRawServer(
+  serverScript: string,
+  cwd: string,
+  home: string,
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [serverScript], {
+    env: { ...process.env, BENCH_CWD: cwd, HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`raw server exited with ${code}`)));
+  });
+  return { port, child };
+}
+
+/** Resolves once the terminal's output (from now on) matches `pattern`; keeps only a short tail. */
+export function waitForOutput(term: BenchTerminal, pattern: RegExp, timeoutMs = 60000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let tail = '';
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${pattern}; tail ${JSON.stringify(tail)}`));
+    }, timeoutMs);
+    const stop = term.onData((data) => {
+      tail = (tail + data).slice(-256);
+      if (pattern.test(tail)) {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
+    });
+  });
+}
