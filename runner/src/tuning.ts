@@ -3,18 +3,29 @@
  * operator may need to change are also read from the environment in config.ts.
  */
 
-/** Terminal output is coalesced for this long after a first chunk; an isolated chunk (an echo) is never delayed. */
+/** Bursts of terminal output are coalesced over this window (fewer, larger socket messages). */
 export const OUTPUT_COALESCE_MS = 4;
+/** Up to this much output per window is interactive (echoes, prompts) and is sent without delay. */
+export const OUTPUT_INTERACTIVE_CHARS = 1024;
 /** A coalesced chunk is sent early at this size, so one emit never holds more than this in memory. */
 export const OUTPUT_MAX_CHUNK_CHARS = 256 * 1024;
 
 /**
  * Flow control per acking client. High is the most unrendered output a client may have in
- * flight: it must cover bandwidth × round trip (70 MB/s × ~2 ms ≈ 140 KB) or throughput drops.
- * Low must be at least a client's ack batch, or a paused terminal could never resume.
+ * flight: it must cover bandwidth × round trip, and the round trip includes the coalescing
+ * window and a 256 KB message's encode and decode (at 512 KB the bench showed the PTY stalling
+ * on acks 19 times per 50 MB; at 2 MB never). Low must be at least a client's ack batch, or a
+ * paused terminal could never resume. Memory per client stays under high + one chunk.
  */
-export const FLOW_HIGH_WATERMARK_CHARS = 512 * 1024;
-export const FLOW_LOW_WATERMARK_CHARS = 128 * 1024;
+export const FLOW_HIGH_WATERMARK_CHARS = 2 * 1024 * 1024;
+export const FLOW_LOW_WATERMARK_CHARS = 512 * 1024;
+
+/**
+ * Output reaches the screen mirror in batches at most this old or this large: in a flood a
+ * batch then spans many screens, most of which EvictedOutputFilter drops before parsing.
+ */
+export const MIRROR_BATCH_MS = 25;
+export const MIRROR_BATCH_CHARS = 2 * 1024 * 1024;
 
 /** The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY pauses. */
 export const MIRROR_HIGH_WATERMARK_CHARS = 8 * 1024 * 1024;

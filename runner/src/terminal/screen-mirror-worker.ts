@@ -34,7 +34,7 @@ port.on('message', (m: MirrorRequest) => {
     }
     case 'write': {
       const mirror = mirrors.get(m.key);
-      const chars = m.data.length;
+      const chars = m.chars;
       if (!mirror) return reply({ type: 'processed', key: m.key, chars });
       mirror.term.write(m.data, () => reply({ type: 'processed', key: m.key, chars }));
       return;

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
+import { MIRROR_BATCH_CHARS, MIRROR_BATCH_MS } from '../tuning.js';
+import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
@@ -40,21 +42,56 @@ export class ScreenMirror {
     const entry = { ...events, backlog: 0 };
     this.listeners.set(key, entry);
     this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
+    // One batch in flight per terminal; output arriving meanwhile waits here, and what of it
+    // will scroll out anyway is dropped before the worker parses it (EvictedOutputFilter).
+    const filter = new EvictedOutputFilter(rows, this.scrollback);
+    let queued: string[] = [];
+    let queuedChars = 0;
+    let inFlight = false;
+    let batchTimer: NodeJS.Timeout | null = null;
+    const send = () => {
+      if (batchTimer) clearTimeout(batchTimer);
+      batchTimer = null;
+      if (queuedChars === 0) return;
+      const text = filter.filter(queued.length === 1 ? (queued[0] as string) : queued.join(''));
+      this.post({ type: 'write', key, data: text, chars: queuedChars });
+      queued = [];
+      queuedChars = 0;
+      inFlight = true;
+    };
+    const sendSoon = () => {
+      if (inFlight) return; // sent when the worker answers
+      if (queuedChars >= MIRROR_BATCH_CHARS) send();
+      else batchTimer ??= setTimeout(send, MIRROR_BATCH_MS);
+    };
+    entry.onProcessed = (chars) => {
+      inFlight = false;
+      events.onProcessed(chars);
+      sendSoon();
+    };
     return {
       write: (data) => {
         if (this.broken) return events.onProcessed(data.length);
         entry.backlog += data.length;
-        this.post({ type: 'write', key, data });
+        queued.push(data);
+        queuedChars += data.length;
+        sendSoon();
       },
-      resize: (c, r) => this.post({ type: 'resize', key, cols: c, rows: r }),
+      resize: (c, r) => {
+        send(); // output drawn at the old size is parsed at the old size
+        filter.resize(r);
+        this.post({ type: 'resize', key, cols: c, rows: r });
+      },
       snapshot: () =>
         new Promise<string>((resolve) => {
           if (this.broken) return resolve('');
+          send();
           const requestId = this.nextRequest++;
           this.snapshots.set(requestId, resolve);
           this.post({ type: 'snapshot', key, requestId });
         }),
       dispose: () => {
+        if (batchTimer) clearTimeout(batchTimer);
         this.listeners.delete(key);
         this.post({ type: 'dispose', key });
       },

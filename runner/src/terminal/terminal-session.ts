@@ -5,6 +5,7 @@ import {
   MIRROR_HIGH_WATERMARK_CHARS,
   MIRROR_LOW_WATERMARK_CHARS,
   OUTPUT_COALESCE_MS,
+  OUTPUT_INTERACTIVE_CHARS,
   OUTPUT_MAX_CHUNK_CHARS,
   TERMINAL_KILL_GRACE_MS,
   TRANSPORT_HIGH_PACKETS,
@@ -85,7 +86,9 @@ export class TerminalSession {
         this.title = title;
       },
     });
-    this.coalescer = new OutputCoalescer(OUTPUT_COALESCE_MS, OUTPUT_MAX_CHUNK_CHARS, (d) => this.deliver(d));
+    this.coalescer = new OutputCoalescer(OUTPUT_COALESCE_MS, OUTPUT_MAX_CHUNK_CHARS, OUTPUT_INTERACTIVE_CHARS, (d) =>
+      this.deliver(d),
+    );
     this.pty.onData((d) => this.coalescer.push(d));
     this.exitPromise = new Promise((resolve) => {
       this.pty.onExit(({ exitCode, signal }) => {

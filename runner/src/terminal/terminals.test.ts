@@ -9,6 +9,7 @@ import {
   startRunner,
 } from '../test-support/runner-harness.js';
 import { TerminalReader } from '../test-support/terminal-reader.js';
+import { FLOW_HIGH_WATERMARK_CHARS, OUTPUT_MAX_CHUNK_CHARS } from '../tuning.js';
 
 const PROMPT = /\$ $/;
 
@@ -194,9 +195,8 @@ describe('terminals (real runner, real PTYs)', () => {
       await sleep(200);
     }
     clearInterval(ackTimer);
-    const highWatermark = 512 * 1024;
     assert.ok(
-      received - acked <= highWatermark + 512 * 1024,
+      received - acked <= FLOW_HIGH_WATERMARK_CHARS + OUTPUT_MAX_CHUNK_CHARS,
       `in flight to the slow client: ${received - acked} chars (acked ${acked})`,
     );
     assert.ok(peak - baseline < 64 * 1024 * 1024, `runner RSS grew by ${((peak - baseline) / 1048576).toFixed(1)} MB`);

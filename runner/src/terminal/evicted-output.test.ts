@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import serializePkg from '@xterm/addon-serialize';
+import headlessPkg from '@xterm/headless';
+import { EvictedOutputFilter } from './evicted-output.js';
+
+const COLS = 80;
+const ROWS = 24;
+const SCROLLBACK = 100;
+
+/** Parses chunks into a fresh headless xterm and returns what a replay would send. */
+async function screenAfter(chunks: string[]): Promise<string> {
+  const term = new headlessPkg.Terminal({ cols: COLS, rows: ROWS, scrollback: SCROLLBACK, allowProposedApi: true });
+  const serializer = new serializePkg.SerializeAddon();
+  term.loadAddon(serializer);
+  for (const c of chunks) await new Promise<void>((resolve) => term.write(c, resolve));
+  const out = serializer.serialize({ scrollback: SCROLLBACK });
+  term.dispose();
+  return out;
+}
+
+async function assertSameScreen(chunks: string[]): Promise<{ before: number; after: number }> {
+  const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
+  const filtered = chunks.map((c) => filter.filter(c));
+  assert.equal(await screenAfter(filtered), await screenAfter(chunks));
+  return { before: chunks.join('').length, after: filtered.join('').length };
+}
+
+const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
+
+describe('EvictedOutputFilter', () => {
+  it('drops what a plain flood scrolls away, and the screen is the same', async () => {
+    const flood = lines(5000, (i) => `line ${i} ${'='.repeat(i % 90)}\r\n`);
+    const { before, after } = await assertSameScreen(['$ cat big.log\r\n', flood, 'tail without newline']);
+    assert.ok(after < before / 10, `${before} → ${after} characters`);
+  });
+
+  it('keeps colours: the attributes in force after the dropped part are the same', async () => {
+    const colored = lines(3000, (i) => `\x1b[${31 + (i % 6)}m${i}\x1b[1m bold\x1b[0m plain \x1b[42m${i}\r\n`);
+    const { before, after } = await assertSameScreen([colored, 'still green background?']);
+    assert.ok(after < before / 5);
+  });
+
+  it('keeps wrapped long lines, tabs and carriage-return progress bars exact', async () => {
+    const text = lines(2000, (i) => `${'x'.repeat(150)}\t${i}\r${i % 7}\b\x07\r\n`);
+    await assertSameScreen([text, lines(50, (i) => `progress ${i}%\r`)]);
+  });
+
+  it('never drops across cursor movement, titles or erase sequences', async () => {
+    const chunk = lines(2000, (i) => (i === 1000 ? '\x1b[10;5HMOVED\x1b]0;title\x07\x1b[2K' : `${i}\r\n`));
+    await assertSameScreen([chunk]);
+  });
+
+  it('never drops while a scroll region is in force, and resumes after it is cleared', async () => {
+    const inRegion = ['\x1b[1;10r\x1b[20;1H', lines(2000, (i) => `below ${i}\r\n`)];
+    await assertSameScreen(inRegion);
+    const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
+    filter.filter('\x1b[1;10r');
+    const flood = lines(2000, (i) => `${i}\r\n`);
+    assert.equal(filter.filter(flood), flood, 'untouched while the region is set');
+    filter.filter('\x1b[r');
+    assert.ok(filter.filter(flood).length < flood.length, 'dropping resumes once it is cleared');
+  });
+
+  it('handles the alternate screen and output split across chunks', async () => {
+    const flood = lines(3000, (i) => `alt ${i}\r\n`);
+    await assertSameScreen([
+      'normal screen text\r\n',
+      '\x1b[?1049h',
+      flood.slice(0, 9999),
+      flood.slice(9999),
+      '\x1b[?1049l',
+    ]);
+  });
+
+  it('never drops the start of a batch that continues an escape sequence split at the batch edge', async () => {
+    const flood = lines(3000, (i) => `${i}\r\n`);
+    // SGR split in two, an OSC title whose payload spans batches, and a split scroll region.
+    await assertSameScreen(['before \x1b[3', `1m${flood}`, 'red tail']);
+    await assertSameScreen(['\x1b]0;a long ti', `tle\r\n${flood}`, '\x07after']);
+    await assertSameScreen(['\x1b[1;1', `0r\x1b[20;1H${flood}`]);
+  });
+});
