@@ -58,7 +58,6 @@ async function main(): Promise<void> {
       cubicle: () => openCubicleTerminal(runner.url, token, COLS, ROWS),
       raw: () => openRawTerminal(raw.port, COLS, ROWS),
     };
-    const idleRss = rssBytes(runner.pid);
     const results = { cubicle: emptyResult(), raw: emptyResult() };
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of ['raw', 'cubicle'] as const) {
@@ -76,7 +75,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 7; i++) {
       for (const name of ['raw', 'cubicle'] as const) results[name].firstPrompt.push(await timeToPrompt(openers[name]));
     }
-    const { withTerminals, perTerminal } = await terminalMemory(runner.pid, openers.cubicle, 20);
+    const { idleRss, withTerminals, perTerminal } = await terminalMemory(20);
 
     const c = results.cubicle;
     const r = results.raw;
@@ -195,20 +194,27 @@ async function timeToPrompt(open: Opener): Promise<number> {
   return ms;
 }
 
-async function terminalMemory(pid: number, open: Opener, count: number) {
-  await sleep(500);
-  const before = rssBytes(pid);
-  const terms: BenchTerminal[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = await open();
-    await waitForOutput(t, PROMPT);
-    t.write('ls -la /usr/bin | head -40\r'); // some screen content in every mirror
-    terms.push(t);
+/** On a fresh runner (a flood grows the heap): RSS idle, then with `count` terminals open. */
+async function terminalMemory(count: number) {
+  const runner = await startRunner();
+  try {
+    await sleep(1000);
+    const idleRss = rssBytes(runner.pid);
+    const token = await runner.token();
+    const terms: BenchTerminal[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = await openCubicleTerminal(runner.url, token, COLS, ROWS);
+      await waitForOutput(t, PROMPT);
+      t.write('ls -la /usr/bin | head -40\r'); // some screen content in every mirror
+      terms.push(t);
+    }
+    await sleep(1500);
+    const withTerminals = rssBytes(runner.pid);
+    for (const t of terms) t.close();
+    return { idleRss, withTerminals, perTerminal: (withTerminals - idleRss) / count };
+  } finally {
+    await runner.stop();
   }
-  await sleep(1500);
-  const withTerminals = rssBytes(pid);
-  for (const t of terms) t.close();
-  return { withTerminals, perTerminal: (withTerminals - before) / count };
 }
 
 function ratio(a: number, b: number): string {
