@@ -17,12 +17,17 @@
 
 // The first character that plain text may not contain: a control other than TAB LF CR BS
 // BEL, a C1 control, or an ESC that does not start a complete SGR sequence.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const UNSAFE = /[\x00-\x06\x0b\x0c\x0e-\x1a\x1c-\x1f\x80-\x9f]|\x1b(?!\[[0-9;:]*m)/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const SGR = /\x1b\[[0-9;:]*m/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const SGR_RESET = /\x1b\[0?m/g;
 /** DECSTBM with parameters sets a scroll region; without, or a full reset (RIS), clears it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const REGION = /\x1b\[(\d*;?\d*)r|\x1bc/g;
 /** A complete escape sequence: CSI, a string sequence (OSC, DCS, …) with its terminator, or a two-character escape. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const COMPLETE_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]P^_X][^\x07\x1b]*(?:\x07|\x1b\\)|[ -OQ-WYZ\\`-~])/y;
 
 export class EvictedOutputFilter {
@@ -74,7 +79,7 @@ export class EvictedOutputFilter {
     for (const m of scanned.matchAll(REGION)) this.scrollRegion = m[0] !== '\x1bc' && m[1] !== '' && m[1] !== undefined;
     if (lastEsc === -1) {
       // Still inside the sequence only if it is a string sequence that has not ended yet.
-      this.openSequence = this.openSequence && !/[\x07]/.test(text);
+      this.openSequence = this.openSequence && !text.includes('\x07');
     } else {
       COMPLETE_SEQUENCE.lastIndex = lastEsc;
       this.openSequence = !COMPLETE_SEQUENCE.test(text);

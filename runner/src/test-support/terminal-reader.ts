@@ -11,7 +11,7 @@ export class TerminalReader {
   private unacked = new Map<string, number>();
 
   constructor(
-    private readonly socket: RunnerClient,
+    socket: RunnerClient,
     private readonly ackEvery: number | null = null,
   ) {
     socket.on('terminal:data', ({ id, data }) => {
