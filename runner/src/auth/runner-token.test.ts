@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SignJWT } from 'jose';
+import { forgeToken } from '../test-support/forged-tokens.js';
 import { bearerToken, mintRunnerToken, verifyRunnerToken } from './runner-token.js';
 
 const secret = 'a-secret-of-enough-length';
@@ -13,26 +13,11 @@ describe('runner tokens', () => {
     assert.equal(await verifyRunnerToken(good, 'another-secret-entirely', 'r1'), null, 'wrong secret');
     assert.equal(await verifyRunnerToken(undefined, secret, 'r1'), null, 'missing');
     assert.equal(await verifyRunnerToken('not.a.jwt', secret, 'r1'), null, 'garbage');
-    const key = new TextEncoder().encode(secret);
-    const expired = await new SignJWT({ repl: 'r1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('ann')
-      .setAudience('runner')
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
-      .sign(key);
+    const expired = await forgeToken(secret, { repl: 'r1', expiresIn: -10 });
     assert.equal(await verifyRunnerToken(expired, secret, 'r1'), null, 'expired');
-    const wrongAud = await new SignJWT({ repl: 'r1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('ann')
-      .setAudience('orchestrator')
-      .setExpirationTime('1h')
-      .sign(key);
+    const wrongAud = await forgeToken(secret, { repl: 'r1', audience: 'orchestrator' });
     assert.equal(await verifyRunnerToken(wrongAud, secret, 'r1'), null, 'wrong audience');
-    const noExp = await new SignJWT({ repl: 'r1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('ann')
-      .setAudience('runner')
-      .sign(key);
+    const noExp = await forgeToken(secret, { repl: 'r1', expiresIn: null });
     assert.equal(await verifyRunnerToken(noExp, secret, 'r1'), null, 'no expiry');
   });
 

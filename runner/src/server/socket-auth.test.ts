@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT } from 'jose';
+import { forgeToken } from '../test-support/forged-tokens.js';
 import { type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
 
 describe('Socket.io authentication and origins (real runner)', () => {
@@ -23,19 +23,8 @@ describe('Socket.io authentication and origins (real runner)', () => {
   };
 
   it('refuses missing, garbage, wrong-secret, wrong-repl, expired and wrong-audience tokens', async () => {
-    const key = new TextEncoder().encode(runner.secret);
-    const expired = await new SignJWT({ repl: runner.replId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('u')
-      .setAudience('runner')
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
-      .sign(key);
-    const wrongAud = await new SignJWT({ repl: runner.replId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('u')
-      .setAudience('api')
-      .setExpirationTime('1h')
-      .sign(key);
+    const expired = await forgeToken(runner.secret, { repl: runner.replId, expiresIn: -5 });
+    const wrongAud = await forgeToken(runner.secret, { repl: runner.replId, audience: 'api' });
     assert.equal(await refusal({ token: '' }), 'unauthorized');
     assert.equal(await refusal({ token: 'garbage' }), 'unauthorized');
     assert.equal(await refusal({ token: await runner.token({ secret: 'some-other-secret-value' }) }), 'unauthorized');
