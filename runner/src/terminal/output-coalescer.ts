@@ -30,7 +30,7 @@ export class OutputCoalescer {
     this.timer ??= setTimeout(this.tick, this.windowMs);
   }
 
-  /** Emits whatever is buffered now (before a resize, an exit, or a snapshot). */
+  /** Emits whatever is buffered now (before a resize or an exit). */
   flush(): void {
     if (this.size === 0) return;
     const data = this.parts.length === 1 ? (this.parts[0] as string) : this.parts.join('');

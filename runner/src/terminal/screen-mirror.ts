@@ -5,9 +5,17 @@ import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
-  /** The worker has parsed this many more characters (drives the mirror's flow control). */
-  onProcessed(chars: number): void;
+  /** Output written but not yet parsed by the worker, in characters (drives the mirror's flow control). */
+  onBacklog(chars: number): void;
   onTitle(title: string): void;
+}
+
+/** One mirrored terminal on the host side. */
+interface MirrorEntry {
+  events: MirrorEvents;
+  backlog: number;
+  /** The worker answered a write that stood for `chars` characters of output. */
+  processed(chars: number): void;
 }
 
 /** One terminal's mirror: what was sent to clients goes in, a replayable snapshot comes out. */
@@ -29,7 +37,7 @@ export class ScreenMirror {
   private broken = false;
   private nextKey = 1;
   private nextRequest = 1;
-  private readonly listeners = new Map<number, MirrorEvents & { backlog: number }>();
+  private readonly entries = new Map<number, MirrorEntry>();
   private readonly snapshots = new Map<number, (data: string) => void>();
 
   constructor(
@@ -39,11 +47,9 @@ export class ScreenMirror {
 
   open(cols: number, rows: number, events: MirrorEvents): MirrorHandle {
     const key = this.nextKey++;
-    const entry = { ...events, backlog: 0 };
-    this.listeners.set(key, entry);
     this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
-    // One batch in flight per terminal; output arriving meanwhile waits here, and what of it
-    // will scroll out anyway is dropped before the worker parses it (EvictedOutputFilter).
+    // Batches go to the worker one at a time; output arriving meanwhile waits here, and what of
+    // it will scroll out anyway is dropped before the worker parses it (EvictedOutputFilter).
     const filter = new EvictedOutputFilter(rows, this.scrollback);
     let queued: string[] = [];
     let queuedChars = 0;
@@ -64,15 +70,22 @@ export class ScreenMirror {
       if (queuedChars >= MIRROR_BATCH_CHARS) send();
       else batchTimer ??= setTimeout(send, MIRROR_BATCH_MS);
     };
-    entry.onProcessed = (chars) => {
-      inFlight = false;
-      events.onProcessed(chars);
-      sendSoon();
+    const entry: MirrorEntry = {
+      events,
+      backlog: 0,
+      processed: (chars) => {
+        inFlight = false;
+        entry.backlog -= chars;
+        events.onBacklog(entry.backlog);
+        sendSoon();
+      },
     };
+    this.entries.set(key, entry);
     return {
       write: (data) => {
-        if (this.broken) return events.onProcessed(data.length);
+        if (this.broken) return;
         entry.backlog += data.length;
+        events.onBacklog(entry.backlog);
         queued.push(data);
         queuedChars += data.length;
         sendSoon();
@@ -92,7 +105,7 @@ export class ScreenMirror {
         }),
       dispose: () => {
         if (batchTimer) clearTimeout(batchTimer);
-        this.listeners.delete(key);
+        this.entries.delete(key);
         this.post({ type: 'dispose', key });
       },
     };
@@ -129,14 +142,10 @@ export class ScreenMirror {
       this.snapshots.delete(m.requestId);
       return;
     }
-    const listener = this.listeners.get(m.key);
-    if (!listener) return;
-    if (m.type === 'processed') {
-      listener.backlog -= m.chars;
-      listener.onProcessed(m.chars);
-    } else {
-      listener.onTitle(m.title);
-    }
+    const entry = this.entries.get(m.key);
+    if (!entry) return;
+    if (m.type === 'processed') entry.processed(m.chars);
+    else entry.events.onTitle(m.title);
   }
 
   /** Replay is lost, terminals are not: release every backlog and answer pending snapshots. */
@@ -145,9 +154,9 @@ export class ScreenMirror {
     this.log.error({ err }, 'screen mirror failed; attach will not replay until restart');
     this.broken = true;
     this.worker = null;
-    for (const listener of this.listeners.values()) {
-      if (listener.backlog > 0) listener.onProcessed(listener.backlog);
-      listener.backlog = 0;
+    for (const entry of this.entries.values()) {
+      entry.backlog = 0;
+      entry.events.onBacklog(0);
     }
     for (const resolve of this.snapshots.values()) resolve('');
     this.snapshots.clear();

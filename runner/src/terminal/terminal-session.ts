@@ -59,7 +59,6 @@ export class TerminalSession {
   private readonly coalescer: OutputCoalescer;
   private readonly gate: FlowGate;
   private readonly mirror: MirrorHandle;
-  private mirrorBacklog = 0;
   private exited = false;
   private readonly exitPromise: Promise<void>;
 
@@ -78,10 +77,7 @@ export class TerminalSession {
     });
     this.gate = new FlowGate((paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.mirror = opts.mirror.open(opts.cols, opts.rows, {
-      onProcessed: (chars) => {
-        this.mirrorBacklog -= chars;
-        this.gate.report('mirror', this.mirrorBacklog, MIRROR_HIGH_WATERMARK_CHARS, MIRROR_LOW_WATERMARK_CHARS);
-      },
+      onBacklog: (chars) => this.gate.report('mirror', chars, MIRROR_HIGH_WATERMARK_CHARS, MIRROR_LOW_WATERMARK_CHARS),
       onTitle: (title) => {
         this.title = title;
       },
@@ -192,9 +188,7 @@ export class TerminalSession {
   }
 
   private deliver(data: string): void {
-    this.mirrorBacklog += data.length;
     this.mirror.write(data);
-    this.gate.report('mirror', this.mirrorBacklog, MIRROR_HIGH_WATERMARK_CHARS, MIRROR_LOW_WATERMARK_CHARS);
     for (const att of this.attachments.values()) {
       if (att.held) att.held.push(data);
       else this.sendTo(att, data);

@@ -55,11 +55,20 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
   });
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`runner did not log "listening" within 15 s (LOG_LEVEL must be info or lower):\n${logs.join('\n')}`),
+      );
+    }, 15000);
     let buffered = '';
     const onLine = (line: string) => {
       logs.push(line);
       const m = /"port":(\d+).*"msg":"listening"/.exec(line);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     };
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -71,16 +80,9 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`runner exited with ${code} before listening:\n${logs.join('\n')}`)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`runner did not log "listening" within 15 s (LOG_LEVEL must be info or lower):\n${logs.join('\n')}`),
-      );
-    }, 15000);
-    child.once('exit', () => clearTimeout(timer));
-    child.stdout?.on('data', () => {
-      if (logs.some((l) => l.includes('"msg":"listening"'))) clearTimeout(timer);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runner exited with ${code} before listening:\n${logs.join('\n')}`));
     });
   });
   const url = `http://127.0.0.1:${port}`;
