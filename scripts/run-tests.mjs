@@ -6,7 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const roots = ['protocol', 'runner', 'orchestrator', 'frontend', 'e2e'].map((p) => path.join(root, p, 'dist'));
+const roots = ['protocol', 'storage', 'runner', 'orchestrator', 'frontend', 'e2e'].map((p) =>
+  path.join(root, p, 'dist'),
+);
 const filter = process.argv[2]; // optional substring: `pnpm test terminal`
 
 const files = roots

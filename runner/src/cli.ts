@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { ObjectStore, StorageError } from '@cubicle/storage';
 import { mintRunnerToken } from './auth/runner-token.js';
-import { ConfigError, loadRunnerConfig } from './config.js';
+import { ConfigError, loadPullConfig, loadRunnerConfig } from './config.js';
 import { createLogger } from './log.js';
+import { dropPrivileges } from './privileges.js';
 import { serve } from './serve.js';
+import { NothingToPullError, pullWorkspace } from './sync/workspace-pull.js';
 
 const USAGE = `usage: runner <command>
 
-  serve                 serve WORKSPACE_DIR over Socket.io and HTTP on HOST:PORT
+  pull [--allow-empty]  download code/REPL_ID/ from S3_BUCKET into WORKSPACE_DIR
+  serve                 serve WORKSPACE_DIR over Socket.io and HTTP on HOST:PORT, syncing it to S3
   token [--user U] [--ttl SECONDS] [--repl ID]
                         print a runner token signed with RUNNER_TOKEN_SECRET (default repl: REPL_ID)
 
@@ -16,6 +20,8 @@ Configuration comes from the environment; see the README.`;
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'pull':
+      return pullCommand(rest);
     case 'serve':
       return serveCommand();
     case 'token':
@@ -31,21 +37,44 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+async function pullCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'allow-empty': { type: 'boolean', default: false } } });
+  const config = loadPullConfig();
+  const log = createLogger(config.logLevel, { repl: config.replId });
+  await dropPrivileges(config.runAs, [config.workspaceDir, config.stateDir], log);
+  const store = new ObjectStore(config.s3);
+  try {
+    await pullWorkspace({
+      store,
+      replId: config.replId,
+      root: config.workspaceDir,
+      stateDir: config.stateDir,
+      log,
+      allowEmpty: values['allow-empty'],
+    });
+    return 0;
+  } finally {
+    store.destroy();
+  }
+}
+
 async function serveCommand(): Promise<number> {
   const config = loadRunnerConfig();
   const log = createLogger(config.logLevel, { repl: config.replId });
   const runner = await serve(config, log);
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      runner.shutdown(signal).then(resolve, (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        resolve();
-      });
+      runner.shutdown(signal).then(
+        (clean) => resolve(clean ? 0 : 1),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  return 0;
 }
 
 async function tokenCommand(args: string[]): Promise<number> {
@@ -70,7 +99,11 @@ async function tokenCommand(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    // Configuration mistakes are one clear line; anything else is a bug and keeps its stack.
+    // Configuration and storage problems are one clear line; anything else is a bug and keeps its stack.
+    if (err instanceof StorageError || err instanceof NothingToPullError) {
+      console.error(`runner: ${err.message}`);
+      process.exit(1);
+    }
     if (
       err instanceof ConfigError ||
       (err instanceof TypeError && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')

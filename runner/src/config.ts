@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import { FLOW_HIGH_WATERMARK_CHARS, FLOW_LOW_WATERMARK_CHARS } from './tuning.js';
 
@@ -16,38 +17,52 @@ const list = (fallback: string) =>
         .filter(Boolean),
     );
 
-/** The runner's environment (design.md, "Configuration"), validated once at start. */
-const RunnerEnv = z
-  .object({
-    REPL_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'REPL_ID must be a DNS label'),
-    RUNNER_TOKEN_SECRET: z.string().min(16, 'RUNNER_TOKEN_SECRET must be at least 16 characters'),
-    WORKSPACE_DIR: z.string().default('/workspace'),
-    STATE_DIR: z.string().optional(),
-    HOST: z.string().default('0.0.0.0'),
-    PORT: int(3001),
-    APP_PORT: int(3000),
-    ALLOWED_ORIGINS: list('http://localhost:8080'),
-    MAX_FILE_BYTES: int(10 * MiB),
-    TERMINAL_GRACE_MS: int(10 * 60 * 1000),
-    FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK_CHARS),
-    FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK_CHARS),
-    WATCH_IGNORE: list('node_modules,.git'),
-    RUNNER_SHELL: z.string().default('/bin/bash'),
-    RUNNER_UID: int(1000),
-    RUNNER_GID: int(1000),
-    RUNNER_ALLOW_ROOT: z.enum(['0', '1']).default('0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .refine((e) => e.FLOW_LOW_WATERMARK < e.FLOW_HIGH_WATERMARK, {
-    message: 'FLOW_LOW_WATERMARK must be below FLOW_HIGH_WATERMARK',
-  });
+/** What `runner pull` and `runner serve` both need (design.md, "Configuration"). */
+const WorkspaceEnv = z.object({
+  REPL_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'REPL_ID must be a DNS label'),
+  WORKSPACE_DIR: z.string().default('/workspace'),
+  STATE_DIR: z.string().optional(),
+  RUNNER_UID: int(1000),
+  RUNNER_GID: int(1000),
+  RUNNER_ALLOW_ROOT: z.enum(['0', '1']).default('0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
-export interface RunnerConfig {
+/** The runner's environment, validated once at start. */
+const RunnerEnv = WorkspaceEnv.extend({
+  RUNNER_TOKEN_SECRET: z.string().min(16, 'RUNNER_TOKEN_SECRET must be at least 16 characters'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(3001),
+  APP_PORT: int(3000),
+  ALLOWED_ORIGINS: list('http://localhost:8080'),
+  MAX_FILE_BYTES: int(10 * MiB),
+  TERMINAL_GRACE_MS: int(10 * 60 * 1000),
+  FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK_CHARS),
+  FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK_CHARS),
+  WATCH_IGNORE: list('node_modules,.cache'),
+  RUNNER_SHELL: z.string().default('/bin/bash'),
+  /** Seconds a SIGTERM may spend flushing to S3 before the runner gives up (exit 1). */
+  SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(20),
+  /** `off` runs without object storage (tests of terminals and files alone). */
+  RUNNER_SYNC: z.enum(['on', 'off']).default('on'),
+}).refine((e) => e.FLOW_LOW_WATERMARK < e.FLOW_HIGH_WATERMARK, {
+  message: 'FLOW_LOW_WATERMARK must be below FLOW_HIGH_WATERMARK',
+});
+
+export interface WorkspaceConfig {
   replId: string;
-  tokenSecret: string;
   workspaceDir: string;
-  /** Runner state kept outside the workspace (never synced, never visible in the tree). */
+  /** Runner state kept outside the workspace (sync journal, shell home; never synced, never in the tree). */
   stateDir: string;
+  /** Object storage, or null when sync is off. */
+  s3: S3Settings | null;
+  /** The user shells and file operations run as when the runner is started as root. */
+  runAs: { uid: number; gid: number } | null;
+  logLevel: string;
+}
+
+export interface RunnerConfig extends WorkspaceConfig {
+  tokenSecret: string;
   host: string;
   port: number;
   appPort: number;
@@ -58,22 +73,33 @@ export interface RunnerConfig {
   flowLowWatermark: number;
   watchIgnore: string[];
   shell: string;
-  /** The user shells and file operations run as when the runner is started as root. */
-  runAs: { uid: number; gid: number } | null;
-  logLevel: string;
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
-  const parsed = RunnerEnv.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`);
+function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  withS3: boolean,
+): { e: z.infer<T>; s3: S3Settings | null } {
+  const parsed = schema.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`);
+  let s3: S3Settings | null = null;
+  if (withS3) {
+    const r = parseS3Settings(env);
+    if ('problems' in r) problems.push(...r.problems);
+    else s3 = r.settings;
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid runner configuration: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
+  return { e: parsed.data, s3 };
+}
+
+function workspaceConfig(e: z.infer<typeof WorkspaceEnv>, s3: S3Settings | null): WorkspaceConfig {
   const workspaceDir = path.resolve(e.WORKSPACE_DIR);
   const stateDir = path.resolve(e.STATE_DIR ?? path.join(os.tmpdir(), 'cubicle-runner', e.REPL_ID));
   if (isInside(stateDir, workspaceDir)) {
@@ -82,9 +108,27 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
   const isRoot = process.getuid?.() === 0;
   return {
     replId: e.REPL_ID,
-    tokenSecret: e.RUNNER_TOKEN_SECRET,
     workspaceDir,
     stateDir,
+    s3,
+    runAs: isRoot && e.RUNNER_ALLOW_ROOT !== '1' ? { uid: e.RUNNER_UID, gid: e.RUNNER_GID } : null,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** `runner pull`: the workspace, its state directory and object storage. */
+export function loadPullConfig(env: NodeJS.ProcessEnv = process.env): WorkspaceConfig & { s3: S3Settings } {
+  const { e, s3 } = parseEnv(WorkspaceEnv, env, true);
+  if (!s3) throw new ConfigError('invalid runner configuration: object storage settings are required');
+  return { ...workspaceConfig(e, s3), s3 };
+}
+
+export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
+  const sync = env.RUNNER_SYNC !== 'off';
+  const { e, s3 } = parseEnv(RunnerEnv, env, sync);
+  return {
+    ...workspaceConfig(e, s3),
+    tokenSecret: e.RUNNER_TOKEN_SECRET,
     host: e.HOST,
     port: e.PORT,
     appPort: e.APP_PORT,
@@ -95,8 +139,7 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
     flowLowWatermark: e.FLOW_LOW_WATERMARK,
     watchIgnore: e.WATCH_IGNORE,
     shell: e.RUNNER_SHELL,
-    runAs: isRoot && e.RUNNER_ALLOW_ROOT !== '1' ? { uid: e.RUNNER_UID, gid: e.RUNNER_GID } : null,
-    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT * 1000),
   };
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { ObjectStore } from '@cubicle/storage';
 import type { RunnerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
@@ -11,19 +12,32 @@ import { createHttpApp } from './server/http-app.js';
 import { runnerHandlers } from './server/runner-handlers.js';
 import { RunnerMetrics } from './server/runner-metrics.js';
 import { createSocketServer } from './server/socket-server.js';
+import { DEFAULT_SYNC_IGNORE, SyncIgnore } from './sync/sync-ignore.js';
+import { SyncJournal } from './sync/sync-journal.js';
+import { WorkspaceSync } from './sync/workspace-sync.js';
 import { ScreenMirror } from './terminal/screen-mirror.js';
 import { shellEnv } from './terminal/shell-env.js';
 import { TerminalManager } from './terminal/terminal-manager.js';
-import { FILE_REFRESH_WINDOW_MS, SHUTDOWN_DEADLINE_MS, TERMINAL_SCROLLBACK_LINES } from './tuning.js';
+import {
+  FILE_REFRESH_WINDOW_MS,
+  SHUTDOWN_DEADLINE_MS,
+  TERMINAL_SCROLLBACK_LINES,
+  WATCHER_SETTLE_MS,
+} from './tuning.js';
 import { FileService } from './workspace/file-service.js';
 import { WorkspacePaths } from './workspace/workspace-paths.js';
 import { WorkspaceWatcher } from './workspace/workspace-watcher.js';
 
 export interface RunningRunner {
   port: number;
-  /** Stops taking connections and writes, ends every terminal, closes sockets. */
-  shutdown(reason: string): Promise<void>;
+  /**
+   * Stops taking connections and writes, ends every terminal, flushes every change to S3.
+   * Resolves true when everything reached S3, false if SHUTDOWN_TIMEOUT passed first.
+   */
+  shutdown(reason: string): Promise<boolean>;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `runner serve`: the runner's HTTP + Socket.io server over one workspace. */
 export async function serve(config: RunnerConfig, log: Logger): Promise<RunningRunner> {
@@ -36,7 +50,27 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   const metrics = new RunnerMetrics();
   const activity = new ActivityTracker();
   const paths = await WorkspacePaths.open(config.workspaceDir);
-  const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: () => activity.touch() });
+  const syncIgnore = new SyncIgnore(config.workspaceDir, DEFAULT_SYNC_IGNORE);
+  const store = config.s3 ? new ObjectStore(config.s3, { maxAttempts: 1 }) : null; // sync retries on its own
+  const journal = store ? SyncJournal.open(config.stateDir) : null;
+  const sync =
+    store && journal
+      ? new WorkspaceSync({
+          store,
+          journal,
+          replId: config.replId,
+          root: config.workspaceDir,
+          ignore: syncIgnore,
+          log,
+          onStatus: (status) => io.emit('sync:status', status),
+        })
+      : null;
+  const noteChange = (rel: string) => {
+    activity.touch();
+    if (rel === 'cubicle.json') syncIgnore.reload();
+    sync?.touch(rel);
+  };
+  const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: noteChange });
   const mirror = new ScreenMirror(TERMINAL_SCROLLBACK_LINES, log);
   const terminals = new TerminalManager({
     shell: config.shell,
@@ -58,6 +92,14 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       state: () => state,
       clients: () => io.engine.clientsCount,
       terminals: () => terminals.count,
+      replId: config.replId,
+      tokenSecret: config.tokenSecret,
+      flush: async (timeoutMs) => {
+        if (!sync) return { state: 'synced', pending: 0, lastSyncedAt: null };
+        await sleep(WATCHER_SETTLE_MS); // changes already on disk get reported first
+        return (await sync.flush(timeoutMs)) ? sync.status() : null;
+      },
+      pending: () => sync?.pendingCount ?? 0,
     }),
   );
   const io = createSocketServer(httpServer, {
@@ -66,9 +108,11 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     allowedOrigins: config.allowedOrigins,
     maxFileBytes: config.maxFileBytes,
     log,
+    isReady: () => state === 'ready',
   });
   io.on('connection', (socket) => {
     metrics.clients.inc();
+    if (sync) socket.emit('sync:status', sync.status());
     log.debug({ socket: socket.id, user: socket.data.user }, 'client connected');
     bindEventHandlers(socket, runnerHandlers(socket, { files, terminals, activity }), {
       log,
@@ -88,7 +132,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     windowMs: FILE_REFRESH_WINDOW_MS,
     log,
     onBatch: (changes) => {
-      activity.touch();
+      for (const change of changes) noteChange(change.path);
       io.emit('file:refresh', { changes });
     },
   });
@@ -99,22 +143,45 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  state = 'ready';
+  // Probes answer from here on; clients wait ("starting") until the journal's pending work is done
+  // and the workspace agrees with S3.
   log.info({ host: config.host, port, workspace: config.workspaceDir, replId: config.replId }, 'listening');
+  await sync?.start();
+  if (state === 'starting') state = 'ready';
+  log.info({ sync: sync ? sync.status() : 'off' }, 'ready');
 
-  let stopping: Promise<void> | null = null;
+  let stopping: Promise<boolean> | null = null;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
+      const flushBy = Date.now() + config.shutdownTimeoutMs;
       state = 'stopping';
       log.info({ reason }, 'shutting down');
-      files.refuseWrites('the runner is shutting down');
+      files.refuseWrites('the runner is shutting down and takes no more writes');
       httpServer.close(); // no new connections; open ones are ended below
+      await files.drain();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
       await Promise.race([terminals.closeAll(), deadline]);
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await sleep(WATCHER_SETTLE_MS); // the shells' last writes reach the watcher
       await watcher.close();
+      let clean = true;
+      if (sync) {
+        await sync.rescan();
+        clean = await sync.flush(Math.max(0, flushBy - Date.now()));
+        if (!clean) {
+          const pending = sync.pendingPaths();
+          log.error(
+            { pending: pending.slice(0, 50), count: pending.length },
+            'shutdown timed out with changes not in S3',
+          );
+        }
+        sync.stop();
+      }
+      journal?.close();
+      store?.destroy();
       await mirror.close();
-      log.info('stopped');
+      log.info({ clean }, 'stopped');
+      return clean;
     })();
     return stopping;
   };

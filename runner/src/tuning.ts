@@ -50,3 +50,26 @@ export const FILE_REFRESH_WINDOW_MS = 50;
 
 /** On SIGTERM, terminals and sockets are ended; after this the process exits regardless. */
 export const SHUTDOWN_DEADLINE_MS = 5000;
+
+// ── Workspace sync (S3) ─────────────────────────────────────────────────────────────────────
+
+/** A path's upload waits this long after its last change, so an editor's burst of saves is one PUT. */
+export const SYNC_DEBOUNCE_MS = 500;
+/** …but a file written continuously (a log) still goes out at least this often. */
+export const SYNC_MAX_DELAY_MS = 2000;
+/** Uploads and deletes in flight; enough to hide loopback/LAN latency without starving the app. */
+export const SYNC_CONCURRENCY = 8;
+/** First retry delay after a storage failure; doubles per consecutive failure. */
+export const SYNC_BACKOFF_MIN_MS = 250;
+/** Retry ceiling: after an outage ends, pending work resumes within this time. */
+export const SYNC_BACKOFF_MAX_MS = 4000;
+/** `sync:status` pushes at most this often while counts move (the state itself is sent at once). */
+export const SYNC_STATUS_THROTTLE_MS = 250;
+/** Time the watcher gets to report changes already on disk before a flush drains the queue. */
+export const WATCHER_SETTLE_MS = 200;
+/** Journal history allowed beyond twice the live state before it is rewritten as a snapshot. */
+export const JOURNAL_COMPACT_SLACK_LINES = 10_000;
+/** Parallel downloads in `runner pull`: small objects are latency-bound, so wide helps. */
+export const PULL_CONCURRENCY = 32;
+/** `runner pull` logs progress at most this often. */
+export const PULL_PROGRESS_INTERVAL_MS = 500;

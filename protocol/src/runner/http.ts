@@ -10,3 +10,9 @@ export type ActivityResponse = z.infer<typeof ActivityResponse>;
 
 export const HealthResponse = z.object({ status: z.enum(['ok', 'starting', 'stopping']) });
 export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** `POST /flush?timeout=<seconds>` (bearer runner token): how long to wait for S3 before giving up. */
+export const FlushQuery = z.object({
+  timeout: z.coerce.number().positive().max(600).default(30),
+});
+export type FlushQuery = z.infer<typeof FlushQuery>;

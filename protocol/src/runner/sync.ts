@@ -8,3 +8,10 @@ export const SyncStatusPush = z.object({
   lastSyncedAt: z.number().nullable(),
 });
 export type SyncStatusPush = z.infer<typeof SyncStatusPush>;
+
+/**
+ * `POST /flush` answers 200 with the status once every change is in object storage; 503 with an
+ * EUNAVAILABLE error body if the timeout passed first (the changes stay pending).
+ */
+export const FlushResponse = SyncStatusPush;
+export type FlushResponse = SyncStatusPush;

@@ -11,6 +11,8 @@ export interface SocketServerOptions {
   allowedOrigins: string[];
   maxFileBytes: number;
   log: Logger;
+  /** Until the workspace is reconciled with S3, clients get `connect_error` "starting" and retry. */
+  isReady(): boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createSocketServer(httpServer: http.Server, opts: SocketServerOp
   });
 
   io.use((socket, next) => {
+    if (!opts.isReady()) return next(new Error('starting'));
     const token: unknown = socket.handshake.auth?.token;
     verifyRunnerToken(token, opts.tokenSecret, opts.replId).then(
       (claims) => {

@@ -19,6 +19,8 @@ export interface RunnerHarness {
   readonly replId: string;
   readonly secret: string;
   readonly workspace: string;
+  /** Holds workspace/ and state/; reuse it (with replId and secret) to restart "the same" runner. */
+  readonly root: string;
   readonly logs: string[];
   readonly process: ChildProcess;
   token(overrides?: { replId?: string; secret?: string; ttlSeconds?: number }): Promise<string>;
@@ -29,14 +31,34 @@ export interface RunnerHarness {
   leftoverProcesses(): number[];
 }
 
-/** Starts `runner serve` as a real child process on a free loopback port, in fresh temp dirs. */
-export async function startRunner(env: Record<string, string> = {}): Promise<RunnerHarness> {
+export interface StartRunnerOptions {
+  /** An existing root (from an earlier harness): it is reused and not deleted on stop. */
+  root?: string;
+  replId?: string;
+  secret?: string;
+}
+
+/** A fresh temp root for a runner: workspace/ inside, state/ created by the runner. */
+export function makeRunnerRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-runner-test-'));
   fs.chmodSync(root, 0o755); // the runner drops root and must reach its workspace
+  fs.mkdirSync(path.join(root, 'workspace'));
+  return root;
+}
+
+/**
+ * Starts `runner serve` as a real child process on a free loopback port, in fresh temp dirs, and
+ * resolves once it is ready for clients. Sync is off unless the env names a bucket.
+ */
+export async function startRunner(
+  env: Record<string, string> = {},
+  opts: StartRunnerOptions = {},
+): Promise<RunnerHarness> {
+  const ownsRoot = opts.root === undefined;
+  const root = opts.root ?? makeRunnerRoot();
   const workspace = path.join(root, 'workspace');
-  fs.mkdirSync(workspace);
-  const secret = randomBytes(24).toString('hex');
-  const replId = `t${randomBytes(4).toString('hex')}`;
+  const secret = opts.secret ?? randomBytes(24).toString('hex');
+  const replId = opts.replId ?? `t${randomBytes(4).toString('hex')}`;
   const mark = randomUUID();
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: {
@@ -48,6 +70,7 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
       STATE_DIR: path.join(root, 'state'),
       HOST: '127.0.0.1',
       PORT: '0',
+      RUNNER_SYNC: env.S3_BUCKET ? 'on' : 'off',
       CUBICLE_TEST_MARK: mark,
       ...env,
     },
@@ -57,17 +80,17 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(
-        new Error(`runner did not log "listening" within 15 s (LOG_LEVEL must be info or lower):\n${logs.join('\n')}`),
-      );
-    }, 15000);
+      reject(new Error(`runner was not ready within 30 s (LOG_LEVEL must be info or lower):\n${logs.join('\n')}`));
+    }, 30_000);
     let buffered = '';
+    let listeningOn = 0;
     const onLine = (line: string) => {
       logs.push(line);
       const m = /"port":(\d+).*"msg":"listening"/.exec(line);
-      if (m) {
+      if (m) listeningOn = Number(m[1]);
+      if (listeningOn && line.includes('"msg":"ready"')) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve(listeningOn);
       }
     };
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -96,6 +119,7 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
     replId,
     secret,
     workspace,
+    root,
     logs,
     process: child,
     token: (o = {}) =>
@@ -125,7 +149,7 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
       for (const s of sockets) s.disconnect();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
-      fs.rmSync(root, { recursive: true, force: true });
+      if (ownsRoot) fs.rmSync(root, { recursive: true, force: true });
       return code;
     },
     leftoverProcesses: () => processesWithMark(mark).filter((pid) => pid !== child.pid),

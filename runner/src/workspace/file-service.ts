@@ -39,6 +39,11 @@ export class FileService {
     this.refusal = reason;
   }
 
+  /** Resolves once every write already accepted has finished (and reported its change). */
+  drain(): Promise<void> {
+    return this.writes.run(async () => {});
+  }
+
   async fetchDir({ path: input }: RunnerRequest<'fetchDir'>): Promise<{ entries: FileEntry[] }> {
     const dir = await this.paths.resolveTarget(input);
     try {

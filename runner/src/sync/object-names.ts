@@ -1,0 +1,21 @@
+/**
+ * S3 layout of a workspace (design.md): `code/<replId>/<name>`, where a name is the
+ * workspace-relative path with `/` separators and a directory is a zero-byte marker `<dir>/`
+ * (so empty directories survive a stop).
+ */
+export function codePrefix(replId: string): string {
+  return `code/${replId}/`;
+}
+
+export function dirName(rel: string): string {
+  return rel.endsWith('/') ? rel : `${rel}/`;
+}
+
+export function isDirName(name: string): boolean {
+  return name.endsWith('/');
+}
+
+/** Every name under (and including) a directory or file name. */
+export function isSameOrUnder(name: string, rel: string): boolean {
+  return name === rel || name === dirName(rel) || name.startsWith(dirName(rel));
+}

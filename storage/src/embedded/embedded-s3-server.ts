@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * `cubicle-s3`: a real S3-protocol server (s3rver) on 127.0.0.1 with its data on disk, for local
+ * runs and tests. Prints one JSON line `{"event":"listening","endpoint":…}` once it serves.
+ *
+ *   cubicle-s3 [--port 9000] [--dir .data/s3] [--bucket cubicle]...
+ *
+ * Credentials are s3rver's fixed pair (EMBEDDED_S3_CREDENTIALS). Its data directory is not plain
+ * files (objects have sidecar files): read and write it through S3 only.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import S3rver from 's3rver';
+
+const LEGACY = '--openssl-legacy-provider';
+
+// s3rver encrypts listing continuation tokens with DES, which OpenSSL 3 only has in its legacy
+// provider: without it every listing past the first page fails with a 500. The flag is kept to
+// this process, so nothing else runs with legacy crypto enabled.
+if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').includes(LEGACY)) {
+  const child = spawn(
+    process.execPath,
+    [LEGACY, ...process.execArgv, process.argv[1] ?? '', ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '9000' },
+      dir: { type: 'string', default: path.resolve('.data/s3') },
+      bucket: { type: 'string', multiple: true, default: ['cubicle'] },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`cubicle-s3: --port must be a port number, not "${values.port}"`);
+    process.exit(2);
+  }
+  const directory = path.resolve(values.dir);
+  fs.mkdirSync(directory, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    silent: true,
+    directory,
+    configureBuckets: values.bucket.map((name) => ({ name })),
+  });
+  server.run().then(
+    (address) => {
+      console.log(JSON.stringify({ event: 'listening', endpoint: `http://127.0.0.1:${address.port}`, directory }));
+      const stop = () => server.close().finally(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    },
+    (err: NodeJS.ErrnoException) => {
+      console.error(`cubicle-s3: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);
+      process.exit(1);
+    },
+  );
+}

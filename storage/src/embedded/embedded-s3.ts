@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { S3Settings } from '../s3-settings.js';
+
+/** s3rver accepts exactly this key pair (and checks signatures with it). */
+export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+const SERVER_ENTRY = fileURLToPath(new URL('./embedded-s3-server.js', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+
+export interface EmbeddedS3Options {
+  /** Where objects live on disk; survives restarts of the server. */
+  directory: string;
+  /** 0 picks a free port; restart() reuses whatever was picked. */
+  port?: number;
+  buckets?: string[];
+}
+
+/** The embedded S3 server as a child process: start, stop, restart on the same port and data. */
+export class EmbeddedS3 {
+  private child: ChildProcess | null = null;
+  private port: number;
+
+  private constructor(private readonly opts: EmbeddedS3Options) {
+    this.port = opts.port ?? 0;
+  }
+
+  static async start(opts: EmbeddedS3Options): Promise<EmbeddedS3> {
+    const s3 = new EmbeddedS3(opts);
+    await s3.launch();
+    return s3;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  /** Client settings for one of its buckets. */
+  settings(bucket = this.opts.buckets?.[0] ?? 'cubicle'): S3Settings {
+    return {
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      bucket,
+      credentials: { ...EMBEDDED_S3_CREDENTIALS },
+      forcePathStyle: true,
+    };
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  private launch(): Promise<void> {
+    const args = ['--openssl-legacy-provider', SERVER_ENTRY, '--port', String(this.port), '--dir', this.opts.directory];
+    for (const b of this.opts.buckets ?? ['cubicle']) args.push('--bucket', b);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Promise<void>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const timer = setTimeout(
+        () => fail(new Error(`embedded S3 did not start in ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(e);
+      };
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.includes('"listening"'));
+        if (!line) return;
+        clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        this.port = Number(new URL((JSON.parse(line) as { endpoint: string }).endpoint).port);
+        this.child = child;
+        resolve();
+      });
+      child.once('exit', (code) => {
+        if (this.child === child) this.child = null;
+        fail(new Error(`embedded S3 exited with ${code}: ${err.trim()}`));
+      });
+    });
+  }
+}

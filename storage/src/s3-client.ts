@@ -1,0 +1,39 @@
+import http from 'node:http';
+import https from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3Settings } from './s3-settings.js';
+import { CONNECT_TIMEOUT_MS, MAX_SOCKETS, REQUEST_TIMEOUT_MS } from './tuning.js';
+
+// Node 20 is supported by the SDK until its end of life; the warning is noise in our logs.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export interface S3ClientOptions {
+  /** SDK-level attempts per call; sync retries on its own schedule and passes 1. */
+  maxAttempts?: number;
+}
+
+/**
+ * The one S3 client configuration every part of Cubicle uses, AWS or not.
+ * Checksums only where an operation requires them: with the SDK's default (always), streamed
+ * bodies are sent aws-chunked, which S3-compatible servers such as s3rver store verbatim, framing
+ * included — silent corruption.
+ */
+export function createS3Client(settings: S3Settings, opts: S3ClientOptions = {}): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+  return new S3Client({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    maxAttempts: opts.maxAttempts ?? 3,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+    }),
+  });
+}

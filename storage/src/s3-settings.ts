@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Object storage settings from the environment (design.md, "Configuration"). */
+export interface S3Settings {
+  /** Empty for AWS itself; a URL for any other S3-compatible server (the embedded one included). */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  /** Static credentials; when absent the SDK's default chain applies (IRSA, instance roles…). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
+
+const S3Env = z.object({
+  S3_ENDPOINT: z.url({ message: 'S3_ENDPOINT must be a URL such as http://127.0.0.1:9000' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string({ message: 'S3_BUCKET is required' })
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'S3_BUCKET must be a valid bucket name (3-63 characters)'),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool,
+});
+
+/** Parses the S3 variables; returns the problems as sentences instead of throwing. */
+export function parseS3Settings(env: NodeJS.ProcessEnv): { settings: S3Settings } | { problems: string[] } {
+  const parsed = S3Env.safeParse(env);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`) };
+  }
+  const e = parsed.data;
+  if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+    return { problems: ['AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together'] };
+  }
+  return {
+    settings: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      credentials:
+        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+          : undefined,
+      // Custom endpoints (MinIO, the embedded server) rarely resolve bucket subdomains.
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    },
+  };
+}
+
+/** The environment a child process needs to reach the same store. */
+export function s3SettingsToEnv(s: S3Settings): Record<string, string> {
+  const env: Record<string, string> = {
+    S3_REGION: s.region,
+    S3_BUCKET: s.bucket,
+    S3_FORCE_PATH_STYLE: String(s.forcePathStyle),
+  };
+  if (s.endpoint) env.S3_ENDPOINT = s.endpoint;
+  if (s.credentials) {
+    env.AWS_ACCESS_KEY_ID = s.credentials.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = s.credentials.secretAccessKey;
+  }
+  return env;
+}
