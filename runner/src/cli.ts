@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ObjectStore, StorageError } from '@cubicle/storage';
 import { mintRunnerToken } from './auth/runner-token.js';
@@ -41,6 +42,8 @@ async function pullCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'allow-empty': { type: 'boolean', default: false } } });
   const config = loadPullConfig();
   const log = createLogger(config.logLevel, { repl: config.replId });
+  await fs.mkdir(config.workspaceDir, { recursive: true });
+  await fs.mkdir(config.stateDir, { recursive: true });
   await dropPrivileges(config.runAs, [config.workspaceDir, config.stateDir], log);
   const store = new ObjectStore(config.s3);
   try {
@@ -72,8 +75,9 @@ async function serveCommand(): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    // Repeated signals join the shutdown under way instead of killing it mid-flush.
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
 }
 

@@ -74,6 +74,8 @@ export class WorkspaceSync {
         break;
       } catch (err) {
         if (this.stopped) return;
+        // A missing bucket or refused keys will not fix themselves: fail the start, clearly.
+        if (err instanceof StorageError && !err.retryable) throw err;
         this.failed(err, 'reconcile');
         await new Promise((r) => setTimeout(r, Math.max(0, this.retryAt - Date.now())));
       }

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SyncStatusPush } from '@cubicle/protocol';
+import {
+  eventually,
+  makeRunnerRoot,
+  type RunnerClient,
+  type RunnerHarness,
+  sleep,
+  startRunner,
+} from '../test-support/runner-harness.js';
+import { readAll, type S3Harness, startS3 } from '../test-support/s3-harness.js';
+import { TerminalReader } from '../test-support/terminal-reader.js';
+import { runCli } from './workspace-pull.test.js';
+
+const text = (m: Map<string, Buffer>) => Object.fromEntries([...m].map(([k, v]) => [k, v.toString()]));
+
+/** Collects a client's sync:status pushes. */
+function watchStatus(client: RunnerClient): SyncStatusPush[] {
+  const seen: SyncStatusPush[] = [];
+  client.on('sync:status', (s) => seen.push(s));
+  return seen;
+}
+
+describe('workspace sync (real runner, real S3 server on loopback)', () => {
+  let s3: S3Harness;
+  before(async () => {
+    s3 = await startS3();
+  });
+  after(async () => {
+    await s3.close();
+  });
+
+  describe('one running repl', () => {
+    let runner: RunnerHarness;
+    let client: RunnerClient;
+    let status: SyncStatusPush[];
+    before(async () => {
+      runner = await startRunner(s3.env());
+      client = await runner.connect();
+      status = watchStatus(client);
+    });
+    after(async () => {
+      assert.equal(await runner.stop(), 0);
+    });
+
+    it('puts an edit from updateContent in S3 within 2 s, and reports synced', async () => {
+      const started = Date.now();
+      const r = await client.emitWithAck('updateContent', { path: 'src/index.js', content: 'console.log(1)\n' });
+      assert.ok(r.ok);
+      await eventually(
+        async () => (await s3.objects(runner.replId)).get('src/index.js')?.toString() === 'console.log(1)\n',
+        2000,
+        'the object',
+      );
+      const ms = Date.now() - started;
+      assert.ok(ms < 2000, `visible after ${ms} ms`);
+      const last = await eventually(() => status.at(-1)?.state === 'synced' && status.at(-1), 2000, 'synced status');
+      assert.equal(last.pending, 0);
+      assert.ok(last.lastSyncedAt !== null && last.lastSyncedAt >= started);
+    });
+
+    it('follows the shell: new files, renames, recursive deletes, and ignored paths stay local', async () => {
+      const reader = new TerminalReader(client);
+      const t = await client.emitWithAck('terminal:create', { cols: 120, rows: 30 });
+      assert.ok(t.ok);
+      const sh = (cmd: string) => client.emit('terminal:write', { id: t.id, data: `${cmd}\r` });
+      sh(`printf '{"ignore":["*.log","secret/"]}' > cubicle.json`);
+      await sleep(300);
+      sh('mkdir -p dir/sub node_modules/pkg .cache secret && echo 1 > dir/a && echo 2 > dir/sub/b');
+      sh('echo mod > node_modules/pkg/index.js; echo c > .cache/c; echo l > app.log; echo s > secret/key');
+      sh('echo x > f; echo DONE-1');
+      await reader.waitFor(t.id, 'DONE-1');
+      await eventually(async () => (await s3.objects(runner.replId)).has('dir/sub/b'), 3000, 'dir/sub/b uploaded');
+      sh('mv f g; rm -r dir; echo DONE-2');
+      await reader.waitFor(t.id, 'DONE-2');
+      const want = {
+        'cubicle.json': '{"ignore":["*.log","secret/"]}',
+        g: 'x\n',
+        'src/': '',
+        'src/index.js': 'console.log(1)\n',
+      };
+      await eventually(
+        async () => JSON.stringify(text(await s3.objects(runner.replId))) === JSON.stringify(want),
+        4000,
+        'exact objects',
+      );
+      assert.deepEqual(text(await s3.objects(runner.replId)), want);
+      await sleep(700); // longer than the debounce: nothing ignored sneaks in late
+      assert.deepEqual(text(await s3.objects(runner.replId)), want);
+    });
+
+    it('round-trips a 50 MB file (multipart) byte for byte', async () => {
+      const big = randomBytes(50 * 1024 * 1024);
+      fs.writeFileSync(path.join(runner.workspace, 'big.bin'), big);
+      const sum = createHash('md5').update(big).digest('hex');
+      const key = `code/${runner.replId}/big.bin`;
+      await eventually(async () => (await s3.store.head(key))?.size === big.length, 15_000, 'big.bin uploaded');
+      const back = await readAll((await s3.store.get(key)).body);
+      assert.equal(createHash('md5').update(back).digest('hex'), sum);
+      // …and back down through `runner pull` into a fresh workspace.
+      const root = makeRunnerRoot();
+      try {
+        const pulled = await runCli(['pull'], {
+          ...s3.env(),
+          REPL_ID: runner.replId,
+          WORKSPACE_DIR: path.join(root, 'workspace'),
+          STATE_DIR: path.join(root, 'state'),
+        });
+        assert.equal(pulled.code, 0, pulled.stderr);
+        const local = fs.readFileSync(path.join(root, 'workspace/big.bin'));
+        assert.equal(createHash('md5').update(local).digest('hex'), sum);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it('SIGTERM during a burst of 200 writes: every acknowledged write is in S3 after exit', async () => {
+    const runner = await startRunner(s3.env());
+    const client = await runner.connect();
+    const acked = new Map<string, string>();
+    let refused = 0;
+    let ackedWrites = 0;
+    // Four lanes, each sending its next write when the previous one is answered, like editors saving.
+    const lane = async (l: number) => {
+      for (let i = l; i < 200; i += 4) {
+        const p = `burst/f${i % 50}.txt`;
+        const content = `file ${i % 50} version ${Math.floor(i / 50)}\n`;
+        const r = await client.emitWithAck('updateContent', { path: p, content }).catch(() => null);
+        if (!r) return; // the socket closed as the runner stopped
+        if (r.ok) {
+          acked.set(p, content); // a file's writes are answered in order: the last ack wins
+          if (++ackedWrites === 100) runner.process.kill('SIGTERM'); // mid-burst
+        } else {
+          assert.equal(r.error.code, 'EUNAVAILABLE');
+          refused++;
+        }
+      }
+    };
+    const writes = [0, 1, 2, 3].map(lane);
+    await Promise.allSettled(writes);
+    const code = await runner.stop();
+    assert.equal(code, 0, `exit 0 after a complete flush; logs:\n${runner.logs.slice(-15).join('\n')}`);
+    assert.ok(acked.size > 0);
+    const objects = text(await s3.objects(runner.replId));
+    for (const [p, content] of acked) assert.equal(objects[p], content, p);
+    assert.ok(runner.logs.some((l) => l.includes('"clean":true')));
+    assert.ok(ackedWrites >= 100 && refused > 0, `${ackedWrites} acked, ${refused} refused: SIGTERM landed mid-burst`);
+  });
+
+  it('S3 down for 10 s: edits keep working, status goes offline, then everything arrives and status is synced', async () => {
+    const runner = await startRunner(s3.env());
+    const client = await runner.connect();
+    const status = watchStatus(client);
+    try {
+      assert.ok((await client.emitWithAck('updateContent', { path: 'before.txt', content: 'b' })).ok);
+      await eventually(() => status.at(-1)?.state === 'synced', 3000, 'synced before the outage');
+      await s3.s3.stop();
+      const outageStarted = Date.now();
+      const expected: Record<string, string> = { 'before.txt': 'b' };
+      for (let i = 0; i < 10; i++) {
+        const r = await client.emitWithAck('updateContent', { path: `during/${i}.txt`, content: `edit ${i}` });
+        assert.ok(r.ok, 'edits are accepted locally while S3 is down');
+        expected[`during/${i}.txt`] = `edit ${i}`;
+      }
+      assert.equal(fs.readFileSync(path.join(runner.workspace, 'during/9.txt'), 'utf8'), 'edit 9');
+      await eventually(() => status.some((s) => s.state === 'offline' && s.pending > 0), 5000, 'offline status');
+      await sleep(Math.max(0, 10_000 - (Date.now() - outageStarted)));
+      await s3.s3.restart();
+      const backAt = Date.now();
+      await eventually(() => status.at(-1)?.state === 'synced', 15_000, 'synced after the outage');
+      console.log(`  synced ${Date.now() - backAt} ms after S3 came back`);
+      const objects = text(await s3.objects(runner.replId));
+      for (const [p, content] of Object.entries(expected)) assert.equal(objects[p], content, p);
+    } finally {
+      if (!s3.s3.running) await s3.s3.restart();
+      assert.equal(await runner.stop(), 0);
+    }
+  });
+
+  it('SIGKILL, then restart: the journal finishes every acknowledged upload before clients are let in', async () => {
+    const root = makeRunnerRoot();
+    try {
+      const first = await startRunner(s3.env(), { root });
+      const client = await first.connect();
+      const acked: Record<string, string> = {};
+      for (let i = 0; i < 30; i++) {
+        const r = await client.emitWithAck('updateContent', { path: `k/${i}.txt`, content: `kill ${i}` });
+        if (r.ok) acked[`k/${i}.txt`] = `kill ${i}`;
+      }
+      fs.writeFileSync(path.join(first.workspace, 'k/from-shell.txt'), 'shell'); // the watcher may never see it
+      first.process.kill('SIGKILL'); // well inside the 500 ms debounce: most of these are not in S3 yet
+      await first.stop('SIGKILL');
+      const before = text(await s3.objects(first.replId));
+      assert.ok(Object.keys(before).length < 30, 'the kill really interrupted the sync');
+
+      const second = await startRunner(s3.env(), { root, replId: first.replId, secret: first.secret });
+      try {
+        const client2 = await second.connect();
+        const status = watchStatus(client2);
+        await eventually(() => status.at(-1)?.state === 'synced', 5000, 'synced status on connect');
+        const objects = text(await s3.objects(first.replId));
+        for (const [p, content] of Object.entries(acked)) assert.equal(objects[p], content, p);
+        assert.equal(objects['k/from-shell.txt'], 'shell', 'the reconcile found the change the watcher missed');
+      } finally {
+        assert.equal(await second.stop(), 0);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('serve with a missing bucket or refused keys exits with one clear line', async () => {
+    for (const [extra, message] of [
+      [{ S3_BUCKET: 'no-such-bucket' }, /bucket no-such-bucket does not exist/],
+      [{ AWS_ACCESS_KEY_ID: 'WRONG' }, /refused the credentials/],
+    ] as const) {
+      const root = makeRunnerRoot();
+      try {
+        const r = await runCli(['serve'], {
+          ...s3.env(),
+          ...extra,
+          REPL_ID: 'badconfig',
+          RUNNER_TOKEN_SECRET: 'x'.repeat(32),
+          WORKSPACE_DIR: path.join(root, 'workspace'),
+          STATE_DIR: path.join(root, 'state'),
+          HOST: '127.0.0.1',
+          PORT: '0',
+        });
+        assert.equal(r.code, 1);
+        const lines = r.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(lines[0] ?? '', message);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { EmbeddedS3, ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
+import { forEachLimit } from '../support/for-each-limit.js';
+import { codePrefix } from '../sync/object-names.js';
+
+export interface S3Harness {
+  readonly s3: EmbeddedS3;
+  readonly store: ObjectStore;
+  /** S3_* and AWS_* variables for a runner child process. */
+  env(): Record<string, string>;
+  /** Every object of a repl: workspace name → content. */
+  objects(replId: string): Promise<Map<string, Buffer>>;
+  /** Seeds a repl's objects (name → content, optional octal mode) at concurrency 16. */
+  seed(replId: string, files: Record<string, string | Buffer | { content: string; mode: string }>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A real S3-protocol server (embedded s3rver) on a free loopback port with a temp data dir. */
+export async function startS3(): Promise<S3Harness> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-s3-test-'));
+  const s3 = await EmbeddedS3.start({ directory, buckets: ['cubicle-test'] });
+  const store = new ObjectStore(s3.settings());
+  return {
+    s3,
+    store,
+    env: () => s3SettingsToEnv(s3.settings()),
+    async objects(replId) {
+      const prefix = codePrefix(replId);
+      const out = new Map<string, Buffer>();
+      const keys: string[] = [];
+      for await (const o of store.list(prefix)) keys.push(o.key);
+      await forEachLimit(keys, 16, async (key) => {
+        try {
+          out.set(key.slice(prefix.length), await readAll((await store.get(key)).body));
+        } catch (err) {
+          if (!(err instanceof StorageError && err.kind === 'not-found')) throw err; // deleted since the listing
+        }
+      });
+      return out;
+    },
+    async seed(replId, files) {
+      await forEachLimit(Object.entries(files), 16, async ([name, spec]) => {
+        const { content, mode } =
+          typeof spec === 'object' && !Buffer.isBuffer(spec)
+            ? spec
+            : { content: spec, mode: name.endsWith('/') ? '755' : '644' };
+        const body = Buffer.from(content);
+        await store.put(codePrefix(replId) + name, body, body.length, { mode });
+      });
+    },
+    async close() {
+      store.destroy();
+      await s3.stop();
+      fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
