@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const benches = ['runner/dist/bench/terminal-bench.js'].map((p) => path.join(root, p)).filter(existsSync);
+const benches = ['runner/dist/bench/terminal-bench.js', 'runner/dist/bench/sync-bench.js']
+  .map((p) => path.join(root, p))
+  .filter(existsSync);
 for (const bench of benches) {
   const r = spawnSync(process.execPath, ['--enable-source-maps', bench, ...process.argv.slice(2)], {
     stdio: 'inherit',

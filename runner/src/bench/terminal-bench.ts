@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js';
-import { fmt, median, percentile } from './bench-stats.js';
+import { fmt, median, percentile, printTable, ratio } from './bench-stats.js';
 import {
   type BenchTerminal,
   openCubicleTerminal,
@@ -215,18 +215,6 @@ async function terminalMemory(count: number) {
   } finally {
     await runner.stop();
   }
-}
-
-function ratio(a: number, b: number): string {
-  return Number.isFinite(a / b) ? `${fmt(a / b)}×` : '';
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -47,33 +47,54 @@ export async function uploadDirMarker(store: ObjectStore, key: string, mode: num
 
 /**
  * Downloads an object over `abs` atomically (temp file beside it, then rename), restoring its mode
- * from metadata, hashing as it streams. Parent directories are created.
+ * from metadata. Parent directories are created. Small objects are buffered and written in one go
+ * (pull of many small files is bound by per-file work); large ones stream through a hash.
  */
 export async function downloadFile(store: ObjectStore, key: string, abs: string): Promise<BaseEntry> {
   const obj = await store.get(key);
   await fs.mkdir(path.dirname(abs), { recursive: true });
   const tmp = path.join(path.dirname(abs), `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
-  const hash = createHash('md5');
   const mode = parseMode(obj.meta.mode, 0o644);
+  const file = await fs.open(tmp, 'wx', mode);
+  let sum: string;
   try {
-    await pipeline(
-      obj.body,
-      new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(tmp, { flags: 'wx', mode }),
-    );
-    await fs.chmod(tmp, mode); // the create mode is filtered by the umask
-    await fs.rename(tmp, abs);
+    if (obj.size <= IN_MEMORY_UPLOAD_BYTES) {
+      const data = await readBody(obj.body);
+      sum = md5(data);
+      await file.writeFile(data);
+    } else {
+      const hash = createHash('md5');
+      await pipeline(
+        obj.body,
+        new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        }),
+        file.createWriteStream({ autoClose: false }),
+      );
+      sum = hash.digest('hex');
+    }
+    let st = await file.stat();
+    if ((st.mode & 0o7777) !== mode) {
+      await file.chmod(mode); // the create mode is filtered by the umask
+      st = await file.stat();
+    }
+    await file.close();
+    await fs.rename(tmp, abs); // keeps the mtime recorded below
+    return { etag: obj.etag, md5: sum, size: st.size, mtimeMs: st.mtimeMs, mode };
   } catch (err) {
+    await file.close().catch(() => {});
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  const st = await fs.stat(abs);
-  return { etag: obj.etag, md5: hash.digest('hex'), size: st.size, mtimeMs: st.mtimeMs, mode };
+}
+
+async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export function parseMode(text: string | undefined, fallback: number): number {
