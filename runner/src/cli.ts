@@ -100,6 +100,9 @@ async function tokenCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+// If the event loop ever drains with the command unfinished (a promise that can never settle), Node
+// would exit 0 and an init container would report success: make that a failure instead.
+process.exitCode = 70;
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

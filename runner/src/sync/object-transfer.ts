@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -55,37 +55,31 @@ export async function downloadFile(store: ObjectStore, key: string, abs: string)
   await fs.mkdir(path.dirname(abs), { recursive: true });
   const tmp = path.join(path.dirname(abs), `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
   const mode = parseMode(obj.meta.mode, 0o644);
-  const file = await fs.open(tmp, 'wx', mode);
-  let sum: string;
   try {
+    let sum: string;
     if (obj.size <= IN_MEMORY_UPLOAD_BYTES) {
       const data = await readBody(obj.body);
       sum = md5(data);
-      await file.writeFile(data);
+      await fs.writeFile(tmp, data, { flag: 'wx', mode });
     } else {
       const hash = createHash('md5');
-      await pipeline(
-        obj.body,
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            hash.update(chunk);
-            done(null, chunk);
-          },
-        }),
-        file.createWriteStream({ autoClose: false }),
-      );
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      await pipeline(obj.body, hashing, createWriteStream(tmp, { flags: 'wx', mode }));
       sum = hash.digest('hex');
     }
-    let st = await file.stat();
+    let st = await fs.stat(tmp);
     if ((st.mode & 0o7777) !== mode) {
-      await file.chmod(mode); // the create mode is filtered by the umask
-      st = await file.stat();
+      await fs.chmod(tmp, mode); // the create mode is filtered by the umask
+      st = await fs.stat(tmp);
     }
-    await file.close();
     await fs.rename(tmp, abs); // keeps the mtime recorded below
     return { etag: obj.etag, md5: sum, size: st.size, mtimeMs: st.mtimeMs, mode };
   } catch (err) {
-    await file.close().catch(() => {});
     await fs.rm(tmp, { force: true });
     throw err;
   }

@@ -122,7 +122,13 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       fs.writeFileSync(path.join(runner.workspace, 'big.bin'), big);
       const sum = createHash('md5').update(big).digest('hex');
       const key = `code/${runner.replId}/big.bin`;
-      await eventually(async () => (await s3.store.head(key))?.size === big.length, 15_000, 'big.bin uploaded');
+      // The watcher may report the file while it is still being written: wait for sync to settle.
+      const flushed = await fetch(`${runner.url}/flush`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await runner.token()}` },
+      });
+      assert.equal(flushed.status, 200);
+      assert.equal((await s3.store.head(key))?.size, big.length);
       const back = await readAll((await s3.store.get(key)).body);
       assert.equal(createHash('md5').update(back).digest('hex'), sum);
       // …and back down through `runner pull` into a fresh workspace.
