@@ -244,6 +244,52 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
     }
   });
 
+  it('changed on both sides while stopped: the local file keeps its name, the remote one is kept as a conflict copy', async () => {
+    const root = makeRunnerRoot();
+    try {
+      const first = await startRunner(s3.env(), { root });
+      const client = await first.connect();
+      assert.ok((await client.emitWithAck('updateContent', { path: 'notes.md', content: 'base\n' })).ok);
+      assert.ok((await client.emitWithAck('updateContent', { path: 'remote-only.md', content: 'base\n' })).ok);
+      assert.equal(await first.stop(), 0);
+      fs.writeFileSync(path.join(root, 'workspace/notes.md'), 'local edit\n');
+      await s3.seed(first.replId, { 'notes.md': 'remote edit\n', 'remote-only.md': 'remote edit\n' });
+
+      const second = await startRunner(s3.env(), { root, replId: first.replId, secret: first.secret });
+      try {
+        const objects = text(await s3.objects(first.replId));
+        assert.equal(objects['notes.md'], 'local edit\n');
+        assert.equal(objects['remote-only.md'], 'remote edit\n', 'an unchanged local file takes the newer remote');
+        const copies = Object.keys(objects).filter((n) => n.startsWith('notes (remote conflict '));
+        assert.equal(copies.length, 1, JSON.stringify(Object.keys(objects)));
+        const copy = copies[0] ?? '';
+        assert.match(copy, /\.md$/);
+        assert.equal(objects[copy], 'remote edit\n');
+        assert.equal(fs.readFileSync(path.join(second.workspace, copy), 'utf8'), 'remote edit\n');
+        assert.equal(fs.readFileSync(path.join(second.workspace, 'remote-only.md'), 'utf8'), 'remote edit\n');
+      } finally {
+        assert.equal(await second.stop(), 0);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM with S3 down exits 1 after SHUTDOWN_TIMEOUT and names what is pending', async () => {
+    const runner = await startRunner({ ...s3.env(), SHUTDOWN_TIMEOUT: '1' });
+    try {
+      const client = await runner.connect();
+      await s3.s3.stop();
+      assert.ok((await client.emitWithAck('updateContent', { path: 'stuck.txt', content: 'not yet in S3' })).ok);
+      const started = Date.now();
+      assert.equal(await runner.stop(), 1);
+      assert.ok(Date.now() - started < 8000);
+      assert.ok(runner.logs.some((l) => l.includes('shutdown timed out') && l.includes('stuck.txt')));
+    } finally {
+      await s3.s3.restart();
+    }
+  });
+
   it('serve with a missing bucket or refused keys exits with one clear line', async () => {
     for (const [extra, message] of [
       [{ S3_BUCKET: 'no-such-bucket' }, /bucket no-such-bucket does not exist/],

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `cubicle-s3`: a real S3-protocol server (s3rver) on 127.0.0.1 with its data on disk, for local
+ * The embedded S3 server (`pnpm s3`): a real S3-protocol server (s3rver) on 127.0.0.1 with its data on disk, for local
  * runs and tests. Prints one JSON line `{"event":"listening","endpoint":…}` once it serves.
  *
- *   cubicle-s3 [--port 9000] [--dir .data/s3] [--bucket cubicle]...
+ *   node storage/dist/embedded/embedded-s3-server.js [--port 9000] [--dir .data/s3] [--bucket cubicle]...
  *
  * Credentials are s3rver's fixed pair (EMBEDDED_S3_CREDENTIALS). Its data directory is not plain
  * files (objects have sidecar files): read and write it through S3 only.
@@ -39,7 +39,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`cubicle-s3: --port must be a port number, not "${values.port}"`);
+    console.error(`embedded-s3: --port must be a port number, not "${values.port}"`);
     process.exit(2);
   }
   const directory = path.resolve(values.dir);
@@ -59,7 +59,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
       process.once('SIGINT', stop);
     },
     (err: NodeJS.ErrnoException) => {
-      console.error(`cubicle-s3: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);
+      console.error(`embedded-s3: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);
       process.exit(1);
     },
   );
