@@ -71,5 +71,7 @@ export const WATCHER_SETTLE_MS = 200;
 export const JOURNAL_COMPACT_SLACK_LINES = 10_000;
 /** Parallel downloads in `runner pull`: small objects are latency-bound, so wide helps. */
 export const PULL_CONCURRENCY = 32;
+/** Files up to this size are moved through memory in one request; larger ones stream (bounded RAM). */
+export const IN_MEMORY_TRANSFER_BYTES = 16 * 1024 * 1024;
 /** `runner pull` logs progress at most this often. */
 export const PULL_PROGRESS_INTERVAL_MS = 500;

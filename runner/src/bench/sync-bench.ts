@@ -11,9 +11,10 @@ import path from 'node:path';
 import type { ObjectStore } from '@cubicle/storage';
 import { createLogger } from '../log.js';
 import { codePrefix } from '../sync/object-names.js';
+import { readBody } from '../sync/object-transfer.js';
 import { pullWorkspace } from '../sync/workspace-pull.js';
 import { startRunner } from '../test-support/runner-harness.js';
-import { readAll, type S3Harness, startS3 } from '../test-support/s3-harness.js';
+import { type S3Harness, startS3 } from '../test-support/s3-harness.js';
 import { fmt, median, percentile, printTable, ratio } from './bench-stats.js';
 
 const ROUNDS = Number(process.env.BENCH_PULL_ROUNDS ?? 5);
@@ -30,7 +31,7 @@ async function naivePull(store: ObjectStore, replId: string, root: string): Prom
   for (const key of keys) {
     const abs = path.join(root, key.slice(prefix.length));
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, await readAll((await store.get(key)).body));
+    fs.writeFileSync(abs, await readBody((await store.get(key)).body));
   }
 }
 

@@ -11,6 +11,11 @@ export function dirName(rel: string): string {
   return rel.endsWith('/') ? rel : `${rel}/`;
 }
 
+/** The workspace path of a name: a directory marker without its trailing `/`. */
+export function pathOf(name: string): string {
+  return name.endsWith('/') ? name.slice(0, -1) : name;
+}
+
 export function isDirName(name: string): boolean {
   return name.endsWith('/');
 }

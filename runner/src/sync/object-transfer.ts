@@ -5,11 +5,9 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '@cubicle/storage';
+import { IN_MEMORY_TRANSFER_BYTES } from '../tuning.js';
 import { TEMP_FILE_PREFIX } from '../workspace/atomic-write.js';
 import type { BaseEntry } from './sync-journal.js';
-
-/** Objects up to this size are read into memory and sent in one PUT; larger ones stream. */
-const IN_MEMORY_UPLOAD_BYTES = 16 * 1024 * 1024;
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
@@ -28,7 +26,7 @@ export async function uploadFile(store: ObjectStore, key: string, abs: string): 
   const st = await fs.stat(abs);
   const mode = st.mode & 0o7777;
   const meta = (sum: string) => ({ mode: mode.toString(8), md5: sum });
-  if (st.size <= IN_MEMORY_UPLOAD_BYTES) {
+  if (st.size <= IN_MEMORY_TRANSFER_BYTES) {
     const data = await fs.readFile(abs);
     const sum = md5(data);
     const etag = await store.put(key, data, data.length, meta(sum));
@@ -57,7 +55,7 @@ export async function downloadFile(store: ObjectStore, key: string, abs: string)
   const mode = parseMode(obj.meta.mode, 0o644);
   try {
     let sum: string;
-    if (obj.size <= IN_MEMORY_UPLOAD_BYTES) {
+    if (obj.size <= IN_MEMORY_TRANSFER_BYTES) {
       const data = await readBody(obj.body);
       sum = md5(data);
       await fs.writeFile(tmp, data, { flag: 'wx', mode });
@@ -85,7 +83,8 @@ export async function downloadFile(store: ObjectStore, key: string, abs: string)
   }
 }
 
-async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
+/** A whole object body in memory. */
+export async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

@@ -1,6 +1,6 @@
 import type { ObjectSummary } from '@cubicle/storage';
 import { isDirName } from './object-names.js';
-import type { BaseEntry } from './sync-journal.js';
+import { type BaseEntry, matchesBase } from './sync-journal.js';
 import type { LocalEntry } from './workspace-scan.js';
 
 export type ReconcileKind =
@@ -54,7 +54,7 @@ function decideFile(
   B: BaseEntry | undefined,
   dirty: boolean,
 ): ReconcileKind | null {
-  const localChanged = dirty || (L ? !B || L.size !== B.size || L.mtimeMs !== B.mtimeMs || L.mode !== B.mode : !!B);
+  const localChanged = dirty || (L ? !matchesBase(B, L) : !!B);
   const remoteChanged = R ? !B || R.etag !== B.etag : !!B;
   if (!L && !R) return B ? 'forget' : null;
   if (!localChanged && !remoteChanged) return null;

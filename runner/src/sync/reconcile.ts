@@ -4,11 +4,11 @@ import type { ObjectStore, ObjectSummary } from '@cubicle/storage';
 import type { Logger } from '../log.js';
 import { forEachLimit } from '../support/for-each-limit.js';
 import { SYNC_CONCURRENCY } from '../tuning.js';
-import { isDirName } from './object-names.js';
+import { isDirName, pathOf } from './object-names.js';
 import { downloadFile, md5OfFile } from './object-transfer.js';
 import { planReconcile } from './reconcile-plan.js';
 import type { SyncIgnore } from './sync-ignore.js';
-import type { SyncJournal } from './sync-journal.js';
+import { dirBaseEntry, type SyncJournal } from './sync-journal.js';
 import { scanWorkspace } from './workspace-scan.js';
 
 export interface ReconcileOptions {
@@ -31,7 +31,7 @@ export async function listRemote(
     const name = o.key.slice(prefix.length);
     if (name === '' || name.split('/').some((part, i, all) => part === '..' || (part === '' && i < all.length - 1)))
       continue;
-    if (!ignore.ignores(name.replace(/\/$/, ''), isDirName(name))) remote.set(name, o);
+    if (!ignore.ignoresName(name)) remote.set(name, o);
   }
   return remote;
 }
@@ -48,7 +48,7 @@ export async function reconcileWorkspace(opts: ReconcileOptions): Promise<{ push
   const actions = planReconcile({ local, remote, base: journal.base, isDirty: (n) => journal.isDirty(n) });
   const pushed: string[] = [];
   const push = (name: string): void => {
-    pushed.push(name.replace(/\/$/, ''));
+    pushed.push(pathOf(name));
   };
   const abs = (name: string) => path.join(root, name);
 
@@ -65,7 +65,7 @@ export async function reconcileWorkspace(opts: ReconcileOptions): Promise<{ push
       case 'pull':
         if (isDirName(name)) {
           await fs.mkdir(abs(name), { recursive: true });
-          return journal.recordSynced(name, { etag: R?.etag ?? '', md5: '', size: 0, mtimeMs: 0, mode: 0o755 });
+          return journal.recordSynced(name, dirBaseEntry(R?.etag ?? ''));
         }
         return journal.recordSynced(name, await downloadFile(store, prefix + name, abs(name)));
       case 'delete-local':
@@ -100,7 +100,7 @@ async function resolveBothChanged(
   const abs = path.join(root, name);
   if (!R) return push(name);
   if (isDirName(name)) {
-    return journal.recordSynced(name, { etag: R.etag, md5: '', size: 0, mtimeMs: 0, mode: 0o755 });
+    return journal.recordSynced(name, dirBaseEntry(R.etag));
   }
   const [localSum, head, st] = await Promise.all([md5OfFile(abs), store.head(prefix + name), fs.stat(abs)]);
   const remoteSum = head?.meta.md5 ?? R.etag;

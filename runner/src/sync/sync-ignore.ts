@@ -43,6 +43,11 @@ export class SyncIgnore {
     this.matcher = matcher;
   }
 
+  /** For a name as in S3 and the base: directory markers end with `/`. */
+  ignoresName(name: string): boolean {
+    return this.ignores(name, name.endsWith('/'));
+  }
+
   /** `rel` is a workspace-relative name; pass `isDir` so directory-only patterns (`name/`) apply. */
   ignores(rel: string, isDir: boolean): boolean {
     if (rel === '' || rel === '.') return false;

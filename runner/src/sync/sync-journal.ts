@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JOURNAL_COMPACT_SLACK_LINES } from '../tuning.js';
+import { pathOf } from './object-names.js';
 
 /** What S3 held for a name after our last sync of it: the base of the three-way reconcile. */
 export interface BaseEntry {
@@ -9,6 +10,16 @@ export interface BaseEntry {
   size: number;
   mtimeMs: number;
   mode: number;
+}
+
+/** Whether a file's stat still matches its base entry (size, mtime and mode: a cheap "unchanged"). */
+export function matchesBase(base: BaseEntry | undefined, st: { size: number; mtimeMs: number; mode: number }): boolean {
+  return !!base && base.size === st.size && base.mtimeMs === st.mtimeMs && base.mode === (st.mode & 0o7777);
+}
+
+/** The base entry of a directory marker seen in S3: markers carry no content, only existence. */
+export function dirBaseEntry(etag: string): BaseEntry {
+  return { etag, md5: '', size: 0, mtimeMs: 0, mode: 0o755 };
 }
 
 type Line =
@@ -50,7 +61,7 @@ export class SyncJournal {
 
   /** Whether a name has pending local work: itself or an ancestor directory was marked dirty. */
   isDirty(name: string): boolean {
-    const parts = name.replace(/\/$/, '').split('/');
+    const parts = pathOf(name).split('/');
     for (let i = 1; i <= parts.length; i++) if (this.dirty.has(parts.slice(0, i).join('/'))) return true;
     return false;
   }

@@ -8,7 +8,7 @@ import { codePrefix, isDirName } from './object-names.js';
 import { downloadFile } from './object-transfer.js';
 import { listRemote } from './reconcile.js';
 import { DEFAULT_SYNC_IGNORE, SyncIgnore } from './sync-ignore.js';
-import { SyncJournal } from './sync-journal.js';
+import { dirBaseEntry, matchesBase, SyncJournal } from './sync-journal.js';
 
 export interface PullOptions {
   store: ObjectStore;
@@ -65,8 +65,7 @@ export async function pullWorkspace(opts: PullOptions): Promise<PullResult> {
       if (R && !journal.isDirty(name)) {
         if (isDirName(name)) {
           await fs.mkdir(abs, { recursive: true });
-          if (!journal.base.has(name))
-            journal.recordSynced(name, { etag: R.etag, md5: '', size: 0, mtimeMs: 0, mode: 0o755 });
+          if (!journal.base.has(name)) journal.recordSynced(name, dirBaseEntry(R.etag));
         } else if (!(await unchangedOnDisk(journal, name, R.etag, abs))) {
           journal.recordSynced(name, await downloadFile(store, R.key, abs));
           downloaded++;
@@ -94,5 +93,5 @@ async function unchangedOnDisk(journal: SyncJournal, name: string, etag: string,
   const b = journal.base.get(name);
   if (!b || b.etag !== etag) return false;
   const st = await fs.stat(abs).catch(() => null);
-  return !!st && st.size === b.size && st.mtimeMs === b.mtimeMs && (st.mode & 0o7777) === b.mode;
+  return !!st && matchesBase(b, st);
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FlushResponse, SyncStatusPush } from '@cubicle/protocol';
+import { readBody } from '../sync/object-transfer.js';
 import { runCli } from '../test-support/runner-cli.js';
 import {
   eventually,
@@ -13,7 +14,7 @@ import {
   sleep,
   startRunner,
 } from '../test-support/runner-harness.js';
-import { readAll, type S3Harness, startS3 } from '../test-support/s3-harness.js';
+import { type S3Harness, startS3 } from '../test-support/s3-harness.js';
 import { TerminalReader } from '../test-support/terminal-reader.js';
 
 /** Objects as name → text, sorted by name so comparisons do not depend on listing order. */
@@ -129,7 +130,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       });
       assert.equal(flushed.status, 200);
       assert.equal((await s3.store.head(key))?.size, big.length);
-      const back = await readAll((await s3.store.get(key)).body);
+      const back = await readBody((await s3.store.get(key)).body);
       assert.equal(createHash('md5').update(back).digest('hex'), sum);
       // …and back down through `runner pull` into a fresh workspace.
       const root = makeRunnerRoot();

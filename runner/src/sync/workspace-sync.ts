@@ -11,11 +11,11 @@ import {
   SYNC_MAX_DELAY_MS,
   SYNC_STATUS_THROTTLE_MS,
 } from '../tuning.js';
-import { codePrefix, dirName, isDirName, isSameOrUnder } from './object-names.js';
+import { codePrefix, dirName, isDirName, isSameOrUnder, pathOf } from './object-names.js';
 import { uploadDirMarker, uploadFile } from './object-transfer.js';
 import { reconcileWorkspace } from './reconcile.js';
 import type { SyncIgnore } from './sync-ignore.js';
-import type { SyncJournal } from './sync-journal.js';
+import { matchesBase, type SyncJournal } from './sync-journal.js';
 import { scanWorkspace } from './workspace-scan.js';
 
 export interface WorkspaceSyncOptions {
@@ -103,13 +103,12 @@ export class WorkspaceSync {
   async rescan(): Promise<void> {
     const { root, ignore, journal } = this.opts;
     const local = await scanWorkspace(root, ignore);
-    const strip = (name: string) => name.replace(/\/$/, '');
     for (const [name, L] of local) {
       const b = journal.base.get(name);
-      const differs = !b || (!isDirName(name) && (b.size !== L.size || b.mtimeMs !== L.mtimeMs || b.mode !== L.mode));
-      if (differs) this.touch(strip(name));
+      const differs = isDirName(name) ? !b : !matchesBase(b, L);
+      if (differs) this.touch(pathOf(name));
     }
-    for (const name of journal.base.keys()) if (!local.has(name)) this.touch(strip(name));
+    for (const name of journal.base.keys()) if (!local.has(name)) this.touch(pathOf(name));
   }
 
   get pendingCount(): number {
@@ -231,9 +230,7 @@ export class WorkspaceSync {
     const abs = path.join(root, rel);
     const st = await fs.lstat(abs).catch(() => null);
     if (st?.isFile() && !ignore.ignores(rel, false)) {
-      const b = journal.base.get(rel);
-      const mode = st.mode & 0o7777;
-      if (!b || b.size !== st.size || b.mtimeMs !== st.mtimeMs || b.mode !== mode) {
+      if (!matchesBase(journal.base.get(rel), st)) {
         try {
           journal.recordSynced(rel, await uploadFile(store, this.prefix + rel, abs));
         } catch (err) {
@@ -259,10 +256,9 @@ export class WorkspaceSync {
     const gone: string[] = [];
     for (const name of journal.base.keys()) {
       if (!isSameOrUnder(name, rel)) continue;
-      const isDir = name.endsWith('/');
       const st = await fs.lstat(path.join(root, name)).catch(() => null);
-      const present = isDir ? st?.isDirectory() : st?.isFile();
-      if (!present || ignore.ignores(name.replace(/\/$/, ''), isDir)) gone.push(name);
+      const present = isDirName(name) ? st?.isDirectory() : st?.isFile();
+      if (!present || ignore.ignoresName(name)) gone.push(name);
     }
     if (gone.length === 0) return;
     await store.deleteKeys(gone.map((n) => this.prefix + n));

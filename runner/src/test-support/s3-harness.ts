@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { EmbeddedS3, ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
 import { forEachLimit } from '../support/for-each-limit.js';
 import { codePrefix } from '../sync/object-names.js';
+import { readBody } from '../sync/object-transfer.js';
 
 export interface S3Harness {
   readonly s3: EmbeddedS3;
@@ -16,12 +16,6 @@ export interface S3Harness {
   /** Seeds a repl's objects (name → content, optional octal mode) at concurrency 16. */
   seed(replId: string, files: Record<string, string | Buffer | { content: string; mode: string }>): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function readAll(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** A real S3-protocol server (embedded s3rver) on a free loopback port with a temp data dir. */
@@ -40,7 +34,7 @@ export async function startS3(): Promise<S3Harness> {
       for await (const o of store.list(prefix)) keys.push(o.key);
       await forEachLimit(keys, 16, async (key) => {
         try {
-          out.set(key.slice(prefix.length), await readAll((await store.get(key)).body));
+          out.set(key.slice(prefix.length), await readBody((await store.get(key)).body));
         } catch (err) {
           if (!(err instanceof StorageError && err.kind === 'not-found')) throw err; // deleted since the listing
         }
