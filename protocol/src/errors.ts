@@ -12,7 +12,8 @@ export const ErrorCode = z.enum([
   'E2BIG', // over a size limit
   'ECONFLICT', // stale baseVersion
   'EBINARY', // text was required and the file is binary
-  'EUNAVAILABLE', // the runner is shutting down and takes no more writes
+  'EUNAVAILABLE', // shutting down, or a dependency (object storage) is unreachable
+  'ESANDBOX', // a repl's sandbox failed to start or died (orchestrator)
   'EINTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

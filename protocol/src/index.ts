@@ -1,4 +1,8 @@
 export * from './errors.js';
+export * from './orchestrator/api.js';
+export * from './orchestrator/audit.js';
+export * from './orchestrator/repls.js';
+export * from './orchestrator/templates.js';
 export * from './runner/events.js';
 export * from './runner/files.js';
 export * from './runner/http.js';
@@ -6,3 +10,4 @@ export * from './runner/paths.js';
 export * from './runner/sync.js';
 export * from './runner/terminals.js';
 export * from './runner/token.js';
+export * from './storage-layout.js';

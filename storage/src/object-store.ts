@@ -10,10 +10,17 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { forEachLimit } from './for-each-limit.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
 import type { S3Settings } from './s3-settings.js';
 import { StorageError, toStorageError } from './storage-error.js';
-import { DELETE_BATCH, MULTIPART_PART_BYTES, MULTIPART_QUEUE_SIZE, MULTIPART_THRESHOLD_BYTES } from './tuning.js';
+import {
+  COPY_CONCURRENCY,
+  DELETE_BATCH,
+  MULTIPART_PART_BYTES,
+  MULTIPART_QUEUE_SIZE,
+  MULTIPART_THRESHOLD_BYTES,
+} from './tuning.js';
 
 export interface ObjectSummary {
   key: string;
@@ -131,6 +138,25 @@ export class ObjectStore {
         }),
       ),
     );
+  }
+
+  /**
+   * Server-side copy of every object under `fromPrefix` to the same name under `toPrefix`
+   * (metadata included; nothing passes through this process). Returns how many were copied.
+   */
+  async copyPrefix(fromPrefix: string, toPrefix: string): Promise<number> {
+    const keys: string[] = [];
+    for await (const o of this.list(fromPrefix)) keys.push(o.key);
+    await forEachLimit(keys, COPY_CONCURRENCY, (key) => this.copy(key, toPrefix + key.slice(fromPrefix.length)));
+    return keys.length;
+  }
+
+  /** Deletes every object under the prefix; returns how many there were. */
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys: string[] = [];
+    for await (const o of this.list(prefix)) keys.push(o.key);
+    await this.deleteKeys(keys);
+    return keys.length;
   }
 
   /** Deletes the keys (missing ones are fine), a thousand per request. */

@@ -14,3 +14,5 @@ export const CONNECT_TIMEOUT_MS = 3000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** S3 DeleteObjects takes at most 1,000 keys per call. */
 export const DELETE_BATCH = 1000;
+/** Server-side copies in flight when a repl is created from a template (each is one small request). */
+export const COPY_CONCURRENCY = 16;

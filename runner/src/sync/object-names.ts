@@ -1,11 +1,9 @@
 /**
- * S3 layout of a workspace (design.md): `code/<replId>/<name>`, where a name is the
- * workspace-relative path with `/` separators and a directory is a zero-byte marker `<dir>/`
- * (so empty directories survive a stop).
+ * Names inside a workspace's prefix (`codePrefix` in @cubicle/protocol): the workspace-relative
+ * path with `/` separators, and a directory as a zero-byte marker `<dir>/` (so empty
+ * directories survive a stop).
  */
-export function codePrefix(replId: string): string {
-  return `code/${replId}/`;
-}
+export { codePrefix } from '@cubicle/protocol';
 
 export function dirName(rel: string): string {
   return rel.endsWith('/') ? rel : `${rel}/`;

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore, ObjectSummary } from '@cubicle/storage';
+import { forEachLimit } from '@cubicle/storage';
 import type { Logger } from '../log.js';
-import { forEachLimit } from '../support/for-each-limit.js';
 import { SYNC_CONCURRENCY } from '../tuning.js';
 import { isDirName, pathOf } from './object-names.js';
 import { downloadFile, md5OfFile } from './object-transfer.js';

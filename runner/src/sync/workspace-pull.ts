@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore } from '@cubicle/storage';
+import { forEachLimit } from '@cubicle/storage';
 import type { Logger } from '../log.js';
-import { forEachLimit } from '../support/for-each-limit.js';
 import { PULL_CONCURRENCY, PULL_PROGRESS_INTERVAL_MS } from '../tuning.js';
 import { codePrefix, isDirName } from './object-names.js';
 import { downloadFile } from './object-transfer.js';

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EmbeddedS3, ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
-import { forEachLimit } from '../support/for-each-limit.js';
+import { EmbeddedS3, forEachLimit, ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
 import { codePrefix } from '../sync/object-names.js';
 import { readBody } from '../sync/object-transfer.js';
 

@@ -3,7 +3,10 @@
  * The embedded S3 server (`pnpm s3`): a real S3-protocol server (s3rver) on 127.0.0.1 with its data on disk, for local
  * runs and tests. Prints one JSON line `{"event":"listening","endpoint":…}` once it serves.
  *
- *   node storage/dist/embedded/embedded-s3-server.js [--port 9000] [--dir .data/s3] [--bucket cubicle]...
+ *   node storage/dist/embedded/embedded-s3-server.js [--port 9000] [--dir .data/s3] [--bucket cubicle]... [--exit-with-parent]
+ *
+ * `--exit-with-parent`: stop when standard input closes, i.e. when the process that started it
+ * dies, even by SIGKILL (EmbeddedS3 uses it so no server outlives its owner).
  *
  * Credentials are s3rver's fixed pair (EMBEDDED_S3_CREDENTIALS). Its data directory is not plain
  * files (objects have sidecar files): read and write it through S3 only.
@@ -35,6 +38,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
       port: { type: 'string', default: '9000' },
       dir: { type: 'string', default: path.resolve('.data/s3') },
       bucket: { type: 'string', multiple: true, default: ['cubicle'] },
+      'exit-with-parent': { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -57,6 +61,10 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
       const stop = () => server.close().finally(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      if (values['exit-with-parent']) {
+        process.stdin.once('close', stop);
+        process.stdin.resume();
+      }
     },
     (err: NodeJS.ErrnoException) => {
       console.error(`embedded-s3: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);

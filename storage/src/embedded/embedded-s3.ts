@@ -69,7 +69,10 @@ export class EmbeddedS3 {
   private launch(): Promise<void> {
     const args = ['--openssl-legacy-provider', SERVER_ENTRY, '--port', String(this.port), '--dir', this.opts.directory];
     for (const b of this.opts.buckets ?? ['cubicle']) args.push('--bucket', b);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    args.push('--exit-with-parent');
+    // Its own process group: a Ctrl-C in the terminal must not stop storage before the
+    // runners have flushed to it; its owner stops it last (or it exits when the owner dies).
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     return new Promise<void>((resolve, reject) => {
       let out = '';
       let err = '';

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OrchestratorHealth } from '@cubicle/protocol';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { ZodError } from 'zod';
+import { ApiError } from '../api-error.js';
+import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
+import type { Logger } from '../log.js';
+import { MAX_BODY_BYTES } from '../tuning.js';
+import { apiAuth } from './api-auth.js';
+import type { ApiRoute } from './api-routes.js';
+import { openApiDocument } from './openapi.js';
+import { placeholderPage } from './placeholder-page.js';
+
+export interface ApiAppOptions {
+  routes: ApiRoute[];
+  apiToken: string | undefined;
+  metrics: OrchestratorMetrics;
+  health(): OrchestratorHealth['status'];
+  frontendDir: string;
+  version: string;
+  log: Logger;
+}
+
+/** The orchestrator's own HTTP surface: REST API, OpenAPI, probes, metrics, and the IDE's files. */
+export function createApiApp(opts: ApiAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const openapi = openApiDocument(opts.routes, opts.version);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' } satisfies OrchestratorHealth);
+  });
+  app.get('/readyz', (_req, res) => {
+    const status = opts.health();
+    res.status(status === 'ok' ? 200 : 503).json({ status } satisfies OrchestratorHealth);
+  });
+
+  const auth = apiAuth(opts.apiToken);
+  app.get('/metrics', auth, async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+  app.use('/api', auth, express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  for (const route of opts.routes) {
+    app[route.method](route.path, async (req, res, next) => {
+      try {
+        const result = await route.handle({
+          params: req.params as Record<string, string>,
+          query: req.query,
+          body: req.body,
+          actor: String(res.locals.actor),
+        });
+        if (route.response === null) res.status(route.status).end();
+        else res.status(route.status).json(result);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+  app.use('/api', (_req, _res, next) => next(new ApiError('ENOENT', 'no such API route')));
+
+  const index = path.join(opts.frontendDir, 'index.html');
+  if (fs.existsSync(index)) {
+    app.use(express.static(opts.frontendDir, { index: 'index.html' }));
+    app.get('/{*path}', (_req, res) => res.sendFile(index)); // client-side routes
+  } else {
+    app.get('/', (_req, res) => res.type('html').send(placeholderPage()));
+  }
+  app.use(errorHandler(opts.log));
+  return app;
+}
+
+function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = toApiError(err);
+    if (e.code === 'EINTERNAL') log.error({ err, method: req.method, url: req.originalUrl }, 'API request failed');
+    res.status(e.status).json(e.toBody());
+  };
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) {
+    const first = err.issues[0];
+    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+    return new ApiError('EINVAL', `${where}${first?.message ?? 'invalid request'}`);
+  }
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') return new ApiError('E2BIG', `request body over ${MAX_BODY_BYTES} bytes`);
+  if (type === 'entity.parse.failed') return new ApiError('EINVAL', 'malformed JSON body');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return new ApiError('EINVAL', 'unsupported body encoding');
+  }
+  return new ApiError('EINTERNAL', 'internal error');
+}

@@ -1,0 +1,133 @@
+import {
+  AuditList,
+  AuditQuery,
+  CreateReplRequest,
+  ReplId,
+  ReplList,
+  ReplRecord,
+  RunnerToken,
+  StartReplResponse,
+  TemplateList,
+} from '@cubicle/protocol';
+import { z } from 'zod';
+import type { ReplService } from '../repls/repl-service.js';
+import type { AuditLog } from '../state/audit-log.js';
+import type { TemplateCatalog } from '../templates/template-catalog.js';
+
+export interface RouteInput {
+  params: Record<string, string>;
+  query: unknown;
+  body: unknown;
+  actor: string;
+}
+
+/**
+ * One REST route: its schemas validate the request and describe it in the OpenAPI document,
+ * so the two cannot drift apart.
+ */
+export interface ApiRoute {
+  method: 'get' | 'post' | 'delete';
+  /** Express syntax (`/api/repls/:id`). */
+  path: string;
+  summary: string;
+  params?: z.ZodObject<Record<string, z.ZodType>>;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType | null;
+  status: number;
+  handle(input: RouteInput): Promise<unknown> | unknown;
+}
+
+export interface ApiDeps {
+  repls: ReplService;
+  audit: AuditLog;
+  catalog: TemplateCatalog;
+}
+
+const IdParams = z.object({ id: ReplId });
+const id = (input: RouteInput) => IdParams.parse(input.params).id;
+
+/** The REST API of design.md, "Orchestrator". */
+export function apiRoutes({ repls, audit, catalog }: ApiDeps): ApiRoute[] {
+  return [
+    {
+      method: 'get',
+      path: '/api/templates',
+      summary: 'Starter templates a repl can be created from',
+      response: TemplateList,
+      status: 200,
+      handle: () => ({ templates: catalog.list() }),
+    },
+    {
+      method: 'post',
+      path: '/api/repls',
+      summary: 'Create a repl from a template (copies base/<template>/ to code/<id>/ in object storage)',
+      body: CreateReplRequest,
+      response: ReplRecord,
+      status: 201,
+      handle: (i) => repls.create(CreateReplRequest.parse(i.body), i.actor),
+    },
+    {
+      method: 'get',
+      path: '/api/repls',
+      summary: 'Every repl, newest first',
+      response: ReplList,
+      status: 200,
+      handle: () => ({ repls: repls.list() }),
+    },
+    {
+      method: 'get',
+      path: '/api/repls/:id',
+      summary: 'One repl',
+      params: IdParams,
+      response: ReplRecord,
+      status: 200,
+      handle: (i) => repls.get(id(i)),
+    },
+    {
+      method: 'delete',
+      path: '/api/repls/:id',
+      summary: 'Stop a repl and delete it with its objects',
+      params: IdParams,
+      response: null,
+      status: 204,
+      handle: (i) => repls.delete(id(i), i.actor),
+    },
+    {
+      method: 'post',
+      path: '/api/repls/:id/start',
+      summary: 'Start a repl (idempotent); answers once its runner is ready, with URLs and a runner token',
+      params: IdParams,
+      response: StartReplResponse,
+      status: 200,
+      handle: (i) => repls.start(id(i), i.actor),
+    },
+    {
+      method: 'post',
+      path: '/api/repls/:id/stop',
+      summary: 'Flush the runner to object storage, then remove the sandbox',
+      params: IdParams,
+      response: ReplRecord,
+      status: 200,
+      handle: (i) => repls.stop(id(i), i.actor),
+    },
+    {
+      method: 'post',
+      path: '/api/repls/:id/token',
+      summary: 'A fresh runner token for the repl',
+      params: IdParams,
+      response: RunnerToken,
+      status: 200,
+      handle: (i) => repls.issueToken(id(i), i.actor),
+    },
+    {
+      method: 'get',
+      path: '/api/audit',
+      summary: 'Who did what when, newest first',
+      query: AuditQuery,
+      response: AuditList,
+      status: 200,
+      handle: (i) => ({ events: audit.list(AuditQuery.parse(i.query)) }),
+    },
+  ];
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `orchestrator [serve]`: the REST API, the gateway and the local driver on ORCHESTRATOR_PORT.
+ * With no S3 settings it starts the embedded S3 server (data in DATA_DIR/s3). SIGINT/SIGTERM
+ * flush and stop every running repl, then exit 0; a second signal is only acknowledged.
+ * Exit codes: 0 clean, 1 failed to start or to stop, 2 invalid configuration.
+ */
+import { ConfigError, loadOrchestratorConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startOrchestrator } from './orchestrator.js';
+
+const command = process.argv[2] ?? 'serve';
+if (command !== 'serve') {
+  console.error(`usage: orchestrator [serve]   (unknown command "${command}")`);
+  process.exit(2);
+}
+
+let config: ReturnType<typeof loadOrchestratorConfig>;
+try {
+  config = loadOrchestratorConfig();
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(2);
+}
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const log = createLogger(config.logLevel);
+
+try {
+  const orchestrator = await startOrchestrator(config, log);
+  process.stderr.write(
+    `\nCubicle is running: ${orchestrator.url.replace('127.0.0.1', 'localhost')}/\n` +
+      `  previews at ${orchestrator.hosts.url('preview', '<id>')}, runners at ${orchestrator.hosts.url('runner', '<id>')}\n` +
+      `  data in ${config.dataDir}; Ctrl-C saves every repl to storage and stops\n\n`,
+  );
+  let stopping: Promise<void> | null = null;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'already stopping: flushing repls to storage');
+      return;
+    }
+    log.info({ signal }, 'stopping: flushing and stopping every repl');
+    stopping = orchestrator.close({ stopSandboxes: true }).then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (err) {
+  log.error({ err }, 'orchestrator failed to start');
+  console.error(`orchestrator: ${(err as Error).message}`);
+  process.exit(1);
+}

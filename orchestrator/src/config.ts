@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseS3Settings, type S3Settings } from '@cubicle/storage';
+import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** `90s`, `30m`, `1h`, `500ms`, or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const ms = parseDuration(s);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration such as 90s, 30m or 1h` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const hostPattern = z
+  .string()
+  .regex(/^[a-z0-9.-]*\{id\}[a-z0-9.-]*(:\d+)?$/i, 'must contain {id}, e.g. {id}.preview.example.com')
+  .optional();
+
+/** The orchestrator's environment (design.md, "Configuration"), validated once at start. */
+const OrchestratorEnv = z.object({
+  ORCHESTRATOR_HOST: z.string().default('127.0.0.1'),
+  ORCHESTRATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ORCHESTRATOR_TOKEN: z.string().min(16, 'ORCHESTRATOR_TOKEN must be at least 16 characters').optional(),
+  DRIVER: z.enum(['local', 'kubernetes']).default('local'),
+  DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
+  RUNNER_TOKEN_SECRET: z.string().min(16, 'RUNNER_TOKEN_SECRET must be at least 16 characters').optional(),
+  RUNNER_HOST_PATTERN: hostPattern,
+  PREVIEW_HOST_PATTERN: hostPattern,
+  PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
+  /** Origins allowed to open a runner socket (the IDE's); default: this server on localhost. */
+  ALLOWED_ORIGINS: z.string().optional(),
+  IDLE_TIMEOUT: duration('30m'),
+  TOKEN_TTL: duration('12h'),
+  TEMPLATES_DIR: z.string().default(path.join(REPO_ROOT, 'templates')),
+  FRONTEND_DIR: z.string().default(path.join(REPO_ROOT, 'frontend', 'dist')),
+  /** Port of the embedded S3 server when no S3_BUCKET is configured (stable, so adopted runners reconnect). */
+  S3_PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface OrchestratorConfig {
+  host: string;
+  port: number;
+  apiToken: string | undefined;
+  driver: 'local' | 'kubernetes';
+  dataDir: string;
+  runnerTokenSecret: string;
+  /** Host patterns; undefined → `{id}-ws.localhost:<port>` / `{id}.localhost:<port>` once the port is known. */
+  runnerHostPattern: string | undefined;
+  previewHostPattern: string | undefined;
+  publicScheme: 'http' | 'https';
+  allowedOrigins: string[] | undefined;
+  idleTimeoutMs: number;
+  tokenTtlMs: number;
+  templatesDir: string;
+  frontendDir: string;
+  /** Object storage, or null: start the embedded S3 server (data in DATA_DIR/s3) on `embeddedS3Port`. */
+  s3: S3Settings | null;
+  embeddedS3Port: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
+  const parsed = OrchestratorEnv.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  let s3: S3Settings | null = null;
+  if (env.S3_BUCKET !== undefined || env.S3_ENDPOINT !== undefined) {
+    const r = parseS3Settings(env);
+    if ('problems' in r) problems.push(...r.problems);
+    else s3 = r.settings;
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (!isLoopback(e.ORCHESTRATOR_HOST) && !e.ORCHESTRATOR_TOKEN) {
+    throw new ConfigError(
+      `ORCHESTRATOR_HOST=${e.ORCHESTRATOR_HOST} is reachable from other machines: set ORCHESTRATOR_TOKEN so the API requires a bearer token`,
+    );
+  }
+  if (e.DRIVER === 'kubernetes') {
+    throw new ConfigError('DRIVER=kubernetes is not available yet; use DRIVER=local');
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    host: e.ORCHESTRATOR_HOST,
+    port: e.ORCHESTRATOR_PORT,
+    apiToken: e.ORCHESTRATOR_TOKEN,
+    driver: e.DRIVER,
+    dataDir,
+    runnerTokenSecret: e.RUNNER_TOKEN_SECRET ?? persistedSecret(dataDir),
+    runnerHostPattern: e.RUNNER_HOST_PATTERN,
+    previewHostPattern: e.PREVIEW_HOST_PATTERN,
+    publicScheme: e.PUBLIC_SCHEME,
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    idleTimeoutMs: e.IDLE_TIMEOUT,
+    tokenTtlMs: e.TOKEN_TTL,
+    templatesDir: path.resolve(e.TEMPLATES_DIR),
+    frontendDir: path.resolve(e.FRONTEND_DIR),
+    s3,
+    embeddedS3Port: e.S3_PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** A runner token secret made once per DATA_DIR, so tokens survive an orchestrator restart. */
+function persistedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'runner-secret');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}

@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** A small self-explaining page for a preview that cannot be shown; `retry` reloads it by itself. */
+export function gatewayPage(title: string, message: string, retrySeconds?: number): string {
+  const refresh = retrySeconds ? `<meta http-equiv="refresh" content="${retrySeconds}">` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${refresh}<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:5rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}p{line-height:1.5;color:#555}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${
+    retrySeconds ? `<p><small>This page retries every ${retrySeconds} s.</small></p>` : ''
+  }</body></html>`;
+}
+
+export interface Refusal {
+  status: number;
+  title: string;
+  message: string;
+  retrySeconds?: number;
+}
+
+/** Answers a preview request with a page, or a runner (API) request with the JSON error shape. */
+export function sendRefusal(res: ServerResponse, r: Refusal, asJson: boolean): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const code = r.status === 404 ? 'ENOENT' : 'EUNAVAILABLE';
+  const body = asJson
+    ? JSON.stringify({ error: { code, message: r.message } })
+    : gatewayPage(r.title, r.message, r.retrySeconds);
+  res.writeHead(r.status, {
+    'content-type': asJson ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...(r.retrySeconds ? { 'retry-after': String(r.retrySeconds) } : {}),
+  });
+  res.end(body);
+}
+
+const REASONS: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+/** Refuses a WebSocket upgrade with a plain HTTP response instead of leaving the socket hanging. */
+export function refuseUpgrade(socket: Duplex, r: Refusal): void {
+  const body = JSON.stringify({ error: { code: r.status === 404 ? 'ENOENT' : 'EUNAVAILABLE', message: r.message } });
+  socket.end(
+    `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

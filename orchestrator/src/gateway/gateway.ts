@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ReplState } from '@cubicle/protocol';
+import { createProxyServer } from 'http-proxy-3';
+import type { SandboxTargets } from '../drivers/sandbox-driver.js';
+import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
+import type { Logger } from '../log.js';
+import { type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
+import type { HostKind, HostPatterns } from './host-patterns.js';
+import type { PreviewActivity } from './preview-activity.js';
+
+export interface GatewayRoute {
+  state: ReplState | 'unknown';
+  targets: SandboxTargets | null;
+}
+
+export interface GatewayOptions {
+  hosts: HostPatterns;
+  /** Where a repl is now: its state and, while running, its sandbox's internal addresses. */
+  route(replId: string): GatewayRoute;
+  previews: PreviewActivity;
+  metrics: OrchestratorMetrics;
+  log: Logger;
+}
+
+/**
+ * The host-based router (design.md, "Parts and layout"): `<id>` comes from the Host header;
+ * the runner host goes to the repl's runner (Socket.io, HTTP), the preview host to its app.
+ * HTTP and WebSocket upgrades are proxied; an unknown repl is a 404, a stopped one a 503 and
+ * an app that does not listen a 502 — a page, never a hang. Preview requests count as activity.
+ */
+export class Gateway {
+  private readonly proxy = createProxyServer({ xfwd: true });
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.proxy.on('error', (err, req, resOrSocket) => {
+      const match = opts.hosts.match(req.headers.host);
+      const kind = match?.kind ?? 'preview';
+      opts.metrics.gatewayRequests.inc({ kind, outcome: 'upstream-error' });
+      const refusal = upstreamDown(kind, match?.id ?? '?', err);
+      if ('writeHead' in resOrSocket) sendRefusal(resOrSocket, refusal, kind === 'runner');
+      else resOrSocket.destroy();
+    });
+  }
+
+  /** Handles the request when its Host names a repl; false means it is not a gateway request. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const match = this.opts.hosts.match(req.headers.host);
+    if (!match) return false;
+    const target = this.target(match.kind, match.id);
+    if ('status' in target) {
+      sendRefusal(res, target, match.kind === 'runner');
+      return true;
+    }
+    this.proxy.web(req, res, { target: target.url });
+    return true;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const match = this.opts.hosts.match(req.headers.host);
+    if (!match) return false;
+    const target = this.target(match.kind, match.id);
+    if ('status' in target) refuseUpgrade(socket, target);
+    else this.proxy.ws(req, socket, head, { target: target.url });
+    return true;
+  }
+
+  close(): void {
+    this.proxy.close();
+  }
+
+  private target(kind: HostKind, id: string): { url: string } | Refusal {
+    const route = this.opts.route(id);
+    if (route.state === 'unknown') {
+      this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'unknown' });
+      return { status: 404, title: 'No such repl', message: `There is no repl ${id}. It may have been deleted.` };
+    }
+    if (kind === 'preview') this.opts.previews.touch(id);
+    if (route.state !== 'running' || !route.targets) {
+      this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'not-running' });
+      const starting = route.state === 'starting';
+      return {
+        status: 503,
+        title: starting ? 'Starting…' : 'This repl is not running',
+        message: starting
+          ? `Repl ${id} is starting; this page reloads when it is ready.`
+          : `Repl ${id} is ${route.state}. Open it in Cubicle to start it.`,
+        ...(starting ? { retrySeconds: 2 } : {}),
+      };
+    }
+    this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'proxied' });
+    return { url: kind === 'runner' ? route.targets.runner : route.targets.app };
+  }
+}
+
+function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {
+  const refused = (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+  if (kind === 'preview' && refused) {
+    return {
+      status: 502,
+      title: 'Nothing is running yet',
+      message: `Repl ${id} has no app listening on its port. Press Run (or start a server on $PORT in the shell).`,
+      retrySeconds: 3,
+    };
+  }
+  return { status: 502, title: 'The repl did not answer', message: `Repl ${id}: ${err.message}`, retrySeconds: 3 };
+}

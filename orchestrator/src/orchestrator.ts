@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { EmbeddedS3, ObjectStore, type S3Settings } from '@cubicle/storage';
+import { createApiApp } from './api/api-app.js';
+import { apiRoutes } from './api/api-routes.js';
+import type { OrchestratorConfig } from './config.js';
+import { LocalDriver } from './drivers/local/local-driver.js';
+import { Gateway } from './gateway/gateway.js';
+import { HostPatterns } from './gateway/host-patterns.js';
+import { PreviewActivity } from './gateway/preview-activity.js';
+import { OrchestratorMetrics } from './http/orchestrator-metrics.js';
+import type { Logger } from './log.js';
+import { IdleReaper } from './repls/idle-reaper.js';
+import { ReplService } from './repls/repl-service.js';
+import { RunnerTokens } from './repls/runner-tokens.js';
+import { AuditLog } from './state/audit-log.js';
+import { openDatabase } from './state/database.js';
+import { ReplStore } from './state/repl-store.js';
+import { TemplateCatalog } from './templates/template-catalog.js';
+import { publishTemplates } from './templates/template-publisher.js';
+
+const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export interface RunningOrchestrator {
+  /** http://host:port of the API, the IDE and (by Host header) the gateway. */
+  readonly url: string;
+  readonly port: number;
+  readonly hosts: HostPatterns;
+  /** `stopSandboxes`: flush and stop every repl first (Ctrl-C); false leaves them for the next orchestrator. */
+  close(opts: { stopSandboxes: boolean }): Promise<void>;
+}
+
+/**
+ * Wires the orchestrator together: object storage (the embedded server when none is
+ * configured), templates, the database, the driver, the API, the gateway and the idle reaper,
+ * all on one port; then reconciles with the sandboxes that already run.
+ */
+export async function startOrchestrator(config: OrchestratorConfig, log: Logger): Promise<RunningOrchestrator> {
+  let state: 'starting' | 'ok' | 'stopping' = 'starting';
+  let handle: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
+  };
+  let upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void = (_r, s) => s.destroy();
+  const server = http.createServer((req, res) => handle(req, res));
+  server.on('upgrade', (req, socket, head) => upgrade(req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const embedded = config.s3
+    ? null
+    : await EmbeddedS3.start({
+        directory: path.join(config.dataDir, 's3'),
+        port: config.embeddedS3Port,
+        buckets: ['cubicle'],
+      });
+  const s3: S3Settings = config.s3 ?? (embedded as EmbeddedS3).settings('cubicle');
+  const objects = new ObjectStore(s3);
+  await objects.checkBucket();
+
+  const catalog = TemplateCatalog.load(config.templatesDir);
+  await publishTemplates(catalog, objects, log);
+
+  const db = openDatabase(config.dataDir);
+  const store = new ReplStore(db);
+  const audit = new AuditLog(db);
+  const hosts = new HostPatterns(
+    config.publicScheme,
+    config.runnerHostPattern ?? `{id}-ws.localhost:${port}`,
+    config.previewHostPattern ?? `{id}.localhost:${port}`,
+  );
+  const tokens = new RunnerTokens(config.runnerTokenSecret, config.tokenTtlMs);
+  const driver = new LocalDriver({
+    dataDir: config.dataDir,
+    s3,
+    runnerTokenSecret: config.runnerTokenSecret,
+    allowedOrigins: config.allowedOrigins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    mintToken: async (replId) => (await tokens.issue(replId, 'orchestrator', 120_000)).token,
+    log,
+  });
+  let repls: ReplService | null = null;
+  const metrics = new OrchestratorMetrics(
+    () => repls?.countByState() ?? { stopped: 0, starting: 0, running: 0, stopping: 0, error: 0 },
+  );
+  repls = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
+  const service = repls;
+  const previews = new PreviewActivity();
+  const gateway = new Gateway({
+    hosts,
+    previews,
+    metrics,
+    log,
+    route: (id) => {
+      const row = store.get(id);
+      return row ? { state: row.state, targets: driver.targets(id) } : { state: 'unknown', targets: null };
+    },
+  });
+  const app = createApiApp({
+    routes: apiRoutes({ repls: service, audit, catalog }),
+    apiToken: config.apiToken,
+    metrics,
+    health: () => state,
+    frontendDir: config.frontendDir,
+    version: VERSION,
+    log,
+  });
+  handle = (req, res) => {
+    if (!gateway.handleRequest(req, res)) app(req, res);
+  };
+  upgrade = (req, socket, head) => {
+    if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
+  };
+
+  await service.reconcile();
+  const reaper = new IdleReaper({
+    idleTimeoutMs: config.idleTimeoutMs,
+    repls: service,
+    driver,
+    previews,
+    metrics,
+    log,
+  });
+  reaper.start();
+  state = 'ok';
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, driver: config.driver, s3: s3.endpoint ?? 'aws', dataDir: config.dataDir }, 'listening');
+
+  return {
+    url,
+    port,
+    hosts,
+    async close({ stopSandboxes }) {
+      state = 'stopping';
+      reaper.stop();
+      if (stopSandboxes) await service.stopAll();
+      await driver.close();
+      gateway.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      db.close();
+      objects.destroy();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,282 @@
+import {
+  basePrefix,
+  type CreateReplRequest,
+  codePrefix,
+  type ReplRecord,
+  type ReplState,
+  type RunnerToken,
+  type StartReplResponse,
+} from '@cubicle/protocol';
+import { type ObjectStore, StorageError } from '@cubicle/storage';
+import { ApiError } from '../api-error.js';
+import { type SandboxDriver, SandboxError } from '../drivers/sandbox-driver.js';
+import type { HostPatterns } from '../gateway/host-patterns.js';
+import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
+import type { Logger } from '../log.js';
+import type { AuditLog } from '../state/audit-log.js';
+import type { ReplRow, ReplStore } from '../state/repl-store.js';
+import type { TemplateCatalog } from '../templates/template-catalog.js';
+import { newReplId } from './repl-ids.js';
+import type { RunnerTokens } from './runner-tokens.js';
+
+export interface ReplServiceDeps {
+  store: ReplStore;
+  audit: AuditLog;
+  driver: SandboxDriver;
+  objects: ObjectStore;
+  catalog: TemplateCatalog;
+  hosts: HostPatterns;
+  tokens: RunnerTokens;
+  metrics: OrchestratorMetrics;
+  log: Logger;
+}
+
+/** The one operation in flight for a repl; others wait for it (or, a stop, cancel a start). */
+type Operation =
+  | { kind: 'start'; done: Promise<void>; abort: AbortController }
+  | { kind: 'stop' | 'delete'; done: Promise<void> };
+
+/** Actor names the orchestrator itself uses in the audit log. */
+export const SYSTEM_ACTOR = 'orchestrator';
+
+/**
+ * Repl lifecycle: `stopped → starting → running → stopping → stopped`, `error` with a reason.
+ * Operations on one repl are serialized: a second start joins the first (idempotent), a stop
+ * during a start cancels it (the sandbox is torn down, the repl ends `stopped`), a start during
+ * a stop waits for it. State lives in SQLite so a restarted orchestrator can reconcile.
+ */
+export class ReplService {
+  private readonly ops = new Map<string, Operation>();
+  private closing = false;
+
+  constructor(private readonly d: ReplServiceDeps) {
+    d.driver.onExit((id, err) => this.onSandboxExit(id, err));
+  }
+
+  list(): ReplRecord[] {
+    return this.d.store.list().map((r) => this.toRecord(r));
+  }
+
+  get(id: string): ReplRecord {
+    return this.toRecord(this.requireRow(id));
+  }
+
+  countByState(): Record<ReplState, number> {
+    const counts: Record<ReplState, number> = { stopped: 0, starting: 0, running: 0, stopping: 0, error: 0 };
+    for (const r of this.d.store.list()) counts[r.state]++;
+    return counts;
+  }
+
+  /** Running repls, for the idle reaper. */
+  running(): string[] {
+    return this.d.store
+      .list()
+      .filter((r) => r.state === 'running' && !this.ops.has(r.id))
+      .map((r) => r.id);
+  }
+
+  async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
+    if (!this.d.catalog.has(req.template)) {
+      const names = this.d.catalog
+        .list()
+        .map((t) => t.name)
+        .join(', ');
+      throw new ApiError('EINVAL', `unknown template "${req.template}" (templates: ${names})`);
+    }
+    const id = newReplId();
+    let files: number;
+    try {
+      files = await this.d.objects.copyPrefix(basePrefix(req.template), codePrefix(id));
+    } catch (err) {
+      await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
+      throw storageFailure(err);
+    }
+    const row = this.d.store.insert({
+      id,
+      name: req.name ?? `${req.template}-${id.slice(0, 4)}`,
+      template: req.template,
+    });
+    this.d.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
+    this.d.log.info({ replId: id, template: req.template, files }, 'repl created');
+    return this.toRecord(row);
+  }
+
+  async start(id: string, actor: string): Promise<StartReplResponse> {
+    for (;;) {
+      if (this.closing) throw new ApiError('EUNAVAILABLE', 'the orchestrator is shutting down');
+      const op = this.ops.get(id);
+      if (op?.kind === 'start') {
+        await op.done;
+        break;
+      }
+      if (op) {
+        await op.done.catch(() => {});
+        continue;
+      }
+      const row = this.requireRow(id);
+      if (row.state === 'running' && this.d.driver.targets(id)) break;
+      await this.beginStart(id, actor);
+      break;
+    }
+    const row = this.requireRow(id);
+    if (row.state !== 'running') throw new ApiError('ECONFLICT', `the repl is ${row.state}, not running`);
+    return {
+      state: 'running',
+      runnerUrl: this.d.hosts.url('runner', id),
+      previewUrl: this.d.hosts.url('preview', id),
+      ...(await this.d.tokens.issue(id, actor)),
+    };
+  }
+
+  async stop(id: string, actor: string, why: Record<string, unknown> = {}): Promise<ReplRecord> {
+    for (;;) {
+      const op = this.ops.get(id);
+      if (!op) break;
+      if (op.kind === 'start') op.abort.abort(new ApiError('ECONFLICT', 'the repl was stopped while it was starting'));
+      await op.done.catch(() => {});
+      if (op.kind !== 'start') return this.get(id); // joined a stop (or a delete: 404)
+    }
+    const row = this.requireRow(id);
+    if (row.state === 'stopped' && !this.d.driver.targets(id)) return this.toRecord(row);
+    await this.track(id, { kind: 'stop', done: this.runStop(id, actor, why) });
+    return this.get(id);
+  }
+
+  async delete(id: string, actor: string): Promise<void> {
+    for (;;) {
+      await this.stop(id, actor);
+      const op = this.ops.get(id);
+      if (!op) break;
+      await op.done.catch(() => {});
+    }
+    const done = (async () => {
+      await this.d.driver.remove(id);
+      let objects: number;
+      try {
+        objects = await this.d.objects.deletePrefix(codePrefix(id));
+      } catch (err) {
+        throw storageFailure(err); // the record stays (stopped): deleting again finishes the job
+      }
+      this.d.store.delete(id);
+      this.d.audit.record(actor, 'repl.delete', id, { objects });
+      this.d.log.info({ replId: id, objects }, 'repl deleted');
+    })();
+    await this.track(id, { kind: 'delete', done });
+  }
+
+  async issueToken(id: string, actor: string): Promise<RunnerToken> {
+    this.requireRow(id);
+    const token = await this.d.tokens.issue(id, actor);
+    this.d.audit.record(actor, 'token.issue', id, { expiresAt: token.expiresAt });
+    return token;
+  }
+
+  /**
+   * After a restart: sandboxes that still run are adopted (their records say `running`), records
+   * whose sandbox is gone are `stopped`, half-started sandboxes and ones without a record are
+   * stopped (flushed first). Nothing is left running that no record knows about.
+   */
+  async reconcile(): Promise<void> {
+    const live = new Map((await this.d.driver.list()).map((s) => [s.replId, s]));
+    const stops: Promise<unknown>[] = [];
+    for (const row of this.d.store.list()) {
+      const sb = live.get(row.id);
+      live.delete(row.id);
+      if (sb?.ready && (row.state === 'running' || row.state === 'starting')) {
+        if (row.state !== 'running') this.d.store.setState(row.id, 'running');
+        this.d.log.info({ replId: row.id }, 'repl adopted after restart');
+      } else if (sb) {
+        stops.push(this.stop(row.id, SYSTEM_ACTOR, { reconcile: true }));
+      } else if (row.state === 'running' || row.state === 'starting' || row.state === 'stopping') {
+        this.d.store.setState(row.id, 'stopped');
+        this.d.audit.record(SYSTEM_ACTOR, 'repl.stop', row.id, { reconcile: true, sandbox: 'gone' });
+      }
+    }
+    for (const orphan of live.keys()) {
+      this.d.log.warn({ replId: orphan }, 'stopping a sandbox that no repl record knows');
+      stops.push(this.d.driver.stop(orphan).then(() => this.d.driver.remove(orphan)));
+    }
+    await Promise.all(stops);
+  }
+
+  /** Shutdown of `pnpm start`: every running repl flushed and stopped; no new starts. */
+  async stopAll(): Promise<void> {
+    this.closing = true;
+    const busy = this.d.store.list().filter((r) => r.state !== 'stopped' || this.d.driver.targets(r.id));
+    await Promise.all(busy.map((r) => this.stop(r.id, SYSTEM_ACTOR, { shutdown: true }).catch(() => {})));
+  }
+
+  private beginStart(id: string, actor: string): Promise<void> {
+    const abort = new AbortController();
+    const t0 = performance.now();
+    this.d.store.setState(id, 'starting');
+    const done = (async () => {
+      try {
+        await this.d.driver.start(id, abort.signal);
+      } catch (err) {
+        if (abort.signal.aborted) {
+          this.d.metrics.starts.inc({ result: 'canceled' });
+          throw abort.signal.reason;
+        }
+        const e = err instanceof SandboxError ? err : new SandboxError((err as Error).message);
+        this.d.store.setState(id, 'error', { reason: e.message, logs: e.logs });
+        this.d.audit.record(actor, 'repl.error', id, { reason: e.message });
+        this.d.metrics.starts.inc({ result: 'failed' });
+        throw new ApiError('ESANDBOX', `the repl could not start: ${e.message}`);
+      }
+      if (abort.signal.aborted) throw abort.signal.reason; // the waiting stop tears it down
+      const ms = Math.round(performance.now() - t0);
+      this.d.store.setState(id, 'running');
+      this.d.audit.record(actor, 'repl.start', id, { ms });
+      this.d.metrics.starts.inc({ result: 'ok' });
+      this.d.metrics.startSeconds.observe(ms / 1000);
+      this.d.log.info({ replId: id, ms }, 'repl running');
+    })();
+    return this.track(id, { kind: 'start', done, abort });
+  }
+
+  private async runStop(id: string, actor: string, why: Record<string, unknown>): Promise<void> {
+    this.d.store.setState(id, 'stopping');
+    const outcome = await this.d.driver.stop(id).catch((err: Error) => ({ saved: false, detail: err.message }));
+    if (outcome.saved) this.d.store.setState(id, 'stopped');
+    else this.d.store.setState(id, 'error', { reason: outcome.detail, logs: [] });
+    this.d.audit.record(actor, 'repl.stop', id, { ...why, saved: outcome.saved });
+  }
+
+  private track(id: string, op: Operation): Promise<void> {
+    this.ops.set(id, op);
+    const clear = () => {
+      if (this.ops.get(id) === op) this.ops.delete(id);
+    };
+    op.done.then(clear, clear);
+    return op.done;
+  }
+
+  private onSandboxExit(id: string, err: SandboxError): void {
+    if (this.ops.has(id)) return; // a start or stop in progress reports this itself
+    const row = this.d.store.get(id);
+    if (row?.state !== 'running') return;
+    this.d.store.setState(id, 'error', { reason: err.message, logs: err.logs });
+    this.d.audit.record(SYSTEM_ACTOR, 'repl.error', id, { reason: err.message });
+  }
+
+  private requireRow(id: string): ReplRow {
+    const row = this.d.store.get(id);
+    if (!row) throw new ApiError('ENOENT', `no repl ${id}`);
+    return row;
+  }
+
+  private toRecord(r: ReplRow): ReplRecord {
+    const running = r.state === 'running';
+    return {
+      ...r,
+      runnerUrl: running ? this.d.hosts.url('runner', r.id) : null,
+      previewUrl: running ? this.d.hosts.url('preview', r.id) : null,
+    };
+  }
+}
+
+function storageFailure(err: unknown): ApiError {
+  if (err instanceof StorageError) return new ApiError('EUNAVAILABLE', `object storage: ${err.message}`);
+  return new ApiError('EINTERNAL', (err as Error).message);
+}

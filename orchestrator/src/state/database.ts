@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * Schema versions, applied in order and recorded in `PRAGMA user_version`. Append only: a
+ * released migration is never edited, so every existing DATA_DIR upgrades the same way.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE repls (
+     id         TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     template   TEXT NOT NULL,
+     state      TEXT NOT NULL,
+     error      TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE audit (
+     id      INTEGER PRIMARY KEY AUTOINCREMENT,
+     at      TEXT NOT NULL,
+     actor   TEXT NOT NULL,
+     action  TEXT NOT NULL,
+     repl_id TEXT NOT NULL,
+     detail  TEXT NOT NULL
+   );
+   CREATE INDEX audit_by_repl ON audit (repl_id, id);`,
+];
+
+/** Opens (creating when needed) the orchestrator's database in DATA_DIR and migrates it. */
+export function openDatabase(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, 'orchestrator.db'));
+  db.pragma('journal_mode = WAL'); // readers never wait for the writer
+  db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema v${current} is newer than this orchestrator (v${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,21 @@
+/** Orchestrator tuning, one place (each with its reason). */
+
+/** A runner that is not ready in this time is reported as failed (a cold pull of a big repl fits). */
+export const START_TIMEOUT_MS = 120_000;
+/** /readyz poll interval while starting: start latency is what a user waits through. */
+export const READY_POLL_MS = 20;
+/** How long a stop lets the runner flush to S3 through POST /flush before it sends SIGTERM anyway. */
+export const FLUSH_TIMEOUT_S = 30;
+/** The runner's own SIGTERM flush budget (its SHUTDOWN_TIMEOUT); after it plus a margin comes SIGKILL. */
+export const RUNNER_SHUTDOWN_TIMEOUT_S = 20;
+export const KILL_MARGIN_MS = 5_000;
+/** How often adopted runners (not our children, so no exit event) are checked for life. */
+export const ADOPTED_PROBE_MS = 1_000;
+/** Log lines kept with a repl's `error` (enough to see a stack trace's head). */
+export const ERROR_LOG_LINES = 20;
+/** Request bodies are tiny JSON objects; anything bigger is a mistake or an attack. */
+export const MAX_BODY_BYTES = 16 * 1024;
+/** The idle reaper looks this often at most (and at least four times per IDLE_TIMEOUT). */
+export const REAPER_MAX_INTERVAL_MS = 30_000;
+/** A runner that does not answer /activity in this time is skipped this round, not stopped. */
+export const PROBE_TIMEOUT_MS = 2_000;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+export const AuditAction = z.enum([
+  'repl.create',
+  'repl.start',
+  'repl.stop',
+  'repl.delete',
+  'repl.error',
+  'token.issue',
+]);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+export const AuditEvent = z.object({
+  id: z.number().int(),
+  at: z.string().describe('ISO 8601'),
+  /** Who: the API caller, `idle-reaper`, or `orchestrator` (boot reconcile, crash monitor). */
+  actor: z.string(),
+  action: AuditAction,
+  replId: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const AuditQuery = z.object({
+  replId: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Events with an id below this one (paging backwards from the newest). */
+  before: z.coerce.number().int().positive().optional(),
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+export const AuditList = z.object({ events: z.array(AuditEvent) });
+export type AuditList = z.infer<typeof AuditList>;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * Repl ids are made by the orchestrator, never taken from user input: a lowercase letter and
+ * 11 lowercase letters or digits. No hyphen, so `<id>-ws.<domain>` can never be read as
+ * another repl's preview host, and every id is a DNS label (Kubernetes object names).
+ */
+export const REPL_ID_PATTERN = /^[a-z][a-z0-9]{11}$/;
+export const ReplId = z.string().regex(REPL_ID_PATTERN, 'not a repl id');
+export type ReplId = z.infer<typeof ReplId>;
+
+/** `stopped → starting → running → stopping → stopped`; `error` carries a reason. */
+export const ReplState = z.enum(['stopped', 'starting', 'running', 'stopping', 'error']);
+export type ReplState = z.infer<typeof ReplState>;
+
+export const ReplError = z.object({
+  reason: z.string(),
+  /** The sandbox's last log lines, when it failed or crashed. */
+  logs: z.array(z.string()),
+});
+export type ReplError = z.infer<typeof ReplError>;
+
+export const ReplRecord = z.object({
+  id: ReplId,
+  name: z.string(),
+  template: z.string(),
+  state: ReplState,
+  error: ReplError.nullable(),
+  createdAt: z.string().describe('ISO 8601'),
+  updatedAt: z.string().describe('ISO 8601'),
+  /** Public URLs, present while the repl is running. */
+  runnerUrl: z.string().nullable(),
+  previewUrl: z.string().nullable(),
+});
+export type ReplRecord = z.infer<typeof ReplRecord>;
+
+export const ReplName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}]+$/u, 'no control characters');
+
+export const CreateReplRequest = z.strictObject({
+  template: z.string().min(1).max(64),
+  name: ReplName.optional(),
+});
+export type CreateReplRequest = z.infer<typeof CreateReplRequest>;
+
+export const ReplList = z.object({ repls: z.array(ReplRecord) });
+export type ReplList = z.infer<typeof ReplList>;
+
+export const RunnerToken = z.object({
+  token: z.string(),
+  expiresAt: z.string().describe('ISO 8601'),
+});
+export type RunnerToken = z.infer<typeof RunnerToken>;
+
+/** `POST /api/repls/:id/start`, answered once the runner is ready for clients. */
+export const StartReplResponse = RunnerToken.extend({
+  state: z.literal('running'),
+  runnerUrl: z.string(),
+  previewUrl: z.string(),
+});
+export type StartReplResponse = z.infer<typeof StartReplResponse>;
