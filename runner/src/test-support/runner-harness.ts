@@ -159,7 +159,12 @@ export async function startRunner(
 
 /** Pids whose environment carries CUBICLE_TEST_MARK=<mark> (needs to run as root or as their user). */
 export function processesWithMark(mark: string): number[] {
-  const needle = Buffer.from(`CUBICLE_TEST_MARK=${mark}\0`);
+  return processesWithEnv(`CUBICLE_TEST_MARK=${mark}\0`);
+}
+
+/** Pids whose environment contains this text (e.g. `WORKSPACE_DIR=/tmp/x/`), from /proc. */
+export function processesWithEnv(text: string): number[] {
+  const needle = Buffer.from(text);
   const found: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

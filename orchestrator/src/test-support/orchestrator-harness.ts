@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { codePrefix, type StartReplResponse } from '@cubicle/protocol';
+import type { RunnerClient } from '@cubicle/runner/test-support/runner-harness';
+import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runner-harness';
+import { EmbeddedS3, ObjectStore, s3SettingsToEnv } from '@cubicle/storage';
+import { io } from 'socket.io-client';
+import { freePort } from '../drivers/local/process-control.js';
+import { httpRequest, localhostAgent } from './localhost.js';
+
+const CLI = path.resolve(import.meta.dirname, '..', 'cli.js');
+
+export interface ApiReply<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface OrchestratorHarness {
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly store: ObjectStore;
+  readonly s3: EmbeddedS3;
+  /** The orchestrator's stdout so far (JSON log lines). */
+  logs(): string;
+  /** JSON API call; `raw` sends the body as is (for malformed input). */
+  api<T = Record<string, unknown>>(
+    method: string,
+    route: string,
+    body?: unknown,
+    opts?: { raw?: string | Buffer; headers?: Record<string, string> },
+  ): Promise<ApiReply<T>>;
+  /** Creates a repl from a template and returns its id. */
+  create(template?: string): Promise<string>;
+  start(id: string): Promise<StartReplResponse>;
+  /** A Socket.io client to the repl's runner through the gateway host, authenticated. */
+  connect(start: StartReplResponse): Promise<RunnerClient>;
+  /** Every object of a repl: workspace name → content. */
+  objects(id: string): Promise<Map<string, string>>;
+  /** Live processes of this harness's repls (runners and their shells). */
+  sandboxProcesses(): number[];
+  /** Kills the orchestrator (SIGKILL, runners survive) or stops it (SIGTERM), then starts it again. */
+  restart(how: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /** SIGTERM: the orchestrator flushes and stops every repl; resolves with its exit code. */
+  shutdown(): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real orchestrator process (the `orchestrator` CLI) on a free loopback port, with its own
+ * DATA_DIR and a real S3-protocol server; repls run as real runner processes.
+ */
+export async function startOrchestratorHarness(env: Record<string, string> = {}): Promise<OrchestratorHarness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-orch-test-'));
+  fs.chmodSync(dataDir, 0o755); // runners started as root drop to uid 1000 and must reach their folders
+  const s3 = await EmbeddedS3.start({ directory: path.join(dataDir, 's3-test'), buckets: ['cubicle-test'] });
+  const store = new ObjectStore(s3.settings());
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const childEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...s3SettingsToEnv(s3.settings()),
+    DATA_DIR: dataDir,
+    ORCHESTRATOR_PORT: String(port),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...env,
+  };
+  let child: ChildProcess | null = null;
+  let out = '';
+
+  const launch = async () => {
+    const from = out.length;
+    const c = spawn(process.execPath, [CLI, 'serve'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    c.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    c.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await eventually(
+      () => {
+        if (c.exitCode !== null) throw new Error(`orchestrator exited ${c.exitCode}: ${out.slice(-2000)}`);
+        return out.slice(from).includes('"msg":"listening"');
+      },
+      60_000,
+      'the orchestrator to listen',
+    );
+  };
+  const exitOf = (c: ChildProcess) =>
+    new Promise<number | null>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) resolve(c.exitCode);
+      else c.once('exit', (code) => resolve(code));
+    });
+
+  const api: OrchestratorHarness['api'] = async (method, route, body, opts = {}) => {
+    const payload = opts.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const reply = await httpRequest(url + route, {
+      method,
+      headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      body: payload,
+    });
+    let parsed: unknown = reply.text;
+    try {
+      parsed = reply.text ? JSON.parse(reply.text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: reply.status, body: parsed as never };
+  };
+
+  await launch();
+  const harness: OrchestratorHarness = {
+    url,
+    port,
+    dataDir,
+    store,
+    s3,
+    logs: () => out,
+    api,
+    async create(template = 'node') {
+      const r = await api<{ id: string }>('POST', '/api/repls', { template });
+      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.id;
+    },
+    async start(id) {
+      const r = await api<StartReplResponse>('POST', `/api/repls/${id}/start`);
+      if (r.status !== 200) throw new Error(`start failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
+    async connect(start) {
+      const socket: RunnerClient = io(start.runnerUrl, {
+        auth: { token: start.token },
+        transports: ['websocket'],
+        // socket.io-client types `agent` as string | boolean, but passes it to Node's http/ws as an Agent.
+        agent: localhostAgent as unknown as string,
+        extraHeaders: { origin: `http://localhost:${port}` },
+        reconnection: false,
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    },
+    async objects(id) {
+      const prefix = codePrefix(id);
+      const outMap = new Map<string, string>();
+      for await (const o of store.list(prefix)) {
+        const { body } = await store.get(o.key);
+        const chunks: Buffer[] = [];
+        for await (const c of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+        outMap.set(o.key.slice(prefix.length), Buffer.concat(chunks).toString('utf8'));
+      }
+      return outMap;
+    },
+    sandboxProcesses: () => processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`),
+    async restart(how) {
+      const c = child as ChildProcess | null;
+      if (c) {
+        c.kill(how);
+        await exitOf(c);
+      }
+      await launch();
+    },
+    async shutdown() {
+      const c = child as ChildProcess | null;
+      if (!c) return null;
+      c.kill('SIGTERM');
+      return exitOf(c);
+    },
+    async close() {
+      const c = child as ChildProcess | null;
+      if (c && c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGTERM');
+        await Promise.race([exitOf(c), sleep(30_000, undefined, { ref: false })]);
+        c.kill('SIGKILL');
+      }
+      for (const pid of harness.sandboxProcesses()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      store.destroy();
+      await s3.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
