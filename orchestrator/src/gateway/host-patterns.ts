@@ -3,11 +3,11 @@ import { REPL_ID_PATTERN } from '@cubicle/protocol';
 export type HostKind = 'runner' | 'preview';
 
 const ID = REPL_ID_PATTERN.source.replace(/^\^|\$$/g, '');
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function compile(pattern: string): { regex: RegExp; hasPort: boolean } {
   const [before, after] = pattern.toLowerCase().split('{id}') as [string, string];
-  return { regex: new RegExp(`^${escape(before)}(${ID})${escape(after)}$`), hasPort: /:\d+$/.test(pattern) };
+  return { regex: new RegExp(`^${escapeRegExp(before)}(${ID})${escapeRegExp(after)}$`), hasPort: /:\d+$/.test(pattern) };
 }
 
 /**
