@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { eventually } from '@cubicle/runner/test-support/runner-harness';
+import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
+import { httpRequest, localhostAgent } from '../test-support/localhost.js';
+import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
+
+/** A raw WebSocket-style upgrade through the gateway: resolves with the response status line and socket. */
+function upgrade(url: string): Promise<{ status: number; socket: import('node:net').Socket | null; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      agent: localhostAgent,
+      headers: { connection: 'Upgrade', upgrade: 'websocket' },
+    });
+    req.on('upgrade', (res, socket) => resolve({ status: res.statusCode ?? 0, socket, body: '' }));
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: null, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('upgrade hung')));
+    req.end();
+  });
+}
+
+describe('gateway: routing by Host header', () => {
+  let h: OrchestratorHarness;
+  before(async () => {
+    h = await startOrchestratorHarness();
+  });
+  after(() => h.close());
+  const preview = (id: string) => `http://${id}.localhost:${h.port}`;
+  const runner = (id: string) => `http://${id}-ws.localhost:${h.port}`;
+
+  test('an unknown repl is a 404 page (preview) or JSON error (runner), upgrades included; never a hang', async () => {
+    const p = await httpRequest(`${preview('nosuchrepl12')}/`);
+    assert.equal(p.status, 404);
+    assert.match(p.headers['content-type'] ?? '', /text\/html/);
+    assert.match(p.text, /No such repl/);
+    const r = await httpRequest(`${runner('nosuchrepl12')}/socket.io/?EIO=4&transport=polling`);
+    assert.equal(r.status, 404);
+    assert.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'ENOENT');
+    const u = await upgrade(`${runner('nosuchrepl12')}/socket.io/?EIO=4&transport=websocket`);
+    assert.equal(u.status, 404);
+  });
+
+  test('a stopped repl is a 503 that says so; a host that is no repl gets the IDE', async () => {
+    const id = await h.create('node');
+    const p = await httpRequest(`${preview(id)}/`);
+    assert.equal(p.status, 503);
+    assert.match(p.text, /not running/);
+    const r = await httpRequest(`${runner(id)}/readyz`);
+    assert.equal(r.status, 503);
+    assert.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'EUNAVAILABLE');
+    assert.equal((await upgrade(`${runner(id)}/socket.io/?EIO=4&transport=websocket`)).status, 503);
+    const home = await httpRequest(`http://localhost:${h.port}/`);
+    assert.match(home.text, /Cubicle is running/);
+  });
+
+  test('a running repl: 502 page until its app listens, then HTTP and WebSocket upgrades reach the app', async () => {
+    const id = await h.create('node');
+    const started = await h.start(id);
+    const none = await httpRequest(`${preview(id)}/`);
+    assert.equal(none.status, 502);
+    assert.match(none.text, /Nothing is running yet/);
+
+    const socket = await h.connect(started);
+    const reader = new TerminalReader(socket);
+    const { id: term } = (await socket.emitWithAck('terminal:create', { cols: 120, rows: 24 })) as { id: string };
+    // An app that serves HTTP and echoes raw bytes after an upgrade (what a dev server's HMR socket needs).
+    const app = `require('http').createServer((q,s)=>s.end('app saw '+q.headers.host+q.url)).on('upgrade',(q,s)=>{s.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');s.pipe(s)}).listen(process.env.PORT,()=>console.log('app'+'-up'))`;
+    socket.emit('terminal:write', { id: term, data: `node -e "${app}" &\r` });
+    await reader.waitFor(term, 'app-up', 10_000);
+
+    const page = await httpRequest(`${preview(id)}/hello?x=1`);
+    assert.equal(page.status, 200);
+    assert.equal(page.text, `app saw ${id}.localhost:${h.port}/hello?x=1`, 'path, query and Host reach the app');
+
+    const u = await upgrade(`${preview(id)}/hmr`);
+    assert.equal(u.status, 101);
+    const echoed = new Promise<string>((resolve) => u.socket?.once('data', (d: Buffer) => resolve(d.toString())));
+    u.socket?.write('ping-through-gateway');
+    assert.equal(await echoed, 'ping-through-gateway');
+    u.socket?.destroy();
+    socket.disconnect();
+    await h.api('POST', `/api/repls/${id}/stop`);
+    await eventually(async () => (await httpRequest(`${preview(id)}/`)).status === 503, 5000, 'preview 503 after stop');
+  });
+});
