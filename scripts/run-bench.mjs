@@ -5,7 +5,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const benches = ['runner/dist/bench/terminal-bench.js', 'runner/dist/bench/sync-bench.js']
+const benches = [
+  'runner/dist/bench/terminal-bench.js',
+  'runner/dist/bench/sync-bench.js',
+  'orchestrator/dist/bench/start-bench.js',
+]
   .map((p) => path.join(root, p))
   .filter(existsSync);
 for (const bench of benches) {

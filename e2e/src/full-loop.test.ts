@@ -42,7 +42,10 @@ test('create → start → shell and files over the gateway → stop → S3 → 
   const second = await h.start(id);
   assert.equal(fs.readFileSync(path.join(workspace, 'notes', 'today.md'), 'utf8'), 'written in Cubicle\n');
   const again = await h.connect(second);
-  const read = (await again.emitWithAck('fetchContent', { path: 'notes/today.md' })) as { ok: boolean; content: string };
+  const read = (await again.emitWithAck('fetchContent', { path: 'notes/today.md' })) as {
+    ok: boolean;
+    content: string;
+  };
   assert.equal(read.content, 'written in Cubicle\n');
 
   // The preview host serves the template's app once it runs (started from the shell, on $PORT).

@@ -75,3 +75,11 @@ export const PULL_CONCURRENCY = 32;
 export const IN_MEMORY_TRANSFER_BYTES = 16 * 1024 * 1024;
 /** `runner pull` logs progress at most this often. */
 export const PULL_PROGRESS_INTERVAL_MS = 500;
+
+/**
+ * Node flags every launcher of `runner serve` passes (the local driver, the container image,
+ * tests and benches): a 4 MB young-generation semi-space instead of V8's 16 MB keeps an idle
+ * runner ~10 MB smaller (2 MB saves a little more but costs flood throughput): start-up
+ * garbage otherwise leaves a grown young generation behind.
+ */
+export const RUNNER_NODE_FLAGS = ['--max-semi-space-size=4'];

@@ -7,7 +7,10 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function compile(pattern: string): { regex: RegExp; hasPort: boolean } {
   const [before, after] = pattern.toLowerCase().split('{id}') as [string, string];
-  return { regex: new RegExp(`^${escapeRegExp(before)}(${ID})${escapeRegExp(after)}$`), hasPort: /:\d+$/.test(pattern) };
+  return {
+    regex: new RegExp(`^${escapeRegExp(before)}(${ID})${escapeRegExp(after)}$`),
+    hasPort: /:\d+$/.test(pattern),
+  };
 }
 
 /**

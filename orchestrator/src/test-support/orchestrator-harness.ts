@@ -83,9 +83,9 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
       out += d.toString();
     });
     await eventually(
-      () => {
-        if (c.exitCode !== null) throw new Error(`orchestrator exited ${c.exitCode}: ${out.slice(-2000)}`);
-        return out.slice(from).includes('"msg":"listening"');
+      async () => {
+        if (c.exitCode !== null) throw new Error(`orchestrator exited ${c.exitCode}: ${out.slice(from).slice(-2000)}`);
+        return (await httpRequest(`${url}/readyz`).catch(() => null))?.status === 200;
       },
       60_000,
       'the orchestrator to listen',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunnerClientEvents, RunnerServerEvents } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { mintRunnerToken } from '../auth/runner-token.js';
+import { RUNNER_NODE_FLAGS } from '../tuning.js';
 
 export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
 
@@ -60,7 +61,7 @@ export async function startRunner(
   const secret = opts.secret ?? randomBytes(24).toString('hex');
   const replId = opts.replId ?? `t${randomBytes(4).toString('hex')}`;
   const mark = randomUUID();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LANG: 'C.UTF-8',

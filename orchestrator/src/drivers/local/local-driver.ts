@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
 import { type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
 import type { Logger } from '../../log.js';
 import {
@@ -188,7 +189,7 @@ export class LocalDriver implements SandboxDriver {
   }
 
   private spawnRunner(args: string[], env: NodeJS.ProcessEnv, logFd: number): ChildProcess {
-    const child = spawn(process.execPath, [RUNNER_CLI, ...args], {
+    const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, RUNNER_CLI, ...args], {
       env,
       stdio: ['ignore', logFd, logFd],
       detached: true, // own session: survives us, and a terminal's Ctrl-C is ours to handle
