@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadOrchestratorConfig, parseDuration } from './config.js';
+
+test('durations: units, bare seconds, and nonsense refused', () => {
+  assert.equal(parseDuration('30m'), 1_800_000);
+  assert.equal(parseDuration('90s'), 90_000);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('250ms'), 250);
+  assert.equal(parseDuration('45'), 45_000);
+  assert.equal(parseDuration('soon'), null);
+  assert.equal(parseDuration('-5m'), null);
+});
+
+test('config: embedded defaults, a persisted runner secret, and the rules that protect a public bind', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-config-test-'));
+  try {
+    const c = loadOrchestratorConfig({ DATA_DIR: dataDir });
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 8080);
+    assert.equal(c.s3, null, 'no S3 settings → the embedded server');
+    assert.equal(c.idleTimeoutMs, 30 * 60_000);
+    assert.equal(loadOrchestratorConfig({ DATA_DIR: dataDir }).runnerTokenSecret, c.runnerTokenSecret);
+    assert.equal(fs.statSync(path.join(dataDir, 'runner-secret')).mode & 0o777, 0o600);
+
+    assert.throws(
+      () => loadOrchestratorConfig({ DATA_DIR: dataDir, ORCHESTRATOR_HOST: '0.0.0.0' }),
+      /ORCHESTRATOR_TOKEN/,
+    );
+    const open = loadOrchestratorConfig({
+      DATA_DIR: dataDir,
+      ORCHESTRATOR_HOST: '0.0.0.0',
+      ORCHESTRATOR_TOKEN: 'long-enough-token-123',
+    });
+    assert.equal(open.apiToken, 'long-enough-token-123');
+    for (const bad of [
+      { IDLE_TIMEOUT: 'never' },
+      { ORCHESTRATOR_PORT: 'eighty' },
+      { PREVIEW_HOST_PATTERN: 'preview.example.com' },
+      { S3_BUCKET: 'x' },
+      { DRIVER: 'docker' },
+    ]) {
+      assert.throws(() => loadOrchestratorConfig({ DATA_DIR: dataDir, ...bad }), ConfigError, JSON.stringify(bad));
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
