@@ -90,7 +90,9 @@ describe('repl lifecycle with real runner processes', () => {
     const first = await h.start(id);
     const socket = await h.connect(first);
     const { id: term } = (await socket.emitWithAck('terminal:create', { cols: 80, rows: 24 })) as { id: string };
-    socket.emit('terminal:write', { id: term, data: 'export MARK=before-restart\r' });
+    const firstReader = new TerminalReader(socket);
+    socket.emit('terminal:write', { id: term, data: 'export MARK=before-restart; echo "set-$((1+1))"\r' });
+    await firstReader.waitFor(term, 'set-2'); // the write went through the old gateway before it dies
     const pids = runnersOf(id);
     await h.restart('SIGKILL');
     assert.equal(await state(id), 'running');
