@@ -85,12 +85,8 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     mintToken: async (replId) => (await tokens.issue(replId, 'orchestrator', 120_000)).token,
     log,
   });
-  let repls: ReplService | null = null;
-  const metrics = new OrchestratorMetrics(
-    () => repls?.countByState() ?? { stopped: 0, starting: 0, running: 0, stopping: 0, error: 0 },
-  );
-  repls = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
-  const service = repls;
+  const metrics = new OrchestratorMetrics(() => store.countByState());
+  const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
   const previews = new PreviewActivity();
   const gateway = new Gateway({
     hosts,

@@ -3,7 +3,6 @@ import {
   type CreateReplRequest,
   codePrefix,
   type ReplRecord,
-  type ReplState,
   type RunnerToken,
   type StartReplResponse,
 } from '@cubicle/protocol';
@@ -59,12 +58,6 @@ export class ReplService {
 
   get(id: string): ReplRecord {
     return this.toRecord(this.requireRow(id));
-  }
-
-  countByState(): Record<ReplState, number> {
-    const counts: Record<ReplState, number> = { stopped: 0, starting: 0, running: 0, stopping: 0, error: 0 };
-    for (const r of this.d.store.list()) counts[r.state]++;
-    return counts;
   }
 
   /** Running repls, for the idle reaper. */

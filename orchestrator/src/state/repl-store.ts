@@ -55,6 +55,16 @@ export class ReplStore {
     return (this.db.prepare('SELECT * FROM repls ORDER BY created_at DESC, id').all() as Row[]).map(fromRow);
   }
 
+  countByState(): Record<ReplState, number> {
+    const counts: Record<ReplState, number> = { stopped: 0, starting: 0, running: 0, stopping: 0, error: 0 };
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM repls GROUP BY state').all() as {
+      state: ReplState;
+      n: number;
+    }[];
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
   setState(id: string, state: ReplState, error: ReplError | null = null): ReplRow {
     this.db
       .prepare('UPDATE repls SET state = ?, error = ?, updated_at = ? WHERE id = ?')
