@@ -3,22 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { EmbeddedS3, ObjectStore } from '@cubicle/storage';
+import { type S3Harness, startS3 } from '@cubicle/runner/test-support/s3-harness';
+import type { ObjectStore } from '@cubicle/storage';
 import { createLogger } from '../log.js';
 import { TemplateCatalog } from './template-catalog.js';
 import { publishTemplates } from './template-publisher.js';
 
 let dir: string;
-let s3: EmbeddedS3;
+let s3: S3Harness;
 let store: ObjectStore;
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-templates-test-'));
-  s3 = await EmbeddedS3.start({ directory: path.join(dir, 's3'), buckets: ['cubicle-test'] });
-  store = new ObjectStore(s3.settings());
+  s3 = await startS3();
+  store = s3.store;
 });
 after(async () => {
-  store.destroy();
-  await s3.stop();
+  await s3.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { codePrefix, type StartReplResponse } from '@cubicle/protocol';
+import type { StartReplResponse } from '@cubicle/protocol';
 import type { RunnerClient } from '@cubicle/runner/test-support/runner-harness';
 import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runner-harness';
-import { EmbeddedS3, ObjectStore, s3SettingsToEnv } from '@cubicle/storage';
+import { startS3 } from '@cubicle/runner/test-support/s3-harness';
+import type { ObjectStore } from '@cubicle/storage';
 import { io } from 'socket.io-client';
 import { freePort } from '../drivers/local/process-control.js';
 import { httpRequest, localhostAgent } from './localhost.js';
@@ -24,7 +25,6 @@ export interface OrchestratorHarness {
   readonly port: number;
   readonly dataDir: string;
   readonly store: ObjectStore;
-  readonly s3: EmbeddedS3;
   /** The orchestrator's stdout so far (JSON log lines). */
   logs(): string;
   /** JSON API call; `raw` sends the body as is (for malformed input). */
@@ -57,13 +57,13 @@ export interface OrchestratorHarness {
 export async function startOrchestratorHarness(env: Record<string, string> = {}): Promise<OrchestratorHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-orch-test-'));
   fs.chmodSync(dataDir, 0o755); // runners started as root drop to uid 1000 and must reach their folders
-  const s3 = await EmbeddedS3.start({ directory: path.join(dataDir, 's3-test'), buckets: ['cubicle-test'] });
-  const store = new ObjectStore(s3.settings());
+  const s3 = await startS3();
+  const store = s3.store;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const childEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    ...s3SettingsToEnv(s3.settings()),
+    ...s3.env(),
     DATA_DIR: dataDir,
     ORCHESTRATOR_PORT: String(port),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -119,7 +119,6 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
     port,
     dataDir,
     store,
-    s3,
     logs: () => out,
     api,
     async create(template = 'node') {
@@ -148,15 +147,8 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
       return socket;
     },
     async objects(id) {
-      const prefix = codePrefix(id);
-      const outMap = new Map<string, string>();
-      for await (const o of store.list(prefix)) {
-        const { body } = await store.get(o.key);
-        const chunks: Buffer[] = [];
-        for await (const c of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
-        outMap.set(o.key.slice(prefix.length), Buffer.concat(chunks).toString('utf8'));
-      }
-      return outMap;
+      const objects = await s3.objects(id);
+      return new Map([...objects].map(([name, body]) => [name, body.toString('utf8')]));
     },
     sandboxProcesses: () => processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`),
     async restart(how) {
@@ -187,8 +179,7 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
           // gone
         }
       }
-      store.destroy();
-      await s3.stop();
+      await s3.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
