@@ -140,21 +140,26 @@ export class ObjectStore {
     );
   }
 
+  /** Every key under the prefix, all pages. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const o of this.list(prefix)) keys.push(o.key);
+    return keys;
+  }
+
   /**
    * Server-side copy of every object under `fromPrefix` to the same name under `toPrefix`
    * (metadata included; nothing passes through this process). Returns how many were copied.
    */
   async copyPrefix(fromPrefix: string, toPrefix: string): Promise<number> {
-    const keys: string[] = [];
-    for await (const o of this.list(fromPrefix)) keys.push(o.key);
+    const keys = await this.listKeys(fromPrefix);
     await forEachLimit(keys, COPY_CONCURRENCY, (key) => this.copy(key, toPrefix + key.slice(fromPrefix.length)));
     return keys.length;
   }
 
   /** Deletes every object under the prefix; returns how many there were. */
   async deletePrefix(prefix: string): Promise<number> {
-    const keys: string[] = [];
-    for await (const o of this.list(prefix)) keys.push(o.key);
+    const keys = await this.listKeys(prefix);
     await this.deleteKeys(keys);
     return keys.length;
   }

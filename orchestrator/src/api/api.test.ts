@@ -74,8 +74,7 @@ describe('orchestrator REST API over HTTP', () => {
 
   test('bad input: a clear 4xx with { error: { code, message } }, and nothing is created', async () => {
     const reposBefore = ReplList.parse((await h.api('GET', '/api/repls')).body).repls.length;
-    const objectsBefore: string[] = [];
-    for await (const o of h.store.list('code/')) objectsBefore.push(o.key);
+    const objectsBefore = await h.store.listKeys('code/');
 
     const cases: [string, string, unknown, { raw?: string; headers?: Record<string, string> }, number, string][] = [
       ['unknown template', '/api/repls', { template: 'cobol' }, {}, 400, 'EINVAL'],
@@ -142,8 +141,7 @@ describe('orchestrator REST API over HTTP', () => {
     assert.equal(noRoute.body.error.code, 'ENOENT');
 
     assert.equal(ReplList.parse((await h.api('GET', '/api/repls')).body).repls.length, reposBefore);
-    const objectsAfter: string[] = [];
-    for await (const o of h.store.list('code/')) objectsAfter.push(o.key);
+    const objectsAfter = await h.store.listKeys('code/');
     assert.deepEqual(objectsAfter, objectsBefore);
   });
 

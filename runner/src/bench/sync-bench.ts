@@ -26,8 +26,7 @@ const log = createLogger('silent');
 /** The naive pull: list, then GET and write each object in turn. */
 async function naivePull(store: ObjectStore, replId: string, root: string): Promise<void> {
   const prefix = codePrefix(replId);
-  const keys: string[] = [];
-  for await (const o of store.list(prefix)) keys.push(o.key);
+  const keys = await store.listKeys(prefix);
   for (const key of keys) {
     const abs = path.join(root, key.slice(prefix.length));
     fs.mkdirSync(path.dirname(abs), { recursive: true });

@@ -29,8 +29,7 @@ export async function startS3(): Promise<S3Harness> {
     async objects(replId) {
       const prefix = codePrefix(replId);
       const out = new Map<string, Buffer>();
-      const keys: string[] = [];
-      for await (const o of store.list(prefix)) keys.push(o.key);
+      const keys = await store.listKeys(prefix);
       await forEachLimit(keys, 16, async (key) => {
         try {
           out.set(key.slice(prefix.length), await readBody((await store.get(key)).body));
