@@ -26,8 +26,9 @@ test('the idle reaper stops an idle repl and keeps ones with terminal input or p
     const state = async (id: string) => ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body).state;
     await eventually(async () => (await state(idle)) === 'stopped', 15_000, 'the idle repl to be stopped');
     await new Promise((r) => setTimeout(r, 3500)); // a full timeout later, the busy ones still run
-    assert.equal(await state(typing), 'running');
-    assert.equal(await state(browsing), 'running');
+    const why = async (id: string) => JSON.stringify((await h.api('GET', `/api/audit?replId=${id}`)).body);
+    assert.equal(await state(typing), 'running', await why(typing));
+    assert.equal(await state(browsing), 'running', await why(browsing));
     const audit = AuditList.parse((await h.api('GET', `/api/audit?replId=${idle}`)).body);
     const stop = audit.events.find((e) => e.action === 'repl.stop');
     assert.equal(stop?.actor, 'idle-reaper');
