@@ -1,0 +1,106 @@
+import {
+  ApiErrorResponse,
+  type CreateReplRequest,
+  type ErrorCode,
+  type ReplRecord,
+  ReplList,
+  ReplRecord as ReplRecordSchema,
+  RunnerToken,
+  StartReplResponse,
+  type Template,
+  TemplateList,
+} from '@cubicle/protocol';
+import type { z } from 'zod';
+import { START_TIMEOUT_MS } from '../tuning';
+
+/** A failed orchestrator call: the API's error code and message, or a network failure as EUNAVAILABLE. */
+export class ApiClientError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiClientError';
+  }
+}
+
+interface CallOptions {
+  body?: unknown;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The orchestrator's REST API (design.md, "Orchestrator"), typed and validated by `protocol/`:
+ * an answer that does not match its schema is an error, never a half-filled screen.
+ */
+export class OrchestratorClient {
+  constructor(private readonly baseUrl = '') {}
+
+  async templates(): Promise<Template[]> {
+    return (await this.call('GET', '/api/templates', TemplateList)).templates;
+  }
+  async list(): Promise<ReplRecord[]> {
+    return (await this.call('GET', '/api/repls', ReplList)).repls;
+  }
+  get(id: string): Promise<ReplRecord> {
+    return this.call('GET', `/api/repls/${encodeURIComponent(id)}`, ReplRecordSchema);
+  }
+  create(request: CreateReplRequest): Promise<ReplRecord> {
+    return this.call('POST', '/api/repls', ReplRecordSchema, { body: request });
+  }
+  async delete(id: string): Promise<void> {
+    await this.call('DELETE', `/api/repls/${encodeURIComponent(id)}`, null);
+  }
+  start(id: string, signal?: AbortSignal): Promise<StartReplResponse> {
+    const opts: CallOptions = { timeoutMs: START_TIMEOUT_MS };
+    if (signal) opts.signal = signal;
+    return this.call('POST', `/api/repls/${encodeURIComponent(id)}/start`, StartReplResponse, opts);
+  }
+  stop(id: string): Promise<ReplRecord> {
+    return this.call('POST', `/api/repls/${encodeURIComponent(id)}/stop`, ReplRecordSchema);
+  }
+  token(id: string): Promise<RunnerToken> {
+    return this.call('POST', `/api/repls/${encodeURIComponent(id)}/token`, RunnerToken);
+  }
+
+  private async call<S extends z.ZodType>(method: string, path: string, schema: S, opts?: CallOptions): Promise<z.output<S>>;
+  private async call(method: string, path: string, schema: null, opts?: CallOptions): Promise<null>;
+  private async call(method: string, path: string, schema: z.ZodType | null, opts: CallOptions = {}): Promise<unknown> {
+    const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000)];
+    if (opts.signal) signals.push(opts.signal);
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers: opts.body === undefined ? {} : { 'content-type': 'application/json' },
+        body: opts.body === undefined ? null : JSON.stringify(opts.body),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (err) {
+      const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+      throw new ApiClientError(
+        'EUNAVAILABLE',
+        timedOut ? 'Cubicle did not answer in time.' : 'Cannot reach Cubicle: check your connection.',
+        0,
+      );
+    }
+    const text = await res.text();
+    if (!res.ok) throw errorFromResponse(res.status, text);
+    if (schema === null) return null;
+    const parsed = schema.safeParse(text ? JSON.parse(text) : undefined);
+    if (!parsed.success) throw new ApiClientError('EINTERNAL', `Unexpected answer from ${method} ${path}.`, res.status);
+    return parsed.data;
+  }
+}
+
+function errorFromResponse(status: number, text: string): ApiClientError {
+  try {
+    const body = ApiErrorResponse.safeParse(JSON.parse(text));
+    if (body.success) return new ApiClientError(body.data.error.code, body.data.error.message, status);
+  } catch {
+    // not JSON: a proxy's error page
+  }
+  return new ApiClientError(status >= 500 ? 'EUNAVAILABLE' : 'EINTERNAL', `Cubicle answered HTTP ${status}.`, status);
+}

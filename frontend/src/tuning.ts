@@ -1,0 +1,30 @@
+/** Every tuning constant of the IDE, each with the reason for its value. */
+
+/** Autosave waits for this much quiet after the last keystroke: one save per pause, not per key. */
+export const AUTOSAVE_DELAY_MS = 1000;
+/** Files over this size open as a message, not a tab: CodeMirror stays fluid well below it. */
+export const EDITOR_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Terminal flow control: rendered characters are acknowledged in batches of this size. It must
+ * stay under the runner's low watermark (512 K chars) or a paused terminal could never resume;
+ * 64 K keeps acks to a few per megabyte without letting the runner pause early.
+ */
+export const TERMINAL_ACK_BATCH_CHARS = 64 * 1024;
+/** Rendered characters below a batch are still acknowledged after this pause, so counts never linger. */
+export const TERMINAL_ACK_IDLE_MS = 250;
+/** A terminal resize is sent once the pane has been still this long (dragging a splitter fires many). */
+export const TERMINAL_RESIZE_DEBOUNCE_MS = 80;
+/** Scrollback kept in the browser; the runner's replay covers 1000 lines, more is kept live. */
+export const TERMINAL_SCROLLBACK_LINES = 5000;
+
+/** A start still unanswered after this is reported as failed: the orchestrator gives up at 120 s, plus a margin. */
+export const START_TIMEOUT_MS = 130_000;
+/** Socket.io reconnection backoff: quick first retries, then at most every few seconds. */
+export const RECONNECT_DELAY_MS = 500;
+export const RECONNECT_DELAY_MAX_MS = 4000;
+/** After this many failed reconnects the IDE asks the orchestrator whether the repl is still running. */
+export const RECONNECT_ATTEMPTS_BEFORE_STATE_CHECK = 3;
+
+/** The home page refreshes repl states this often while one is starting or stopping. */
+export const HOME_POLL_MS = 1500;
