@@ -3,6 +3,7 @@ export * from './orchestrator/api.js';
 export * from './orchestrator/audit.js';
 export * from './orchestrator/repls.js';
 export * from './orchestrator/templates.js';
+export * from './runner/cubicle-config.js';
 export * from './runner/events.js';
 export * from './runner/files.js';
 export * from './runner/http.js';

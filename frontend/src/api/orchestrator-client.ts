@@ -2,8 +2,8 @@ import {
   ApiErrorResponse,
   type CreateReplRequest,
   type ErrorCode,
-  type ReplRecord,
   ReplList,
+  type ReplRecord,
   ReplRecord as ReplRecordSchema,
   RunnerToken,
   StartReplResponse,
@@ -65,7 +65,12 @@ export class OrchestratorClient {
     return this.call('POST', `/api/repls/${encodeURIComponent(id)}/token`, RunnerToken);
   }
 
-  private async call<S extends z.ZodType>(method: string, path: string, schema: S, opts?: CallOptions): Promise<z.output<S>>;
+  private async call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    opts?: CallOptions,
+  ): Promise<z.output<S>>;
   private async call(method: string, path: string, schema: null, opts?: CallOptions): Promise<null>;
   private async call(method: string, path: string, schema: z.ZodType | null, opts: CallOptions = {}): Promise<unknown> {
     const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000)];

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CubicleConfig } from '@cubicle/protocol';
 import ignore, { type Ignore } from 'ignore';
-import { z } from 'zod';
 
 /** Never uploaded unless a workspace says otherwise: dependencies and caches are rebuilt, not stored. */
 export const DEFAULT_SYNC_IGNORE = ['node_modules/', '.cache/'];
 
 /** The part of `cubicle.json` sync reads; the rest of the file belongs to the process manager. */
-const CubicleJsonIgnore = z.object({ ignore: z.array(z.string()).optional() }).loose();
+const CubicleJsonIgnore = CubicleConfig.pick({ ignore: true }).loose();
 
 /**
  * Which workspace paths stay local: gitignore-style patterns (the `ignore` package implements the

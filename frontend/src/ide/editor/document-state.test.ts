@@ -20,7 +20,12 @@ describe('document save state', () => {
   });
 
   it('typing during a save leaves the tab dirty afterwards (the next autosave takes it)', () => {
-    const { state } = run([{ type: 'edited' }, { type: 'saveStarted' }, { type: 'edited' }, { type: 'saved', version: 'v2' }]);
+    const { state } = run([
+      { type: 'edited' },
+      { type: 'saveStarted' },
+      { type: 'edited' },
+      { type: 'saved', version: 'v2' },
+    ]);
     expect(state.status).toBe('dirty');
     expect(baseVersionForSave(state)).toBe('v2');
   });
@@ -29,7 +34,12 @@ describe('document save state', () => {
     const { state, effects } = run([{ type: 'diskChanged', version: 'v9' }]);
     expect(effects).toEqual(['reload']);
     expect(state.status).toBe('clean');
-    expect(run([{ type: 'diskChanged', version: 'v9' }, { type: 'reloaded', version: 'v9' }]).state.version).toBe('v9');
+    expect(
+      run([
+        { type: 'diskChanged', version: 'v9' },
+        { type: 'reloaded', version: 'v9' },
+      ]).state.version,
+    ).toBe('v9');
   });
 
   it('the echo of our own save is not a change', () => {
@@ -54,17 +64,28 @@ describe('document save state', () => {
   it('ECONFLICT on save shows the choice; reloading takes the disk text and is clean', () => {
     const { state } = run([{ type: 'edited' }, { type: 'saveStarted' }, { type: 'saveConflicted', diskVersion: 'v5' }]);
     expect(state.status).toBe('conflict');
-    expect(reduceDocument(state, { type: 'reloaded', version: 'v5' }).state).toMatchObject({ status: 'clean', version: 'v5' });
+    expect(reduceDocument(state, { type: 'reloaded', version: 'v5' }).state).toMatchObject({
+      status: 'clean',
+      version: 'v5',
+    });
   });
 
   it('a change on disk during a save waits for the save to answer', () => {
-    const { state, effects } = run([{ type: 'edited' }, { type: 'saveStarted' }, { type: 'diskChanged', version: 'v7' }]);
+    const { state, effects } = run([
+      { type: 'edited' },
+      { type: 'saveStarted' },
+      { type: 'diskChanged', version: 'v7' },
+    ]);
     expect(state.status).toBe('saving');
     expect(effects.at(-1)).toBe('none');
   });
 
   it('a failed save stays dirty with the reason, and the next success clears it', () => {
-    const failed = run([{ type: 'edited' }, { type: 'saveStarted' }, { type: 'saveFailed', message: 'Too large' }]).state;
+    const failed = run([
+      { type: 'edited' },
+      { type: 'saveStarted' },
+      { type: 'saveFailed', message: 'Too large' },
+    ]).state;
     expect(failed).toMatchObject({ status: 'dirty', error: 'Too large' });
     const ok = reduceDocument(reduceDocument(failed, { type: 'saveStarted' }).state, { type: 'saved', version: 'v3' });
     expect(ok.state).toMatchObject({ status: 'clean', error: null });

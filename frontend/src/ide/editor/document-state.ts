@@ -47,7 +47,10 @@ export function baseVersionForSave(state: DocumentState): string {
   return state.diskVersion ?? state.version;
 }
 
-export function reduceDocument(state: DocumentState, event: DocumentEvent): { state: DocumentState; effect: DocumentEffect } {
+export function reduceDocument(
+  state: DocumentState,
+  event: DocumentEvent,
+): { state: DocumentState; effect: DocumentEffect } {
   const next = (s: Partial<DocumentState>, effect: DocumentEffect = 'none') => ({ state: { ...state, ...s }, effect });
   switch (event.type) {
     case 'edited':
@@ -76,7 +79,13 @@ export function reduceDocument(state: DocumentState, event: DocumentEvent): { st
       if (state.status === 'saving') return next({});
       return next({ status: 'conflict', diskVersion: event.version });
     case 'reloaded':
-      return next({ status: 'clean', version: event.version, diskVersion: null, editedWhileSaving: false, error: null });
+      return next({
+        status: 'clean',
+        version: event.version,
+        diskVersion: null,
+        editedWhileSaving: false,
+        error: null,
+      });
     case 'overwriteChosen':
       if (state.status !== 'conflict') return next({});
       return next({ status: 'dirty' }, 'save');

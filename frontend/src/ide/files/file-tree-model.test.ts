@@ -2,7 +2,13 @@ import type { FileEntry } from '@cubicle/protocol';
 import { describe, expect, it } from 'vitest';
 import { applyChanges, dirLoaded, emptyTree, loadedOpenDirs, toggleExpanded, visibleRows } from './file-tree-model';
 
-const file = (path: string): FileEntry => ({ name: path.split('/').pop() ?? path, path, type: 'file', size: 1, mtimeMs: 0 });
+const file = (path: string): FileEntry => ({
+  name: path.split('/').pop() ?? path,
+  path,
+  type: 'file',
+  size: 1,
+  mtimeMs: 0,
+});
 const dir = (path: string): FileEntry => ({ ...file(path), type: 'dir' });
 const names = (s: ReturnType<typeof emptyTree>) => visibleRows(s).map((r) => `${'  '.repeat(r.depth)}${r.entry.name}`);
 

@@ -1,0 +1,44 @@
+import type { SyncStatusPush } from '@cubicle/protocol';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { timeAgo } from '../app/time';
+import { useReplSession } from './repl-session';
+
+const CONNECTION_WORDS = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  closed: 'Disconnected',
+} as const;
+
+/** Connection, storage sync and repl state, always visible. */
+export function StatusBar() {
+  const { connection, repl } = useReplSession();
+  const state = useSyncExternalStore(
+    (l) => connection.onState(l),
+    () => connection.state,
+  );
+  const [sync, setSync] = useState<SyncStatusPush | null>(null);
+  useEffect(() => connection.on('sync:status', setSync), [connection]);
+  return (
+    <footer className="status-bar">
+      <span className={`status-item conn-${state}`} data-testid="connection-state">
+        ● {CONNECTION_WORDS[state]}
+      </span>
+      <span className={`status-item sync-${sync?.state ?? 'unknown'}`} data-testid="sync-state">
+        {syncWords(sync)}
+      </span>
+      <span className="status-item">Repl {state === 'connected' ? 'running' : repl.state}</span>
+      <span className="status-spacer" />
+      <span className="status-item muted">{repl.template}</span>
+    </footer>
+  );
+}
+
+function syncWords(sync: SyncStatusPush | null): string {
+  if (!sync) return 'Storage: …';
+  if (sync.state === 'offline') return `Storage unreachable: ${sync.pending} change(s) waiting`;
+  if (sync.state === 'pending') return `Saving ${sync.pending} change(s) to storage…`;
+  return sync.lastSyncedAt
+    ? `All changes saved ${timeAgo(new Date(sync.lastSyncedAt).toISOString())}`
+    : 'All changes saved';
+}

@@ -1,0 +1,49 @@
+import { useState } from 'react';
+
+interface PreviewPaneProps {
+  previewUrl: string;
+  /** Bumped when the app (re)starts: the frame reloads. */
+  reloadSignal: number;
+}
+
+/** The repl's app at its own subdomain, with a path bar, reload and open-in-a-new-tab. */
+export function PreviewPane({ previewUrl, reloadSignal }: PreviewPaneProps) {
+  const base = previewUrl.replace(/\/$/, '');
+  const [path, setPath] = useState('/');
+  const [draft, setDraft] = useState('/');
+  const [reloads, setReloads] = useState(0);
+  const url = base + path;
+  return (
+    <div className="preview-pane">
+      <form
+        className="pane-header preview-bar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const next = draft.startsWith('/') ? draft : `/${draft}`;
+          setDraft(next);
+          setPath(next);
+          setReloads((r) => r + 1);
+        }}
+      >
+        <button type="button" title="Reload" aria-label="Reload preview" onClick={() => setReloads((r) => r + 1)}>
+          ⟳
+        </button>
+        <span className="preview-origin" title={base}>
+          {new URL(base).host}
+        </span>
+        <input aria-label="Preview path" value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
+        <a href={url} target="_blank" rel="noreferrer" title="Open in a new tab" aria-label="Open preview in a new tab">
+          ↗
+        </a>
+      </form>
+      <iframe
+        key={`${reloads}:${reloadSignal}`}
+        title="Preview"
+        className="preview-frame"
+        src={url}
+        // The app is another origin (its own subdomain); it may run scripts and forms, nothing more.
+        sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals allow-downloads"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { Terminal } from '@xterm/xterm';
+import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
+import {
+  TERMINAL_ACK_BATCH_CHARS,
+  TERMINAL_ACK_IDLE_MS,
+  TERMINAL_RESIZE_DEBOUNCE_MS,
+  TERMINAL_SCROLLBACK_LINES,
+} from '../../tuning';
+import { AckCounter } from './ack-counter';
+
+/** `reconnecting`: the socket dropped; input is blocked until the runner replays the screen. */
+export type TerminalStatus = 'attaching' | 'ready' | 'reconnecting' | 'exited' | 'failed';
+
+/**
+ * One terminal tab: an xterm.js view of a runner-owned shell (design.md, "Terminals"). Attaches
+ * by id (creating the shell if it is gone), acknowledges rendered output for flow control, and
+ * after a reconnect clears and re-attaches so the runner's replay is the screen, never a duplicate.
+ */
+export class TerminalTab {
+  status: TerminalStatus = 'attaching';
+  exitCode: number | null = null;
+  revision = 0;
+  readonly search = new SearchAddon();
+  private readonly term: Terminal;
+  private readonly fit = new FitAddon();
+  private readonly acks = new AckCounter(TERMINAL_ACK_BATCH_CHARS);
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly cleanups: (() => void)[] = [];
+  private readonly listeners = new Set<() => void>();
+  private observer: ResizeObserver | null = null;
+  private sentSize = '';
+  /** Ctrl/Cmd+Shift+F in the terminal (plain Ctrl+F belongs to the shell). */
+  onFindRequested: (() => void) | null = null;
+
+  constructor(
+    private readonly connection: RunnerConnection,
+    readonly id: string,
+    private readonly onReady: () => void,
+  ) {
+    this.term = new Terminal({
+      scrollback: TERMINAL_SCROLLBACK_LINES,
+      fontFamily: 'ui-monospace, "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace',
+      fontSize: 13,
+      cursorBlink: true,
+      allowProposedApi: true,
+      theme: { background: '#1e1f24' },
+    });
+    this.term.loadAddon(this.fit);
+    this.term.loadAddon(this.search);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.attachCustomKeyEventHandler((e) => {
+      const find = e.type === 'keydown' && e.shiftKey && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f';
+      if (find) this.onFindRequested?.();
+      return !find;
+    });
+    const input = this.term.onData((data) => this.input(data));
+    this.cleanups.push(
+      () => input.dispose(),
+      connection.on('terminal:data', ({ id, data }) => {
+        if (id === this.id) this.output(data);
+      }),
+      connection.on('terminal:exit', ({ id, exitCode }) => {
+        if (id !== this.id) return;
+        this.exitCode = exitCode;
+        this.setStatus('exited');
+        this.term.write(`\r\n\x1b[2m[process exited with code ${exitCode}; press Enter for a new shell]\x1b[0m\r\n`);
+      }),
+      connection.onState((s) => {
+        if (s === 'connected') void this.attach();
+        else if (s === 'reconnecting' && this.status !== 'exited') this.setStatus('reconnecting');
+      }),
+    );
+  }
+
+  /** Shows the terminal in `el` (once) and starts following its size. */
+  open(el: HTMLElement): void {
+    if (this.observer) return;
+    this.term.open(el);
+    this.fitNow();
+    this.observer = new ResizeObserver(() => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.fitNow(), TERMINAL_RESIZE_DEBOUNCE_MS);
+    });
+    this.observer.observe(el);
+    if (this.connection.state === 'connected') void this.attach();
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  /** Types into the shell as if the person had (the Run button's command). */
+  paste(data: string): void {
+    this.input(data);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Leaves the shell running on the runner (another tab or a reload can attach to it). */
+  dispose(): void {
+    for (const c of this.cleanups) c();
+    clearTimeout(this.ackTimer);
+    clearTimeout(this.resizeTimer);
+    this.observer?.disconnect();
+    this.term.dispose();
+    this.listeners.clear();
+  }
+
+  /** Ends the shell itself. */
+  close(): void {
+    this.connection.send('terminal:close', { id: this.id });
+    this.dispose();
+  }
+
+  private async attach(): Promise<void> {
+    this.setStatus(this.status === 'ready' || this.status === 'reconnecting' ? 'reconnecting' : 'attaching');
+    this.term.options.disableStdin = true;
+    this.term.reset(); // the replay that follows is the whole screen and scrollback
+    clearTimeout(this.ackTimer);
+    this.acks.flush(); // counts from the old socket mean nothing to the new one
+    try {
+      try {
+        await this.connection.request('terminal:attach', { id: this.id });
+      } catch (err) {
+        if (!(err instanceof RunnerRequestError && err.code === 'ENOENT')) throw err;
+        await this.connection.request('terminal:create', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+      }
+    } catch {
+      this.setStatus('failed');
+      return;
+    }
+    this.connection.send('terminal:ack', { id: this.id, bytes: 0 }); // opt in to flow control
+    this.exitCode = null;
+    this.term.options.disableStdin = false;
+    this.setStatus('ready');
+    this.sentSize = '';
+    this.fitNow();
+    this.onReady();
+  }
+
+  private input(data: string): void {
+    if (this.status === 'exited') {
+      if (data === '\r') void this.attach();
+      return;
+    }
+    if (this.status === 'ready') this.connection.send('terminal:write', { id: this.id, data });
+  }
+
+  private output(data: string): void {
+    this.term.write(data, () => {
+      const bytes = this.acks.rendered(data.length);
+      if (bytes) this.connection.send('terminal:ack', { id: this.id, bytes });
+      clearTimeout(this.ackTimer);
+      this.ackTimer = setTimeout(() => {
+        const rest = this.acks.flush();
+        if (rest) this.connection.send('terminal:ack', { id: this.id, bytes: rest });
+      }, TERMINAL_ACK_IDLE_MS);
+    });
+  }
+
+  private fitNow(): void {
+    const el = this.term.element;
+    if (!el || el.offsetParent === null) return; // hidden tab: fit when shown
+    this.fit.fit();
+    this.sendSize();
+  }
+
+  private sendSize(): void {
+    const size = `${this.term.cols}x${this.term.rows}`;
+    if (size === this.sentSize || this.status === 'exited' || this.connection.state !== 'connected') return;
+    this.sentSize = size;
+    this.connection.send('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+  }
+
+  private setStatus(s: TerminalStatus): void {
+    this.status = s;
+    this.revision += 1;
+    for (const l of this.listeners) l();
+  }
+}

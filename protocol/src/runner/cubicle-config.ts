@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Process and task names (design.md, "Processes and runs"). */
+export const ProcessName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are [A-Za-z0-9_-]{1,64}');
+
+/**
+ * The workspace file `cubicle.json`: how the project runs and what stays out of storage.
+ * Unknown keys are kept (loose) so a newer file still works with an older runner.
+ */
+export const CubicleConfig = z
+  .object({
+    /** The Run button's command: the supervised process `app`, given PORT=$APP_PORT. */
+    run: z.string().min(1).optional(),
+    processes: z.record(ProcessName, z.string().min(1)).optional(),
+    tasks: z.record(ProcessName, z.string().min(1)).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    /** gitignore-style patterns never uploaded to object storage. */
+    ignore: z.array(z.string()).optional(),
+  })
+  .loose();
+export type CubicleConfig = z.infer<typeof CubicleConfig>;
