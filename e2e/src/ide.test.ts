@@ -61,7 +61,7 @@ test('home page: create a repl from the Node template and land in its IDE', asyn
   await treeRow('package.json').waitFor();
   await page.locator('.boot-screen').waitFor({ state: 'detached' });
   await page.locator('.terminal-view:not([hidden])[data-status=ready]').waitFor();
-  assert.match(await page.getByTestId('connection-state').innerText(), /Connected/);
+  assert.match((await page.getByTestId('connection-state').textContent()) ?? '', /Connected/);
 });
 
 test('editor: type, Ctrl+S, reload — the text is still there and in S3', async () => {
@@ -81,7 +81,7 @@ test('editor: type, Ctrl+S, reload — the text is still there and in S3', async
 
   await page.reload();
   await page.locator('.document:not([hidden]) .cm-content').waitFor(); // tabs come back
-  assert.match(await page.locator('.document:not([hidden]) .cm-content').innerText(), /typed in the browser/);
+  assert.match((await page.locator('.document:not([hidden]) .cm-content').textContent()) ?? '', /typed in the browser/);
 });
 
 test('terminal: echo $((6*7)) shows 42; a file made in the shell appears in the tree', async () => {
@@ -100,7 +100,10 @@ test('a file changed by sed in the shell reloads in its clean editor tab', async
 
 test('Run starts the template app and the preview shows its page', async () => {
   await page.getByRole('button', { name: '▶ Run' }).click();
-  await page.frameLocator('iframe[title=Preview]').getByRole('heading', { name: 'Hello from Node.js' }).waitFor({ timeout: 30_000 });
+  await page
+    .frameLocator('iframe[title=Preview]')
+    .getByRole('heading', { name: 'Hello from Node.js' })
+    .waitFor({ timeout: 30_000 });
   await screenshot(page, 'ide');
 });
 

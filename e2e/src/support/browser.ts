@@ -35,7 +35,8 @@ export async function openPage(browser: Browser): Promise<{ page: Page; problems
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     // Network failures show as console errors too (the preview's 502 while the app starts): tests assert those directly.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   return { page, problems };
 }

@@ -54,8 +54,8 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
     try {
       const resolved = await resolveRunCommand(connection);
       if ('error' in resolved) return setNotice(resolved.error);
-      // Ctrl-C first: a second press restarts the app instead of typing into it.
-      terminals.current?.runIn('run', `\x03${resolved.command}\r`);
+      // A second press restarts the app instead of typing into it.
+      terminals.current?.runIn('run', `${resolved.command}\r`, { interrupt: true });
       setTimeout(() => setPreviewReload((n) => n + 1), 1500);
     } catch (err) {
       setNotice(describeError(err));

@@ -174,14 +174,18 @@ describe('orchestrator REST API over HTTP', () => {
     assert.match(start, /"runnerUrl"/);
   });
 
-  test('probes, metrics and the placeholder home page', async () => {
+  test('probes, metrics, and the IDE at / and at its client-side routes', async () => {
     assert.equal((await h.api('GET', '/healthz')).status, 200);
     assert.deepEqual((await h.api('GET', '/readyz')).body, { status: 'ok' });
     const metrics = await h.api<string>('GET', '/metrics');
     assert.match(metrics.body, /cubicle_repls\{state="stopped"\} \d+/);
-    const home = await h.api<string>('GET', '/');
-    assert.equal(home.status, 200);
-    assert.match(home.body, /Cubicle is running/);
+    // `pnpm test` builds frontend/dist first; a deep link gets the same page (the IDE routes itself).
+    for (const route of ['/', '/repl/abcdefabcdef?terms=t1']) {
+      const page = await h.api<string>('GET', route);
+      assert.equal(page.status, 200, route);
+      assert.match(page.body, /<div id="root">/, route);
+    }
+    assert.equal((await h.api('GET', '/api/no-such-route')).status, 404);
   });
 });
 

@@ -58,7 +58,7 @@ describe('gateway: routing by Host header', () => {
     assert.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'EUNAVAILABLE');
     assert.equal((await upgrade(`${runner(id)}/socket.io/?EIO=4&transport=websocket`)).status, 503);
     const home = await httpRequest(`http://localhost:${h.port}/`);
-    assert.match(home.text, /Cubicle is running/);
+    assert.match(home.text, /<div id="root">/);
   });
 
   test('a running repl: 502 page until its app listens, then HTTP and WebSocket upgrades reach the app', async () => {

@@ -165,10 +165,10 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreePro
         <span>Files</span>
         <div className="pane-actions">
           <button type="button" title="New file" aria-label="New file" onClick={() => startCreate('file')}>
-            ＋
+            +
           </button>
           <button type="button" title="New folder" aria-label="New folder" onClick={() => startCreate('dir')}>
-            ▸＋
+            ▸+
           </button>
           <button
             type="button"
@@ -291,7 +291,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreePro
                         setDeleting(entry);
                       }}
                     >
-                      🗑
+                      ✕
                     </button>
                   </span>
                 )}

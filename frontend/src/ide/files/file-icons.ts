@@ -41,7 +41,7 @@ const BY_EXTENSION: Record<string, FileIcon> = {
 const BY_NAME: Record<string, FileIcon> = {
   'package.json': { glyph: 'npm', color: '#cb3837' },
   'cubicle.json': { glyph: '▶', color: '#4fc08d' },
-  Dockerfile: { glyph: '🐳', color: '#0db7ed' },
+  Dockerfile: { glyph: 'DK', color: '#0db7ed' },
   '.gitignore': { glyph: 'git', color: '#f14e32' },
 };
 

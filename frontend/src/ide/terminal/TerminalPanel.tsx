@@ -1,13 +1,18 @@
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { queryParam, setQueryParam } from '../../app/router';
+import { INTERRUPT_SETTLE_MS } from '../../tuning';
 import { useReplSession } from '../repl-session';
 import { formatTerminalIds, newTerminalId, parseTerminalIds } from './terminal-ids';
 import { TerminalTab } from './terminal-tab';
 
 export interface TerminalPanelHandle {
-  /** Types `command` into the terminal `id`, opening it first if needed (the Run button). */
-  runIn(id: string, command: string): void;
+  /**
+   * Types `command` into the terminal `id`, opening it first if needed (the Run button). With
+   * `interrupt`, an existing shell gets Ctrl-C first (stopping the previous run); the command
+   * follows once the terminal driver has flushed its input, or its first letters would be lost.
+   */
+  runIn(id: string, command: string, opts?: { interrupt?: boolean }): void;
 }
 
 interface TerminalPanelProps {
@@ -76,10 +81,15 @@ export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
   };
 
   handle.current = {
-    runIn: (id, command) => {
-      const tab = tabsRef.current.find((t) => t.id === id) ?? add(id);
+    runIn: (id, command, opts = {}) => {
+      const existing = tabsRef.current.find((t) => t.id === id);
+      const tab = existing ?? add(id);
       setActive(id);
-      const send = () => tab.paste(command);
+      const send = () => {
+        if (!existing || !opts.interrupt) return tab.paste(command);
+        tab.paste('\x03');
+        setTimeout(() => tab.paste(command), INTERRUPT_SETTLE_MS);
+      };
       if (tab.status === 'ready') send();
       else {
         const off = tab.subscribe(() => {
@@ -105,7 +115,7 @@ export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
           />
         ))}
         <button type="button" className="tab-add" aria-label="New terminal" title="New terminal" onClick={() => add()}>
-          ＋
+          +
         </button>
       </div>
       <div className="terminal-body">
