@@ -34,9 +34,10 @@ export async function openPage(browser: Browser): Promise<{ page: Page; problems
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    // Network failures show as console errors too (the preview's 502 while the app starts): tests assert those directly.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
-      problems.push(`console: ${msg.text()}`);
+    // Network failures are logged as console errors too (the preview's 502 while its app starts, a
+    // WebSocket cut by a gateway restart): the tests assert what the person sees of those instead.
+    const network = /^(Failed to load resource|WebSocket connection to)/.test(msg.text());
+    if (msg.type() === 'error' && !network) problems.push(`console: ${msg.text()}`);
   });
   return { page, problems };
 }

@@ -48,7 +48,8 @@ export class OpenDocument {
       const file = await this.connection.request('fetchContent', { path: this.path });
       if (this.disposed) return;
       if (file.encoding === 'base64') {
-        const bytes = Math.floor((file.content.length * 3) / 4);
+        const padding = file.content.endsWith('==') ? 2 : file.content.endsWith('=') ? 1 : 0;
+        const bytes = (file.content.length / 4) * 3 - padding;
         return this.show({ kind: 'message', message: `Binary file (${formatBytes(bytes)}): not shown in the editor.` });
       }
       this.editor = new EditorView({ state: this.editorState(file.content) });

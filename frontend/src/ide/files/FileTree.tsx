@@ -66,6 +66,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreePro
       if (isWithin(to, from)) throw new Error('A folder cannot be moved into itself.');
       await connection.request('rename', { from, to });
       onMoved(from, to);
+      if (parentOf(to)) toggle(parentOf(to), true); // reveal where it went
       setFocused(to);
     });
 
