@@ -8,6 +8,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
+    manifest: true, // scripts/bundle-report.mjs reads which chunks each page loads
     target: 'es2022',
     // The editor and terminal are lazy chunks; only the home page must stay small.
     chunkSizeWarningLimit: 1200,

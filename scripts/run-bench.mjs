@@ -9,6 +9,7 @@ const benches = [
   'runner/dist/bench/terminal-bench.js',
   'runner/dist/bench/sync-bench.js',
   'orchestrator/dist/bench/start-bench.js',
+  'frontend/scripts/bundle-report.mjs',
 ]
   .map((p) => path.join(root, p))
   .filter(existsSync);

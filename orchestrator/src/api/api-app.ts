@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OrchestratorHealth } from '@cubicle/protocol';
+import compression from 'compression';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ZodError } from 'zod';
 import { ApiError } from '../api-error.js';
@@ -65,8 +66,14 @@ export function createApiApp(opts: ApiAppOptions): Express {
 
   const index = path.join(opts.frontendDir, 'index.html');
   if (fs.existsSync(index)) {
-    app.use(express.static(opts.frontendDir, { index: 'index.html' }));
-    app.get('/{*path}', (_req, res) => res.sendFile(index)); // client-side routes
+    // The IDE: gzip on the wire; hashed assets cached for good, index.html always revalidated.
+    app.use(compression());
+    app.use(
+      '/assets',
+      express.static(path.join(opts.frontendDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }),
+    );
+    app.use(express.static(opts.frontendDir, { index: 'index.html', maxAge: 0 }));
+    app.get('/{*path}', (_req, res) => res.sendFile(index, { maxAge: 0 })); // client-side routes
   } else {
     app.get('/', (_req, res) => res.type('html').send(placeholderPage()));
   }
@@ -89,6 +96,7 @@ function toApiError(err: unknown): ApiError {
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';
     return new ApiError('EINVAL', `${where}${first?.message ?? 'invalid request'}`);
   }
+  if ((err as { status?: number }).status === 404) return new ApiError('ENOENT', 'not found'); // express.static
   const type = (err as { type?: string }).type;
   if (type === 'entity.too.large') return new ApiError('E2BIG', `request body over ${MAX_BODY_BYTES} bytes`);
   if (type === 'entity.parse.failed') return new ApiError('EINVAL', 'malformed JSON body');

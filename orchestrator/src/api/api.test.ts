@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditList, ReplList, ReplRecord, RunnerToken, TemplateList } from '@cubicle/protocol';
+import { httpRequest } from '../test-support/localhost.js';
 import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '..', '..', '..', 'templates');
@@ -186,6 +187,15 @@ describe('orchestrator REST API over HTTP', () => {
       assert.match(page.body, /<div id="root">/, route);
     }
     assert.equal((await h.api('GET', '/api/no-such-route')).status, 404);
+
+    // Its hashed assets: gzipped, cached for good; a missing one is a 404, not the page.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(String((await h.api('GET', '/')).body))?.[1];
+    assert.ok(script, 'index.html names its entry script');
+    const asset = await httpRequest(h.url + script, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers['content-encoding'], 'gzip');
+    assert.match(String(asset.headers['cache-control']), /immutable/);
+    assert.equal((await h.api('GET', '/assets/no-such-file.js')).status, 404);
   });
 });
 
