@@ -1,36 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  type OrchestratorHarness,
-  startOrchestratorHarness,
-} from '@cubicle/orchestrator/test-support/orchestrator-harness';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage } from './support/browser.js';
-import { IdeDriver } from './support/ide-driver.js';
+import { type IdeSession, startIdeSession } from './support/ide-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // The IDE's harder paths in a real browser: edit conflicts, uploads, drag-and-drop, keyboard
 // navigation, a gateway that goes away under an open terminal, and a repl that cannot start.
 
-let h: OrchestratorHarness;
-let browser: Browser;
-let page: Page;
-let problems: string[];
-let ide: IdeDriver;
+let session: IdeSession;
 let replId: string;
+// Short names for the session's parts, as every test uses them.
+let h: IdeSession['h'];
+let page: IdeSession['page'];
+let ide: IdeSession['ide'];
 
 before(async () => {
-  h = await startOrchestratorHarness();
-  browser = await launchBrowser();
-  ({ page, problems } = await openPage(browser));
-  page.setDefaultTimeout(20_000);
-  ide = new IdeDriver(page, h.port);
+  session = await startIdeSession();
+  ({ h, page, ide } = session);
   replId = await ide.createRepl(/Bash/, 'interactions');
 });
-after(async () => {
-  await browser?.close();
-  await h?.close();
-});
+after(() => session?.close());
 
 test('a dirty tab whose file changes on disk offers a choice; "keep mine" wins on disk', async () => {
   await ide.typeInTerminal('printf "line one\\n" > notes.txt');
@@ -149,5 +137,5 @@ test('a repl that cannot start: the boot screen says why and offers a retry, no 
   await page.getByRole('button', { name: 'Retry' }).waitFor();
   await page.getByRole('button', { name: 'All repls' }).click();
   await page.locator(`tr[data-repl="${replId}"]`).waitFor();
-  assert.deepEqual(problems, [], 'no page errors');
+  assert.deepEqual(session.problems, [], 'no page errors');
 });

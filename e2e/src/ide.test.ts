@@ -1,36 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  type OrchestratorHarness,
-  startOrchestratorHarness,
-} from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import { ReplList } from '@cubicle/protocol';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, screenshot } from './support/browser.js';
-import { IdeDriver } from './support/ide-driver.js';
+import { screenshot } from './support/browser.js';
+import { type IdeSession, startIdeSession } from './support/ide-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // The browser IDE against a real `orchestrator serve` (real runners, real S3 server), in Debian's
 // chromium: what a person does in their first minutes, checked on screen and in storage.
 
-let h: OrchestratorHarness;
-let browser: Browser;
-let page: Page;
-let problems: string[];
+let session: IdeSession;
 let replId: string;
-let ide: IdeDriver;
+// Short names for the session's parts, as every test uses them.
+let h: IdeSession['h'];
+let page: IdeSession['page'];
+let ide: IdeSession['ide'];
 
 before(async () => {
-  h = await startOrchestratorHarness();
-  browser = await launchBrowser();
-  ({ page, problems } = await openPage(browser));
-  page.setDefaultTimeout(20_000);
-  ide = new IdeDriver(page, h.port);
+  session = await startIdeSession();
+  ({ h, page, ide } = session);
 });
-after(async () => {
-  await browser?.close();
-  await h?.close();
-});
+after(() => session?.close());
 
 test('home page: create a repl from the Node template and land in its IDE', async () => {
   replId = await ide.createRepl(/Node/, 'browser-test');
@@ -120,5 +109,5 @@ test('home page lists the repl; stop and delete (after confirming) work from the
   await row.waitFor({ state: 'detached' });
   const { body } = await h.api('GET', '/api/repls');
   assert.equal(ReplList.parse(body).repls.length, 0);
-  assert.deepEqual(problems, [], 'no page errors');
+  assert.deepEqual(session.problems, [], 'no page errors');
 });

@@ -1,4 +1,6 @@
-import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useRef } from 'react';
+import { PaneTab } from '../../app/PaneTab';
+import { useRevision } from '../../app/use-revision';
 import { baseName } from '../files/workspace-path';
 import type { OpenDocument } from './open-document';
 
@@ -34,13 +36,6 @@ export function EditorArea({ docs, active, onActivate, onClose }: EditorAreaProp
   );
 }
 
-function useDocument(doc: OpenDocument): number {
-  return useSyncExternalStore(
-    (l) => doc.subscribe(l),
-    () => doc.revision,
-  );
-}
-
 function EditorTab({
   doc,
   active,
@@ -52,45 +47,23 @@ function EditorTab({
   onActivate(): void;
   onClose(): void;
 }) {
-  useDocument(doc);
+  useRevision(doc);
   const status = doc.doc?.status ?? 'clean';
-  const unsaved = status !== 'clean';
   return (
-    <div
-      role="tab"
-      aria-selected={active}
-      tabIndex={0}
-      className={`tab ${active ? 'active' : ''}`}
-      data-path={doc.path}
-      data-status={status}
+    <PaneTab
+      label={baseName(doc.path)}
       title={doc.path}
-      onClick={onActivate}
-      onKeyDown={(e) => e.key === 'Enter' && onActivate()}
-      onAuxClick={(e) => e.button === 1 && onClose()}
-    >
-      <span className="tab-name">{baseName(doc.path)}</span>
-      <button
-        type="button"
-        className={`tab-close ${unsaved ? 'unsaved' : ''}`}
-        aria-label={unsaved ? `${baseName(doc.path)} has unsaved changes; close` : `Close ${baseName(doc.path)}`}
-        onClick={(e) => {
-          e.stopPropagation();
-          onClose();
-        }}
-      >
-        <span className="dot" aria-hidden>
-          ●
-        </span>
-        <span className="x" aria-hidden>
-          ✕
-        </span>
-      </button>
-    </div>
+      active={active}
+      unsaved={status !== 'clean'}
+      data={{ 'data-path': doc.path, 'data-status': status }}
+      onActivate={onActivate}
+      onClose={onClose}
+    />
   );
 }
 
 function DocumentPanel({ doc, visible }: { doc: OpenDocument; visible: boolean }) {
-  useDocument(doc);
+  useRevision(doc);
   const host = useRef<HTMLDivElement>(null);
   const { view } = doc;
   useEffect(() => {

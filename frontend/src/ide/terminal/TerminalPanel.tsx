@@ -1,6 +1,8 @@
 import '@xterm/xterm/css/xterm.css';
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { PaneTab } from '../../app/PaneTab';
 import { queryParam, setQueryParam } from '../../app/router';
+import { useRevision } from '../../app/use-revision';
 import { INTERRUPT_SETTLE_MS } from '../../tuning';
 import { useReplSession } from '../repl-session';
 import { formatTerminalIds, newTerminalId, parseTerminalIds } from './terminal-ids';
@@ -127,13 +129,6 @@ export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
   );
 }
 
-function useTab(tab: TerminalTab): number {
-  return useSyncExternalStore(
-    (l) => tab.subscribe(l),
-    () => tab.revision,
-  );
-}
-
 interface TabButtonProps {
   tab: TerminalTab;
   label: string;
@@ -143,36 +138,20 @@ interface TabButtonProps {
 }
 
 function TerminalTabButton({ tab, label, active, onActivate, onClose }: TabButtonProps) {
-  useTab(tab);
+  useRevision(tab);
   return (
-    <div
-      role="tab"
-      tabIndex={0}
-      aria-selected={active}
-      className={`tab ${active ? 'active' : ''}`}
-      data-terminal={tab.id}
-      data-status={tab.status}
-      onClick={onActivate}
-      onKeyDown={(e) => e.key === 'Enter' && onActivate()}
-    >
-      <span className="tab-name">{label}</span>
-      <button
-        type="button"
-        className="tab-close"
-        aria-label={`Close ${label}`}
-        onClick={(e) => {
-          e.stopPropagation();
-          onClose();
-        }}
-      >
-        <span className="x">✕</span>
-      </button>
-    </div>
+    <PaneTab
+      label={label}
+      active={active}
+      data={{ 'data-terminal': tab.id, 'data-status': tab.status }}
+      onActivate={onActivate}
+      onClose={onClose}
+    />
   );
 }
 
 function TerminalView({ tab, visible }: { tab: TerminalTab; visible: boolean }) {
-  useTab(tab);
+  useRevision(tab);
   const host = useRef<HTMLDivElement>(null);
   const [searching, setSearching] = useState(false);
   const [query, setQuery] = useState('');

@@ -1,0 +1,15 @@
+import { useSyncExternalStore } from 'react';
+
+/** An object outside React that counts its own changes (an open document, a terminal tab). */
+export interface Revisioned {
+  readonly revision: number;
+  subscribe(listener: () => void): () => void;
+}
+
+/** Re-renders the component whenever `source` changes. */
+export function useRevision(source: Revisioned): number {
+  return useSyncExternalStore(
+    (l) => source.subscribe(l),
+    () => source.revision,
+  );
+}
