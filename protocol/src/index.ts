@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './openapi.js';
 export * from './orchestrator/api.js';
 export * from './orchestrator/audit.js';
 export * from './orchestrator/repls.js';
@@ -8,6 +9,8 @@ export * from './runner/events.js';
 export * from './runner/files.js';
 export * from './runner/http.js';
 export * from './runner/paths.js';
+export * from './runner/processes.js';
+export * from './runner/runs.js';
 export * from './runner/sync.js';
 export * from './runner/terminals.js';
 export * from './runner/token.js';

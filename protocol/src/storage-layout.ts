@@ -10,3 +10,8 @@ export function codePrefix(replId: string): string {
 export function basePrefix(template: string): string {
   return `base/${template}/`;
 }
+
+/** A repl's run history (records and outputs), beside its code and never inside the workspace. */
+export function runsPrefix(replId: string): string {
+  return `runs/${replId}/`;
+}

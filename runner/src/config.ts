@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
-import { FLOW_HIGH_WATERMARK_CHARS, FLOW_LOW_WATERMARK_CHARS } from './tuning.js';
+import { FLOW_HIGH_WATERMARK_CHARS, FLOW_LOW_WATERMARK_CHARS, PROCESS_BACKOFF_MIN_MS } from './tuning.js';
 
 const MiB = 1024 * 1024;
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -45,6 +45,16 @@ const RunnerEnv = WorkspaceEnv.extend({
   SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(20),
   /** `off` runs without object storage (tests of terminals and files alone). */
   RUNNER_SYNC: z.enum(['on', 'off']).default('on'),
+  /** A supervised process whose session uses more memory than this is restarted; 0 = no limit. */
+  PROCESS_MEMORY_LIMIT_MB: int(1024),
+  /** First restart delay after a crash, in ms (doubles per consecutive crash). */
+  PROCESS_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(PROCESS_BACKOFF_MIN_MS),
+  /** Runs at once; more wait in a queue. */
+  RUNS_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** Default timeout of a run, in seconds (a run may ask for its own). */
+  RUN_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** How long a running `app` keeps the repl from the idle reaper after the last input, in seconds. */
+  APP_KEEPALIVE: int(2 * 60 * 60),
 }).refine((e) => e.FLOW_LOW_WATERMARK < e.FLOW_HIGH_WATERMARK, {
   message: 'FLOW_LOW_WATERMARK must be below FLOW_HIGH_WATERMARK',
 });
@@ -74,6 +84,11 @@ export interface RunnerConfig extends WorkspaceConfig {
   watchIgnore: string[];
   shell: string;
   shutdownTimeoutMs: number;
+  processMemoryLimitBytes: number | null;
+  processBackoffMs: number;
+  runsConcurrency: number;
+  runTimeoutSeconds: number;
+  appKeepAliveMs: number;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +155,11 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
     watchIgnore: e.WATCH_IGNORE,
     shell: e.RUNNER_SHELL,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT * 1000),
+    processMemoryLimitBytes: e.PROCESS_MEMORY_LIMIT_MB > 0 ? e.PROCESS_MEMORY_LIMIT_MB * MiB : null,
+    processBackoffMs: e.PROCESS_BACKOFF_MS,
+    runsConcurrency: e.RUNS_CONCURRENCY,
+    runTimeoutSeconds: e.RUN_TIMEOUT,
+    appKeepAliveMs: e.APP_KEEPALIVE * 1000,
   };
 }
 

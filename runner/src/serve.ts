@@ -1,17 +1,25 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { LogLine, ProcessInfo, RunRecord } from '@cubicle/protocol';
 import { ObjectStore } from '@cubicle/storage';
 import type { RunnerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
+import { ProcessManager } from './processes/process-manager.js';
+import { WorkspaceConfig } from './processes/workspace-config.js';
+import { RunHistory } from './runs/run-history.js';
+import { RunService } from './runs/run-service.js';
 import { ActivityTracker } from './server/activity-tracker.js';
 import { bindEventHandlers } from './server/event-router.js';
 import { createHttpApp } from './server/http-app.js';
+import { createProcessApi } from './server/process-api.js';
 import { runnerHandlers } from './server/runner-handlers.js';
 import { RunnerMetrics } from './server/runner-metrics.js';
 import { createSocketServer } from './server/socket-server.js';
+import { KeyedBatcher } from './support/keyed-batcher.js';
 import { DEFAULT_SYNC_IGNORE, SyncIgnore } from './sync/sync-ignore.js';
 import { SyncJournal } from './sync/sync-journal.js';
 import { WorkspaceSync } from './sync/workspace-sync.js';
@@ -20,6 +28,7 @@ import { shellEnv } from './terminal/shell-env.js';
 import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
+  LOG_PUSH_MS,
   SHUTDOWN_DEADLINE_MS,
   TERMINAL_SCROLLBACK_LINES,
   WATCHER_SETTLE_MS,
@@ -37,6 +46,10 @@ export interface RunningRunner {
   shutdown(reason: string): Promise<boolean>;
 }
 
+const RUNNER_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `runner serve`: the runner's HTTP + Socket.io server over one workspace. */
@@ -48,7 +61,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
 
   let state: 'starting' | 'ready' | 'stopping' = 'starting';
   const metrics = new RunnerMetrics();
-  const activity = new ActivityTracker();
+  const activity = new ActivityTracker(() => processes.appRunning, config.appKeepAliveMs);
   const paths = await WorkspacePaths.open(config.workspaceDir);
   const syncIgnore = new SyncIgnore(config.workspaceDir, DEFAULT_SYNC_IGNORE);
   const store = config.s3 ? new ObjectStore(config.s3, { maxAttempts: 1 }) : null; // sync retries on its own
@@ -67,7 +80,10 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       : null;
   const noteChange = (rel: string) => {
     activity.touch();
-    if (rel === 'cubicle.json') syncIgnore.reload();
+    if (rel === 'cubicle.json') {
+      syncIgnore.reload();
+      void processes.reload();
+    }
     sync?.touch(rel);
   };
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: noteChange });
@@ -85,6 +101,38 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     onCountChange: (count) => metrics.terminals.set(count),
   });
 
+  // Processes and runs (design.md, "Processes and runs"): the shell's environment, pipes not PTYs.
+  const commandEnv = shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort });
+  const processLogs = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (name, lines) => io.emit('process:log', { name, lines }));
+  const runOutput = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (id, lines) => io.emit('run:output', { id, lines }));
+  const processes = new ProcessManager({
+    config: new WorkspaceConfig(config.workspaceDir),
+    cwd: config.workspaceDir,
+    env: commandEnv,
+    memoryLimitBytes: config.processMemoryLimitBytes,
+    backoffMs: config.processBackoffMs,
+    log,
+    onStatus: (info: ProcessInfo) => {
+      processLogs.flush(); // lines before the state that followed them
+      io.emit('process:status', info);
+    },
+    onLog: (name, lines) => processLogs.add(name, lines),
+  });
+  const runs = new RunService({
+    history: new RunHistory(config.s3 ? new ObjectStore(config.s3) : null, config.replId, log),
+    cwd: config.workspaceDir,
+    env: commandEnv,
+    concurrency: config.runsConcurrency,
+    defaultTimeoutSeconds: config.runTimeoutSeconds,
+    tasks: () => processes.config.tasks,
+    log,
+    onStatus: (run: RunRecord) => {
+      runOutput.flush();
+      io.emit('run:status', run);
+    },
+    onOutput: (id, lines) => runOutput.add(id, lines),
+  });
+
   const httpServer = http.createServer(
     createHttpApp({
       activity,
@@ -100,6 +148,10 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         return (await sync.flush(timeoutMs)) ? sync.status() : null;
       },
       pending: () => sync?.pendingCount ?? 0,
+      api: createProcessApi(
+        { processes, runs, replId: config.replId, tokenSecret: config.tokenSecret },
+        RUNNER_VERSION,
+      ),
     }),
   );
   const io = createSocketServer(httpServer, {
@@ -114,10 +166,10 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     metrics.clients.inc();
     if (sync) socket.emit('sync:status', sync.status());
     log.debug({ socket: socket.id, user: socket.data.user }, 'client connected');
-    bindEventHandlers(socket, runnerHandlers(socket, { files, terminals, activity }), {
+    bindEventHandlers(socket, runnerHandlers(socket, { files, terminals, activity, processes, runs }), {
       log,
       onResult: (event, result) => {
-        if (!event.startsWith('terminal:')) metrics.fileOps.inc({ op: event, result });
+        if (!/^(terminal|process|run):/.test(event)) metrics.fileOps.inc({ op: event, result });
       },
     });
     socket.on('disconnect', () => {
@@ -160,7 +212,8 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       httpServer.close(); // no new connections; open ones are ended below
       await files.drain();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
-      await Promise.race([terminals.closeAll(), deadline]);
+      // The user's processes and runs end with their sessions (runs are recorded as canceled).
+      await Promise.race([Promise.all([terminals.closeAll(), processes.stopAll(), runs.stopAll()]), deadline]);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await sleep(WATCHER_SETTLE_MS); // the shells' last writes reach the watcher
       await watcher.close();

@@ -83,3 +83,30 @@ export const PULL_PROGRESS_INTERVAL_MS = 500;
  * garbage otherwise leaves a grown young generation behind.
  */
 export const RUNNER_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+// ── Processes and runs ──────────────────────────────────────────────────────────────────────
+
+/** A started process that lives this long counts as `running` (it did not fail on launch). */
+export const PROCESS_STARTUP_GRACE_MS = 1000;
+/** First restart delay after a crash; doubles per consecutive crash up to the max. */
+export const PROCESS_BACKOFF_MIN_MS = 500;
+export const PROCESS_BACKOFF_MAX_MS = 30_000;
+/** More crashes than this within the window → `errored` (a crash loop, not a hiccup). */
+export const PROCESS_MAX_RESTARTS = 5;
+export const PROCESS_RESTART_WINDOW_MS = 60_000;
+/** A process that stayed up this long has its backoff reset. */
+export const PROCESS_STABLE_MS = 30_000;
+/** SIGTERM → SIGKILL for a process or a run's session: enough for a server to close sockets. */
+export const PROCESS_STOP_GRACE_MS = 5000;
+/** CPU and memory are sampled (and the memory limit enforced) this often. */
+export const PROCESS_SAMPLE_MS = 1000;
+/** Lines kept per process: a few screens of a chatty server, about 1 MB at most. */
+export const PROCESS_LOG_LINES = 5000;
+/** Process log lines are pushed to clients in batches this old at most. */
+export const LOG_PUSH_MS = 50;
+/** Lines of a run kept in memory (and stored with its record); longer outputs keep their end. */
+export const RUN_OUTPUT_LINES = 50_000;
+/** Characters of output kept in a run's record for lists. */
+export const RUN_TAIL_CHARS = 2048;
+/** Server-Sent Events heartbeat: under the idle timeouts of common proxies (60 s). */
+export const SSE_HEARTBEAT_MS = 15_000;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OrchestratorHealth } from '@cubicle/protocol';
+import { type OrchestratorHealth, openApiDocument } from '@cubicle/protocol';
 import compression from 'compression';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ZodError } from 'zod';
@@ -10,7 +10,6 @@ import type { Logger } from '../log.js';
 import { MAX_BODY_BYTES } from '../tuning.js';
 import { apiAuth } from './api-auth.js';
 import type { ApiRoute } from './api-routes.js';
-import { openApiDocument } from './openapi.js';
 import { placeholderPage } from './placeholder-page.js';
 
 export interface ApiAppOptions {
@@ -29,7 +28,12 @@ export function createApiApp(opts: ApiAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const openapi = openApiDocument(opts.routes, opts.version);
+  const openapi = openApiDocument(opts.routes, {
+    title: 'Cubicle orchestrator',
+    version: opts.version,
+    bearer: 'ORCHESTRATOR_TOKEN, when set',
+    bearerOptional: true,
+  });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -2,6 +2,7 @@ import {
   AuditList,
   AuditQuery,
   CreateReplRequest,
+  type OpenApiRoute,
   ReplId,
   ReplList,
   ReplRecord,
@@ -25,16 +26,7 @@ export interface RouteInput {
  * One REST route: its schemas validate the request and describe it in the OpenAPI document,
  * so the two cannot drift apart.
  */
-export interface ApiRoute {
-  method: 'get' | 'post' | 'delete';
-  /** Express syntax (`/api/repls/:id`). */
-  path: string;
-  summary: string;
-  params?: z.ZodObject<Record<string, z.ZodType>>;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response: z.ZodType | null;
-  status: number;
+export interface ApiRoute extends OpenApiRoute {
   handle(input: RouteInput): Promise<unknown> | unknown;
 }
 

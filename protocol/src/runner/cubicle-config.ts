@@ -19,3 +19,16 @@ export const CubicleConfig = z
   })
   .loose();
 export type CubicleConfig = z.infer<typeof CubicleConfig>;
+
+/**
+ * The `run` command when cubicle.json gives none: what the workspace's files suggest, as
+ * design.md says (`npm start` for a package.json). Null when nothing fits.
+ */
+export function guessRunCommand(fileNames: readonly string[]): string | null {
+  const has = (n: string) => fileNames.includes(n);
+  if (has('package.json')) return 'npm start';
+  if (has('main.py')) return 'python3 main.py';
+  if (has('main.sh')) return 'bash main.sh';
+  if (has('index.html')) return 'python3 -m http.server $PORT --bind 0.0.0.0';
+  return null;
+}

@@ -2,6 +2,10 @@ import type { z } from 'zod';
 import type { Ack, EventErrorPush } from '../errors.js';
 import type { FileContentPush, FileRefreshPush } from './files.js';
 import * as files from './files.js';
+import type { ProcessLogPush, ProcessStatusPush } from './processes.js';
+import * as processes from './processes.js';
+import type { RunOutputPush } from './runs.js';
+import * as runs from './runs.js';
 import type { SyncStatusPush } from './sync.js';
 import type { TerminalDataPush, TerminalExitPush } from './terminals.js';
 import * as terminals from './terminals.js';
@@ -25,6 +29,17 @@ export const runnerRequests = {
   'terminal:resize': { request: terminals.TerminalResizeRequest, result: files.EmptyResult },
   'terminal:ack': { request: terminals.TerminalAckRequest, result: files.EmptyResult },
   'terminal:close': { request: terminals.TerminalCloseRequest, result: files.EmptyResult },
+  'process:list': { request: processes.ProcessListRequest, result: processes.ProcessListResult },
+  'process:start': { request: processes.ProcessNameRequest, result: processes.ProcessResult },
+  'process:stop': { request: processes.ProcessNameRequest, result: processes.ProcessResult },
+  'process:restart': { request: processes.ProcessNameRequest, result: processes.ProcessResult },
+  'process:logs': { request: processes.ProcessLogsRequest, result: processes.ProcessLogsResult },
+  'process:clearLogs': { request: processes.ProcessNameRequest, result: files.EmptyResult },
+  'run:start': { request: runs.RunStartRequest, result: runs.RunResult },
+  'run:list': { request: runs.RunListRequest, result: runs.RunListResult },
+  'run:get': { request: runs.RunIdRequest, result: runs.RunResult },
+  'run:cancel': { request: runs.RunIdRequest, result: runs.RunResult },
+  'run:logs': { request: runs.RunLogsRequest, result: runs.RunLogsResult },
 } as const;
 
 export type RunnerRequestEvent = keyof typeof runnerRequests;
@@ -54,6 +69,10 @@ export interface RunnerServerEvents {
   'terminal:data': (push: TerminalDataPush) => void;
   'terminal:exit': (push: TerminalExitPush) => void;
   'sync:status': (push: SyncStatusPush) => void;
+  'process:status': (push: ProcessStatusPush) => void;
+  'process:log': (push: ProcessLogPush) => void;
+  'run:status': (push: runs.RunRecord) => void;
+  'run:output': (push: RunOutputPush) => void;
   /** A failed event that carried no ack callback (e.g. `terminal:write` to an unknown id). */
   'runner:error': (push: EventErrorPush) => void;
 }

@@ -5,7 +5,7 @@ import {
   type FlushResponse,
   type HealthResponse,
 } from '@cubicle/protocol';
-import express, { type Express, type Response } from 'express';
+import express, { type Express, type Response, type Router } from 'express';
 import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
 import type { ActivityTracker } from './activity-tracker.js';
 import type { RunnerMetrics } from './runner-metrics.js';
@@ -21,6 +21,8 @@ export interface HttpAppDeps {
   /** Resolves with the status once nothing is pending, or null when the timeout passed first. */
   flush(timeoutMs: number): Promise<FlushResponse | null>;
   pending(): number;
+  /** `/api/*`: processes and runs (server/process-api.ts). */
+  api: Router;
 }
 
 const sendError = (res: Response, status: number, error: ErrorBody) => {
@@ -65,6 +67,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       message: `${deps.pending()} changes still pending after ${query.data.timeout} s (object storage unreachable?)`,
     });
   });
+  app.use(deps.api);
   app.use((_req, res) => sendError(res, 404, { code: 'ENOENT', message: 'no such route' }));
   return app;
 }

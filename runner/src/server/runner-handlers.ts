@@ -1,3 +1,5 @@
+import type { ProcessManager } from '../processes/process-manager.js';
+import type { RunService } from '../runs/run-service.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 import type { FileService } from '../workspace/file-service.js';
 import type { ActivityTracker } from './activity-tracker.js';
@@ -9,10 +11,21 @@ export interface HandlerDeps {
   files: FileService;
   terminals: TerminalManager;
   activity: ActivityTracker;
+  processes: ProcessManager;
+  runs: RunService;
 }
 
 /** The protocol's events for one connected socket (design.md, "Files" and "Terminals"). */
-export function runnerHandlers(socket: RunnerSocket, { files, terminals, activity }: HandlerDeps): EventHandlers {
+export function runnerHandlers(
+  socket: RunnerSocket,
+  { files, terminals, activity, processes, runs }: HandlerDeps,
+): EventHandlers {
+  const control = async (name: string, verb: 'start' | 'stop' | 'restart') => {
+    const p = processes.get(name);
+    activity.touch();
+    await p[verb]();
+    return { process: p.info() };
+  };
   const client = socketTerminalClient(socket);
   return {
     fetchDir: (p) => files.fetchDir(p),
@@ -58,5 +71,23 @@ export function runnerHandlers(socket: RunnerSocket, { files, terminals, activit
       await terminals.close(id);
       return {};
     },
+
+    'process:list': () => ({ processes: processes.list(), config: processes.status }),
+    'process:start': ({ name }) => control(name, 'start'),
+    'process:stop': ({ name }) => control(name, 'stop'),
+    'process:restart': ({ name }) => control(name, 'restart'),
+    'process:logs': ({ name, limit }) => ({ lines: processes.get(name).logs.tail(limit ?? 500) }),
+    'process:clearLogs': ({ name }) => {
+      processes.get(name).logs.clear();
+      return {};
+    },
+    'run:start': (request) => {
+      activity.touch();
+      return { run: runs.start(request, 'ide') };
+    },
+    'run:list': ({ limit, before }) => runs.list(limit, before),
+    'run:get': async ({ id }) => ({ run: await runs.get(id) }),
+    'run:cancel': async ({ id }) => ({ run: await runs.cancel(id) }),
+    'run:logs': async ({ id, after }) => ({ lines: await runs.logs(id, after) }),
   };
 }

@@ -1,6 +1,7 @@
 import type { TerminalInfo } from '@cubicle/protocol';
 import type { IPty } from 'node-pty';
 import * as pty from 'node-pty';
+import { signalSession } from '../support/process-session.js';
 import {
   MIRROR_HIGH_WATERMARK_CHARS,
   MIRROR_LOW_WATERMARK_CHARS,
@@ -12,7 +13,6 @@ import {
 } from '../tuning.js';
 import { FlowGate } from './flow-gate.js';
 import { OutputCoalescer } from './output-coalescer.js';
-import { signalSession } from './process-session.js';
 import type { MirrorHandle, ScreenMirror } from './screen-mirror.js';
 import type { TerminalClient } from './terminal-client.js';
 

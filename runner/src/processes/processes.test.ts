@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ProcessInfo, ProcessListResult } from '@cubicle/protocol';
+import { sessionMembers } from '../support/process-session.js';
+import { eventually, type RunnerClient, type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
+
+// The process manager in a real runner: real shells in their own sessions, real crashes,
+// real memory growth, driven through the Socket.io events and the REST routes.
+
+let runner: RunnerHarness;
+let socket: RunnerClient;
+const statuses: ProcessInfo[] = [];
+
+type Ack = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
+const call = (event: string, payload: unknown) =>
+  (socket.emitWithAck as (e: string, p: unknown) => Promise<Ack>)(event, payload);
+
+async function writeConfig(config: unknown): Promise<void> {
+  const text = typeof config === 'string' ? config : JSON.stringify(config);
+  const r = await call('updateContent', { path: 'cubicle.json', content: text });
+  assert.equal(r.ok, true, JSON.stringify(r));
+}
+
+async function list(): Promise<ProcessListResult> {
+  const r = await call('process:list', {});
+  assert.equal(r.ok, true);
+  return r as unknown as ProcessListResult;
+}
+
+const state = async (name: string) => (await list()).processes.find((p) => p.name === name);
+
+const CONFIG = {
+  run: 'echo "app on port $PORT"; exec sleep 300',
+  processes: {
+    crasher: 'echo "boom" >&2; exit 3',
+    hog: `node -e "const a=[]; setInterval(() => a.push(Buffer.alloc(16e6, 1)), 50)"`,
+    forker: 'sleep 300 & sleep 301 & wait',
+    portless: 'echo "port=[$PORT]"; exec sleep 300',
+  },
+  tasks: { hello: 'echo hello' },
+};
+
+before(async () => {
+  runner = await startRunner({ PROCESS_BACKOFF_MS: '50', PROCESS_MEMORY_LIMIT_MB: '64', APP_PORT: '4567' });
+  socket = await runner.connect();
+  socket.on('process:status', (s) => statuses.push(s));
+  await writeConfig(CONFIG);
+  await eventually(async () => (await list()).processes.length === 5, 5000, 'cubicle.json to be read');
+});
+after(() => runner?.stop());
+
+describe('process manager (real runner, real processes)', () => {
+  test('app gets PORT=$APP_PORT, others none; its output is in its log; stop ends it', async () => {
+    const started = await call('process:start', { name: 'app' });
+    assert.equal(started.ok, true, JSON.stringify(started));
+    await eventually(async () => (await state('app'))?.state === 'running', 5000, 'app running');
+    const logs = await call('process:logs', { name: 'app' });
+    const lines = (logs.lines as { stream: string; text: string }[]).map((l) => `${l.stream}:${l.text}`);
+    assert.ok(lines.includes('stdout:app on port 4567'), lines.join('\n'));
+    assert.ok(lines.includes('system:$ echo "app on port $PORT"; exec sleep 300'));
+
+    await call('process:start', { name: 'portless' });
+    await eventually(async () => {
+      const l = (await call('process:logs', { name: 'portless' })).lines as { text: string }[];
+      return l.some((x) => x.text === 'port=[]');
+    }, 5000);
+    await call('process:stop', { name: 'portless' });
+
+    const app = await state('app');
+    assert.ok(app?.pid);
+    const stopped = await call('process:stop', { name: 'app' });
+    assert.equal((stopped.process as ProcessInfo).state, 'stopped');
+    assert.deepEqual(sessionMembers(app.pid), []);
+    assert.ok(
+      statuses.some((s) => s.name === 'app' && s.state === 'running'),
+      'status pushed to clients',
+    );
+  });
+
+  test('a crash loop backs off, then ends errored with the last output after the cap', async () => {
+    await call('process:start', { name: 'crasher' });
+    const errored = await eventually(
+      async () => {
+        const s = await state('crasher');
+        return s?.state === 'errored' ? s : undefined;
+      },
+      15_000,
+      'crasher errored',
+    );
+    assert.equal(errored.restarts, 5);
+    assert.equal(errored.exitCode, 3);
+    assert.match(errored.message ?? '', /crashed 6 times .*boom/);
+    assert.ok(statuses.some((s) => s.name === 'crasher' && s.state === 'backoff'));
+    const restarted = await call('process:restart', { name: 'crasher' });
+    assert.equal((restarted.process as ProcessInfo).restarts, 0, 'a person restarting it resets the count');
+    await call('process:stop', { name: 'crasher' });
+  });
+
+  test('a process over its memory limit is restarted, with the reason in its log', async () => {
+    await call('process:start', { name: 'hog' });
+    const hog = await eventually(
+      async () => {
+        const s = await state('hog');
+        return s && s.restarts >= 1 ? s : undefined;
+      },
+      20_000,
+      'hog restarted',
+    );
+    assert.match(hog.message ?? '', /over its 64 MB limit/);
+    assert.equal(hog.memoryLimitBytes, 64 * 1024 * 1024);
+    await call('process:stop', { name: 'hog' });
+  });
+
+  test('stop kills the whole session: children forked in the background go too', async () => {
+    await call('process:start', { name: 'forker' });
+    const forker = await eventually(async () => {
+      const s = await state('forker');
+      return s?.state === 'running' && s.pid && sessionMembers(s.pid).length >= 3 ? s : undefined;
+    }, 5000);
+    assert.ok(forker.pid);
+    assert.ok((forker.memoryBytes ?? 0) > 0 || forker.memoryBytes === null);
+    await call('process:stop', { name: 'forker' });
+    assert.deepEqual(sessionMembers(forker.pid), []);
+  });
+
+  test('bad names, unknown processes and a malformed cubicle.json get clear errors', async () => {
+    for (const name of ['../x', 'x'.repeat(65), '']) {
+      const r = await call('process:start', { name });
+      assert.equal(r.error?.code, 'EINVAL', name);
+    }
+    const unknown = await call('process:start', { name: 'nope' });
+    assert.equal(unknown.error?.code, 'ENOENT');
+    assert.match(unknown.error?.message ?? '', /known: app, crasher/);
+
+    await writeConfig('{ "run": ');
+    const broken = await eventually(async () => {
+      const l = await list();
+      return l.config.problem ? l : undefined;
+    }, 5000);
+    assert.match(broken.config.problem ?? '', /not valid JSON/);
+    assert.equal(broken.processes.length, 5, 'the last good processes stay');
+
+    await writeConfig({ processes: { '../x': 'true' } });
+    await eventually(async () => /processes/.test((await list()).config.problem ?? ''), 5000);
+
+    await writeConfig({ run: 'exec sleep 300', processes: { worker: 'exec sleep 300' } });
+    const fixed = await eventually(async () => {
+      const l = await list();
+      return l.processes.length === 2 ? l : undefined;
+    }, 5000);
+    assert.equal(fixed.config.problem, null);
+    assert.deepEqual(fixed.processes.map((p) => p.name).sort(), ['app', 'worker']);
+  });
+
+  test('REST: token required, list, start, logs, clear; stopping the runner ends every process', async () => {
+    const token = await runner.token();
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${runner.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    assert.equal((await fetch(`${runner.url}/api/processes`)).status, 401);
+    const listed = (await (await api('/api/processes')).json()) as ProcessListResult;
+    assert.deepEqual(listed.processes.map((p) => p.name).sort(), ['app', 'worker']);
+    assert.equal((await api('/api/processes/worker/start', { method: 'POST' })).status, 200);
+    assert.equal((await api('/api/processes/nope/start', { method: 'POST' })).status, 404);
+    assert.equal((await api('/api/processes/..%2Fx/start', { method: 'POST' })).status, 400);
+    await eventually(async () => (await state('worker'))?.state === 'running', 5000);
+    const logs = (await (await api('/api/processes/worker/logs?limit=1')).json()) as { lines: unknown[] };
+    assert.equal(logs.lines.length, 1);
+    assert.equal((await api('/api/processes/worker/logs', { method: 'DELETE' })).status, 204);
+    assert.equal(((await (await api('/api/processes/worker/logs')).json()) as { lines: unknown[] }).lines.length, 0);
+    const doc = (await (await fetch(`${runner.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    assert.ok(doc.paths['/api/processes/{name}/restart'] && doc.paths['/api/runs/{id}/stream']);
+
+    const worker = await state('worker');
+    assert.ok(worker?.pid);
+    assert.equal(await runner.stop(), 0);
+    assert.deepEqual(sessionMembers(worker.pid), []);
+  });
+});

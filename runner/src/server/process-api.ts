@@ -1,0 +1,268 @@
+import {
+  type ErrorBody,
+  type LogLine,
+  type OpenApiRoute,
+  openApiDocument,
+  ProcessListResult,
+  ProcessLogsRequest,
+  ProcessLogsResult,
+  ProcessName,
+  ProcessResult,
+  RunId,
+  RunListRequest,
+  RunListResult,
+  type RunRecord,
+  RunResult,
+  RunStartRequest,
+} from '@cubicle/protocol';
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
+import { RunnerError } from '../errors.js';
+import type { ProcessManager } from '../processes/process-manager.js';
+import type { RunEvent, RunService } from '../runs/run-service.js';
+import { isFinished } from '../runs/run-service.js';
+import { SSE_HEARTBEAT_MS } from '../tuning.js';
+
+interface Input {
+  params: Record<string, string>;
+  query: unknown;
+  body: unknown;
+}
+interface ProcessApiRoute extends OpenApiRoute {
+  handle(input: Input): Promise<unknown> | unknown;
+}
+
+const NameParams = z.object({ name: ProcessName });
+const IdParams = z.object({ id: RunId });
+const StreamQuery = z.object({ after: z.coerce.number().int().min(-1).optional() });
+
+export interface ProcessApiDeps {
+  processes: ProcessManager;
+  runs: RunService;
+  replId: string;
+  tokenSecret: string;
+}
+
+/** design.md's REST routes for processes and runs, one table that also makes the OpenAPI document. */
+function routes({ processes, runs }: ProcessApiDeps): ProcessApiRoute[] {
+  const name = (i: Input) => NameParams.parse(i.params).name;
+  const id = (i: Input) => IdParams.parse(i.params).id;
+  const action = (verb: 'start' | 'stop' | 'restart'): ProcessApiRoute => ({
+    method: 'post',
+    path: `/api/processes/:name/${verb}`,
+    summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a process of cubicle.json`,
+    params: NameParams,
+    response: ProcessResult,
+    status: 200,
+    handle: async (i) => {
+      const p = processes.get(name(i));
+      await p[verb]();
+      return { process: p.info() };
+    },
+  });
+  return [
+    {
+      method: 'get',
+      path: '/api/processes',
+      summary: 'The processes of cubicle.json with state, restarts, CPU and memory; the file’s status and tasks',
+      response: ProcessListResult,
+      status: 200,
+      handle: () => ({ processes: processes.list(), config: processes.status }),
+    },
+    action('start'),
+    action('stop'),
+    action('restart'),
+    {
+      method: 'get',
+      path: '/api/processes/:name/logs',
+      summary: 'The newest lines of a process’s log (stdout, stderr and the supervisor’s own, timestamped)',
+      params: NameParams,
+      query: ProcessLogsRequest.omit({ name: true }),
+      response: ProcessLogsResult,
+      status: 200,
+      handle: (i) => {
+        const q = ProcessLogsRequest.omit({ name: true }).parse(i.query);
+        return { lines: processes.get(name(i)).logs.tail(q.limit ?? 500) };
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/processes/:name/logs',
+      summary: 'Clear a process’s log',
+      params: NameParams,
+      response: null,
+      status: 204,
+      handle: (i) => processes.get(name(i)).logs.clear(),
+    },
+    {
+      method: 'get',
+      path: '/api/runs',
+      summary: 'Runs, newest first; page with ?before=<next>',
+      query: RunListRequest,
+      response: RunListResult,
+      status: 200,
+      handle: (i) => {
+        const q = RunListRequest.parse(i.query);
+        return runs.list(q.limit, q.before);
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/runs',
+      summary: 'Start a task of cubicle.json or an ad hoc command (queued when the concurrency limit is reached)',
+      body: RunStartRequest,
+      response: RunResult,
+      status: 201,
+      handle: (i) => ({ run: runs.start(RunStartRequest.parse(i.body), 'api') }),
+    },
+    {
+      method: 'get',
+      path: '/api/runs/:id',
+      summary: 'One run',
+      params: IdParams,
+      response: RunResult,
+      status: 200,
+      handle: async (i) => ({ run: await runs.get(id(i)) }),
+    },
+    {
+      method: 'post',
+      path: '/api/runs/:id/cancel',
+      summary: 'Cancel a queued or running run (its whole process session ends)',
+      params: IdParams,
+      response: RunResult,
+      status: 200,
+      handle: async (i) => ({ run: await runs.cancel(id(i)) }),
+    },
+  ];
+}
+
+const streamRoute: OpenApiRoute = {
+  method: 'get',
+  path: '/api/runs/:id/stream',
+  summary:
+    'Server-Sent Events: `log` (a LogLine, event id = its seq), `status` (the RunRecord), `done` (the final record, then the stream ends); a comment every 15 s; resume with Last-Event-ID or ?after=<seq>',
+  params: IdParams,
+  query: StreamQuery,
+  response: null,
+  status: 200,
+  eventStream: 'text/event-stream of log, status and done events',
+};
+
+/** The router for `/api/*` on the runner's port: bearer runner token on everything but the OpenAPI document. */
+export function createProcessApi(deps: ProcessApiDeps, version: string): Router {
+  const table = routes(deps);
+  const router = Router();
+  const doc = openApiDocument([...table, streamRoute], {
+    title: 'Cubicle runner: processes and runs',
+    version,
+    bearer: 'a runner token for this repl (POST /api/repls/:id/token on the orchestrator)',
+    bearerOptional: false,
+  });
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  router.use('/api', async (req, res, next) => {
+    if (await verifyRunnerToken(bearerToken(req.get('authorization')), deps.tokenSecret, deps.replId)) return next();
+    sendError(res, new RunnerError('EACCES', 'unauthorized'));
+  });
+  router.use('/api', express.json({ limit: '64kb' }));
+  for (const route of table) {
+    router[route.method](route.path, async (req, res) => {
+      try {
+        const result = await route.handle({
+          params: req.params as Record<string, string>,
+          query: req.query,
+          body: req.body,
+        });
+        if (route.response === null) res.status(route.status).end();
+        else res.status(route.status).json(result);
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+  }
+  router.get(streamRoute.path, (req, res) => void streamRun(deps.runs, req, res));
+  router.use('/api', (err: unknown, _req: Request, res: Response, _next: () => void) => sendError(res, err));
+  return router;
+}
+
+const STATUS: Record<string, number> = { EINVAL: 400, EACCES: 401, ENOENT: 404, E2BIG: 413, EUNAVAILABLE: 503 };
+
+function sendError(res: Response, err: unknown): void {
+  let error: ErrorBody;
+  if (err instanceof RunnerError) error = err.toBody();
+  else if (err instanceof z.ZodError) {
+    const first = err.issues[0];
+    error = { code: 'EINVAL', message: `${first?.path.join('.') || 'request'}: ${first?.message ?? 'invalid'}` };
+  } else if ((err as { type?: string }).type === 'entity.parse.failed')
+    error = { code: 'EINVAL', message: 'malformed JSON body' };
+  else if ((err as { type?: string }).type === 'entity.too.large') error = { code: 'E2BIG', message: 'body too large' };
+  else error = { code: 'EINTERNAL', message: 'internal error' };
+  res.status(STATUS[error.code] ?? 500).json({ error });
+}
+
+/** One SSE client of one run: backlog first, then live events, each line exactly once, in order. */
+async function streamRun(runs: RunService, req: Request, res: Response): Promise<void> {
+  const params = IdParams.safeParse(req.params);
+  const query = StreamQuery.safeParse(req.query);
+  if (!params.success || !query.success) return sendError(res, params.error ?? query.error);
+  const { id } = params.data;
+  const header = Number(req.get('last-event-id'));
+  let lastSent = Number.isInteger(header) ? header : (query.data.after ?? -1);
+  let record: RunRecord;
+  try {
+    record = await runs.get(id);
+  } catch (err) {
+    return sendError(res, err);
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no', // nginx (ingress) must not buffer a live stream
+  });
+  const send = (event: string, data: unknown, eventId?: number) => {
+    res.write(`${eventId === undefined ? '' : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const sendLines = (lines: readonly LogLine[]) => {
+    for (const line of lines) {
+      if (line.seq <= lastSent) continue;
+      send('log', line, line.seq);
+      lastSent = line.seq;
+    }
+  };
+  let finished = false;
+  const end = (final: RunRecord) => {
+    if (finished) return;
+    finished = true;
+    send('done', final);
+    res.end();
+  };
+
+  // Subscribe before reading the backlog, buffering, so nothing falls between the two.
+  const buffered: RunEvent[] = [];
+  let live = false;
+  const onEvent = (e: RunEvent) => {
+    if (!live) return void buffered.push(e);
+    if (e.type === 'log') sendLines(e.lines);
+    else {
+      send('status', e.run);
+      if (isFinished(e.run.status)) end(e.run);
+    }
+  };
+  const unsubscribe = runs.subscribe(id, onEvent);
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
+  res.on('close', () => {
+    clearInterval(heartbeat);
+    unsubscribe?.();
+  });
+
+  send('status', record);
+  sendLines(await runs.logs(id, lastSent));
+  live = true;
+  for (const e of buffered) onEvent(e);
+  if (!unsubscribe)
+    end(await runs.get(id)); // already finished: the backlog was everything
+  else if (isFinished(record.status)) end(record);
+}
