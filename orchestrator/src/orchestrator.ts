@@ -8,6 +8,7 @@ import { createApiApp } from './api/api-app.js';
 import { apiRoutes } from './api/api-routes.js';
 import type { OrchestratorConfig } from './config.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
+import { runnerClient } from './drivers/runner-client.js';
 import { Gateway } from './gateway/gateway.js';
 import { HostPatterns } from './gateway/host-patterns.js';
 import { PreviewActivity } from './gateway/preview-activity.js';
@@ -93,6 +94,12 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     previews,
     metrics,
     log,
+    appStatus: async (id) => {
+      const targets = driver.targets(id);
+      if (!targets) return null;
+      const { token } = await tokens.issue(id, 'gateway', 60_000);
+      return runnerClient.app(targets.runner, token, 30);
+    },
     route: (id) => {
       const row = store.get(id);
       return row ? { state: row.state, targets: driver.targets(id) } : { state: 'unknown', targets: null };

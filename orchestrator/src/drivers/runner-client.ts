@@ -1,4 +1,4 @@
-import { ActivityResponse } from '@cubicle/protocol';
+import { ActivityResponse, type LogLine, ProcessListResult, ProcessLogsResult } from '@cubicle/protocol';
 import { PROBE_TIMEOUT_MS } from '../tuning.js';
 
 /** The runner's own HTTP endpoints (design.md, "HTTP on the same port"), as drivers and the reaper use them. */
@@ -25,6 +25,28 @@ export const runnerClient = {
       return { ok: r.ok, detail: r.ok ? 'flushed' : `flush answered ${r.status}: ${text.slice(0, 300)}` };
     } catch (err) {
       return { ok: false, detail: `flush failed: ${(err as Error).message}` };
+    }
+  },
+
+  /** The Run button's `app` and its last log lines, or null (no such process, or no answer). */
+  async app(
+    base: string,
+    token: string,
+    lines: number,
+  ): Promise<{ state: string; message: string | null; logs: LogLine[] } | null> {
+    try {
+      const get = (path: string) =>
+        fetch(`${base}${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+        });
+      const list = ProcessListResult.safeParse(await (await get('/api/processes')).json());
+      const app = list.success ? list.data.processes.find((p) => p.name === 'app') : undefined;
+      if (!app) return null;
+      const logs = ProcessLogsResult.safeParse(await (await get(`/api/processes/app/logs?limit=${lines}`)).json());
+      return { state: app.state, message: app.message, logs: logs.success ? logs.data.lines : [] };
+    } catch {
+      return null;
     }
   },
 

@@ -5,14 +5,15 @@ const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** A small self-explaining page for a preview that cannot be shown; `retry` reloads it by itself. */
-export function gatewayPage(title: string, message: string, retrySeconds?: number): string {
+export function gatewayPage(title: string, message: string, retrySeconds?: number, output?: string[]): string {
   const refresh = retrySeconds ? `<meta http-equiv="refresh" content="${retrySeconds}">` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">${refresh}<title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:5rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}p{line-height:1.5;color:#555}</style></head>
+h1{font-size:1.4rem}p{line-height:1.5;color:#555}
+pre{background:#1e1f24;color:#d7dae0;padding:.8rem;overflow:auto;font-size:.8rem;max-height:24rem}</style></head>
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${
-    retrySeconds ? `<p><small>This page retries every ${retrySeconds} s.</small></p>` : ''
-  }</body></html>`;
+    output?.length ? `<pre>${escapeHtml(output.join('\n'))}</pre>` : ''
+  }${retrySeconds ? `<p><small>This page retries every ${retrySeconds} s.</small></p>` : ''}</body></html>`;
 }
 
 export interface Refusal {
@@ -20,6 +21,8 @@ export interface Refusal {
   title: string;
   message: string;
   retrySeconds?: number;
+  /** The app's last output lines, shown under the message. */
+  output?: string[];
 }
 
 /** Answers a preview request with a page, or a runner (API) request with the JSON error shape. */
@@ -31,7 +34,7 @@ export function sendRefusal(res: ServerResponse, r: Refusal, asJson: boolean): v
   const code = r.status === 404 ? 'ENOENT' : 'EUNAVAILABLE';
   const body = asJson
     ? JSON.stringify({ error: { code, message: r.message } })
-    : gatewayPage(r.title, r.message, r.retrySeconds);
+    : gatewayPage(r.title, r.message, r.retrySeconds, r.output);
   res.writeHead(r.status, {
     'content-type': asJson ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -90,4 +90,31 @@ describe('gateway: routing by Host header', () => {
     await h.api('POST', `/api/repls/${id}/stop`);
     await eventually(async () => (await httpRequest(`${preview(id)}/`)).status === 503, 5000, 'preview 503 after stop');
   });
+
+  test('the preview explains a missing app: starting, or crashed with its last output', async () => {
+    const id = await h.create('node');
+    const socket = await h.connect(await h.start(id));
+    const config = (run: string) =>
+      socket.emitWithAck('updateContent', { path: 'cubicle.json', content: JSON.stringify({ run }) });
+    await config('echo "warming up"; sleep 30');
+    await socket.emitWithAck('process:start', { name: 'app' });
+    const starting = await httpRequest(`${preview(id)}/`);
+    assert.equal(starting.status, 502);
+    assert.match(starting.text, /Your app is starting/);
+    assert.match(starting.text, /warming up/);
+
+    await socket.emitWithAck('process:stop', { name: 'app' });
+    await config('echo "cannot find module express" >&2; exit 1');
+    await socket.emitWithAck('process:start', { name: 'app' });
+    await eventually(
+      async () => /Your app crashed/.test((await httpRequest(`${preview(id)}/`)).text),
+      10_000,
+      'crash page',
+    );
+    const crashed = await httpRequest(`${preview(id)}/`);
+    assert.equal(crashed.status, 502);
+    assert.match(crashed.text, /cannot find module express/);
+    assert.match(crashed.text, /exited with code 1/);
+    socket.disconnect();
+  });
 });

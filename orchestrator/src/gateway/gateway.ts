@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ReplState } from '@cubicle/protocol';
+import type { LogLine, ReplState } from '@cubicle/protocol';
 import { createProxyServer } from 'http-proxy-3';
 import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
@@ -19,6 +19,8 @@ export interface GatewayOptions {
   /** Where a repl is now: its state and, while running, its sandbox's internal addresses. */
   route(replId: string): GatewayRoute;
   previews: PreviewActivity;
+  /** The Run button's app in a running repl's runner (state, last lines), to explain a 502. */
+  appStatus(replId: string): Promise<{ state: string; message: string | null; logs: LogLine[] } | null>;
   metrics: OrchestratorMetrics;
   log: Logger;
 }
@@ -38,8 +40,14 @@ export class Gateway {
       const kind = match?.kind ?? 'preview';
       opts.metrics.gatewayRequests.inc({ kind, outcome: 'upstream-error' });
       const refusal = upstreamDown(kind, match?.id ?? '?', err);
-      if ('writeHead' in resOrSocket) sendRefusal(resOrSocket, refusal, kind === 'runner');
-      else resOrSocket.destroy();
+      if (!('writeHead' in resOrSocket)) return void resOrSocket.destroy();
+      if (kind !== 'preview' || refusal.status !== 502 || !match)
+        return sendRefusal(resOrSocket, refusal, kind === 'runner');
+      // Nothing listens on the app port: say whether the app is starting or crashed, with its output.
+      void opts
+        .appStatus(match.id)
+        .catch(() => null)
+        .then((app) => sendRefusal(resOrSocket, app ? (appPage(match.id, app) ?? refusal) : refusal, false));
     });
   }
 
@@ -104,4 +112,40 @@ function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {
     };
   }
   return { status: 502, title: 'The repl did not answer', message: `Repl ${id}: ${err.message}`, retrySeconds: 3 };
+}
+
+const APP_PAGE_LINES = 30;
+
+/** The preview's 502 when the runner knows about its app: starting, crashed (with why), or stopped. */
+function appPage(id: string, app: { state: string; message: string | null; logs: LogLine[] }): Refusal | null {
+  const output = app.logs.slice(-APP_PAGE_LINES).map((l) => (l.stream === 'system' ? `# ${l.text}` : l.text));
+  switch (app.state) {
+    case 'starting':
+    case 'running':
+      return {
+        status: 502,
+        title: 'Your app is starting…',
+        message: `Repl ${id}: waiting for it to listen on $PORT.`,
+        retrySeconds: 2,
+        output,
+      };
+    case 'backoff':
+      return {
+        status: 502,
+        title: 'Your app crashed',
+        message: app.message ?? 'It is being restarted.',
+        retrySeconds: 3,
+        output,
+      };
+    case 'errored':
+      return {
+        status: 502,
+        title: 'Your app crashed',
+        message: `${app.message ?? 'It keeps crashing.'} Fix it and press Run.`,
+        retrySeconds: 5,
+        output,
+      };
+    default:
+      return null; // stopped: the generic "press Run" page says it
+  }
 }

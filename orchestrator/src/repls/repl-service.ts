@@ -4,6 +4,7 @@ import {
   codePrefix,
   type ReplRecord,
   type RunnerToken,
+  runsPrefix,
   type StartReplResponse,
 } from '@cubicle/protocol';
 import { type ObjectStore, StorageError } from '@cubicle/storage';
@@ -147,6 +148,7 @@ export class ReplService {
       let objects: number;
       try {
         objects = await this.d.objects.deletePrefix(codePrefix(id));
+        objects += await this.d.objects.deletePrefix(runsPrefix(id)); // its run history goes too
       } catch (err) {
         throw storageFailure(err); // the record stays (stopped): deleting again finishes the job
       }

@@ -66,11 +66,22 @@ describe('process manager (real runner, real processes)', () => {
     }, 5000);
     await call('process:stop', { name: 'portless' });
 
+    // A running app keeps the repl alive for the idle reaper, without any input.
+    await new Promise((r) => setTimeout(r, 1500));
+    const activity = (await (await fetch(`${runner.url}/activity`)).json()) as { lastActivityAt: number };
+    assert.ok(
+      Date.now() - activity.lastActivityAt < 500,
+      `app counts as activity (${Date.now() - activity.lastActivityAt} ms)`,
+    );
+
     const app = await state('app');
     assert.ok(app?.pid);
     const stopped = await call('process:stop', { name: 'app' });
     assert.equal((stopped.process as ProcessInfo).state, 'stopped');
     assert.deepEqual(sessionMembers(app.pid), []);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = (await (await fetch(`${runner.url}/activity`)).json()) as { lastActivityAt: number };
+    assert.ok(Date.now() - idle.lastActivityAt >= 900, 'a stopped app is not activity');
     assert.ok(
       statuses.some((s) => s.name === 'app' && s.state === 'running'),
       'status pushed to clients',
