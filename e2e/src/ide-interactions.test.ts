@@ -129,6 +129,27 @@ test('layout: a dragged splitter is remembered for this repl after a reload', as
   assert.ok(Math.abs(restored - dragged) < 4, `restored ${restored}, dragged ${dragged}`);
 });
 
+test('Runs: a task from cubicle.json runs with live output and lands in the history; Processes lists the app', async () => {
+  await ide.typeInTerminal(
+    `printf '%s' '{"run":"bash main.sh","tasks":{"greet":"echo hi from a task; exit 4"}}' > cubicle.json`,
+  );
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('button', { name: '▶ greet' }).click();
+  const run = page.locator('.run-item[data-status=failed]', { hasText: 'greet' });
+  await run.waitFor();
+  assert.match((await run.textContent()) ?? '', /exit 4/);
+  await page.locator('[data-tool=runs] .log-line.stdout', { hasText: 'hi from a task' }).waitFor();
+
+  await page.getByLabel('Command to run').fill('echo ad-hoc $((20+22))');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('[data-tool=runs] .log-line.stdout', { hasText: 'ad-hoc 42' }).waitFor();
+  await page.locator('.run-item[data-status=succeeded]').waitFor();
+
+  await page.getByRole('tab', { name: 'Processes' }).click();
+  await page.locator('[data-tool=processes] tr[data-process=app]').waitFor();
+  await page.getByRole('tab', { name: 'Preview' }).click();
+});
+
 test('a repl that cannot start: the boot screen says why and offers a retry, no endless spinner', async () => {
   await page.goto(`${ide.home}repl/zzzzzzzzzzzz`);
   const alert = page.locator('.boot-error');

@@ -62,13 +62,19 @@ test('a file changed by sed in the shell reloads in its clean editor tab', async
   assert.equal(await page.locator('.tab[data-path="index.js"]').getAttribute('data-status'), 'clean');
 });
 
-test('Run starts the template app and the preview shows its page', async () => {
+test('Run starts the template app under the process manager: preview, console, Stop', async () => {
   await page.getByRole('button', { name: '▶ Run' }).click();
   await page
     .frameLocator('iframe[title=Preview]')
     .getByRole('heading', { name: 'Hello from Node.js' })
     .waitFor({ timeout: 30_000 });
+  await page.getByTestId('app-state').filter({ hasText: 'running' }).waitFor();
   await screenshot(page, 'ide');
+  await page.getByRole('tab', { name: 'Console' }).click();
+  await page.locator('[data-tool=console] .log-line', { hasText: /listening on port \d+/ }).waitFor();
+  await page.getByRole('button', { name: '■ Stop' }).click();
+  await page.getByTestId('app-state').filter({ hasText: 'stopped' }).waitFor();
+  await page.getByRole('tab', { name: 'Preview' }).click();
 });
 
 test('reload: the same shells come back with their screens, without duplicated output', async () => {

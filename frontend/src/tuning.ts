@@ -15,8 +15,6 @@ export const TERMINAL_ACK_BATCH_CHARS = 64 * 1024;
 export const TERMINAL_ACK_IDLE_MS = 250;
 /** A terminal resize is sent once the pane has been still this long (dragging a splitter fires many). */
 export const TERMINAL_RESIZE_DEBOUNCE_MS = 80;
-/** After Ctrl-C the tty discards pending input; text typed sooner than this after it can be lost. */
-export const INTERRUPT_SETTLE_MS = 200;
 /** Scrollback kept in the browser; the runner's replay covers 1000 lines, more is kept live. */
 export const TERMINAL_SCROLLBACK_LINES = 5000;
 

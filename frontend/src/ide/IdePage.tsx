@@ -8,11 +8,16 @@ import { EditorArea } from './editor/EditorArea';
 import { useOpenDocuments } from './editor/use-open-documents';
 import { FileTree } from './files/FileTree';
 import { IdeLayout } from './layout/IdeLayout';
+import { ToolPanel } from './layout/ToolPanel';
 import { PreviewPane } from './preview/PreviewPane';
+import { AppControls } from './processes/AppControls';
+import { ProcessConsole } from './processes/ProcessConsole';
+import { ProcessesView } from './processes/ProcessesView';
+import { useProcesses } from './processes/use-processes';
 import { type ReplSession, ReplSessionContext } from './repl-session';
-import { resolveRunCommand } from './run/run-command';
+import { RunsView } from './runs/RunsView';
 import { StatusBar } from './StatusBar';
-import { TerminalPanel, type TerminalPanelHandle } from './terminal/TerminalPanel';
+import { TerminalPanel } from './terminal/TerminalPanel';
 
 /** One repl: boot it, then the IDE. Default export for React.lazy (its own chunk). */
 export default function IdePage({ replId, api }: { replId: string; api: OrchestratorClient }) {
@@ -44,23 +49,19 @@ export default function IdePage({ replId, api }: { replId: string; api: Orchestr
 function Workbench({ session, onShellReady }: { session: ReplSession; onShellReady(): void }) {
   const { repl, runner, connection, api } = session;
   const files = useOpenDocuments(repl.id, connection);
-  const terminals = useRef<TerminalPanelHandle | null>(null);
+  const processes = useProcesses(connection);
   const [previewReload, setPreviewReload] = useState(0);
+  const [tool, setTool] = useState('preview');
   const [notice, setNotice] = useState<string | null>(null);
   const [stopping, setStopping] = useState(false);
 
-  const run = async () => {
-    setNotice(null);
-    try {
-      const resolved = await resolveRunCommand(connection);
-      if ('error' in resolved) return setNotice(resolved.error);
-      // A second press restarts the app instead of typing into it.
-      terminals.current?.runIn('run', `${resolved.command}\r`, { interrupt: true });
-      setTimeout(() => setPreviewReload((n) => n + 1), 1500);
-    } catch (err) {
-      setNotice(describeError(err));
-    }
-  };
+  // The preview follows the app: it reloads each time the app comes up.
+  const appState = processes.app?.state;
+  const lastAppState = useRef(appState);
+  useEffect(() => {
+    if (appState === 'running' && lastAppState.current !== 'running') setPreviewReload((n) => n + 1);
+    lastAppState.current = appState;
+  }, [appState]);
 
   return (
     <>
@@ -76,17 +77,10 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           ▣ Cubicle
         </a>
         <span className="repl-name">{repl.name}</span>
-        <button type="button" className="run-button primary" onClick={() => void run()}>
-          ▶ Run
-        </button>
-        <button
-          type="button"
-          className="stop-app"
-          title="Interrupt the running app"
-          onClick={() => terminals.current?.runIn('run', '\x03')}
-        >
-          ■ Stop
-        </button>
+        <AppControls
+          state={processes}
+          onRun={() => setTool((t) => (t === 'preview' || t === 'console' ? t : 'preview'))}
+        />
         {notice && (
           <span className="top-notice" role="alert">
             {notice}
@@ -119,8 +113,23 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
         editor={
           <EditorArea docs={files.docs} active={files.active} onActivate={files.setActive} onClose={files.close} />
         }
-        terminal={<TerminalPanel handle={terminals} onFirstReady={onShellReady} />}
-        preview={<PreviewPane previewUrl={runner.previewUrl} reloadSignal={previewReload} />}
+        terminal={<TerminalPanel onFirstReady={onShellReady} />}
+        preview={
+          <ToolPanel
+            active={tool}
+            onActivate={setTool}
+            tabs={[
+              {
+                id: 'preview',
+                label: 'Preview',
+                body: <PreviewPane previewUrl={runner.previewUrl} reloadSignal={previewReload} />,
+              },
+              { id: 'console', label: 'Console', body: <ProcessConsole name="app" /> },
+              { id: 'processes', label: 'Processes', body: <ProcessesView state={processes} /> },
+              { id: 'runs', label: 'Runs', body: <RunsView tasks={processes.config?.tasks ?? {}} /> },
+            ]}
+          />
+        }
       />
       <StatusBar />
     </>

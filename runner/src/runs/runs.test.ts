@@ -102,8 +102,9 @@ describe('runs (real runner, real S3)', () => {
     assert.ok(lines.some((l) => l.stream === 'stderr' && l.text === 'oops'));
     const done = events.at(-1);
     assert.equal(done?.event, 'done');
-    assert.deepEqual((done?.data as RunRecord).status, 'failed');
-    assert.equal((done?.data as RunRecord).exitCode, 2);
+    const final = done?.data as RunRecord;
+    assert.equal(final.status, 'failed');
+    assert.equal(final.exitCode, 2);
 
     // Resume after line 150: only what follows, from the stored history.
     const resumed = await readStream(run.id, { 'last-event-id': '150' });

@@ -3,30 +3,19 @@ import { useEffect, useRef, useState } from 'react';
 import { PaneTab } from '../../app/PaneTab';
 import { queryParam, setQueryParam } from '../../app/router';
 import { useRevision } from '../../app/use-revision';
-import { INTERRUPT_SETTLE_MS } from '../../tuning';
 import { useReplSession } from '../repl-session';
 import { formatTerminalIds, newTerminalId, parseTerminalIds } from './terminal-ids';
 import { TerminalTab } from './terminal-tab';
 
-export interface TerminalPanelHandle {
-  /**
-   * Types `command` into the terminal `id`, opening it first if needed (the Run button). With
-   * `interrupt`, an existing shell gets Ctrl-C first (stopping the previous run); the command
-   * follows once the terminal driver has flushed its input, or its first letters would be lost.
-   */
-  runIn(id: string, command: string, opts?: { interrupt?: boolean }): void;
-}
-
 interface TerminalPanelProps {
   onFirstReady(): void;
-  handle: React.RefObject<TerminalPanelHandle | null>;
 }
 
 /**
  * Terminal tabs. Their ids are kept in the URL; with none there, the runner's existing shells
  * are shown (a second browser tab sees the same ones), or a new one is made.
  */
-export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
+export function TerminalPanel({ onFirstReady }: TerminalPanelProps) {
   const { connection } = useReplSession();
   const [tabs, setTabs] = useState<TerminalTab[]>([]);
   const [active, setActive] = useState<string | null>(queryParam('term'));
@@ -82,27 +71,6 @@ export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
     setActive((a) => (a === tab.id ? (rest[0]?.id ?? null) : a));
   };
 
-  handle.current = {
-    runIn: (id, command, opts = {}) => {
-      const existing = tabsRef.current.find((t) => t.id === id);
-      const tab = existing ?? add(id);
-      setActive(id);
-      const send = () => {
-        if (!existing || !opts.interrupt) return tab.paste(command);
-        tab.paste('\x03');
-        setTimeout(() => tab.paste(command), INTERRUPT_SETTLE_MS);
-      };
-      if (tab.status === 'ready') send();
-      else {
-        const off = tab.subscribe(() => {
-          if (tab.status !== 'ready') return;
-          off();
-          send();
-        });
-      }
-    },
-  };
-
   return (
     <div className="terminal-panel">
       <div className="tabs" role="tablist" aria-label="Terminals">
@@ -110,7 +78,7 @@ export function TerminalPanel({ onFirstReady, handle }: TerminalPanelProps) {
           <TerminalTabButton
             key={tab.id}
             tab={tab}
-            label={tab.id === 'run' ? 'Run' : `Shell ${i + 1}`}
+            label={`Shell ${i + 1}`}
             active={tab.id === active}
             onActivate={() => setActive(tab.id)}
             onClose={() => close(tab)}

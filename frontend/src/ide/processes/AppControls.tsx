@@ -1,0 +1,52 @@
+import { useState } from 'react';
+import { describeError } from '../../api/error-messages';
+import { useReplSession } from '../repl-session';
+import type { ProcessesView } from './use-processes';
+
+/** Run / Stop / Restart for the process `app` (cubicle.json's `run`), with its state. */
+export function AppControls({ state, onRun }: { state: ProcessesView; onRun(): void }) {
+  const { connection } = useReplSession();
+  const [error, setError] = useState<string | null>(null);
+  const { app, config } = state;
+  const act = (verb: 'start' | 'stop' | 'restart') => {
+    setError(null);
+    if (verb !== 'stop') onRun();
+    connection.request(`process:${verb}`, { name: 'app' }).catch((err: unknown) => setError(describeError(err)));
+  };
+  const up = app !== null && (app.state === 'running' || app.state === 'starting' || app.state === 'backoff');
+  const notice = error ?? config?.problem ?? (app?.state === 'errored' ? app.message : null);
+  return (
+    <>
+      {up ? (
+        <>
+          <button type="button" className="stop-app" onClick={() => act('stop')}>
+            ■ Stop
+          </button>
+          <button type="button" onClick={() => act('restart')}>
+            ↻ Restart
+          </button>
+        </>
+      ) : (
+        <button
+          type="button"
+          className="run-button primary"
+          disabled={!app}
+          title={app ? app.command : 'Nothing to run: add "run" to cubicle.json'}
+          onClick={() => act('start')}
+        >
+          ▶ Run
+        </button>
+      )}
+      {app && (
+        <span className={`state state-${app.state}`} data-testid="app-state" title={app.message ?? app.command}>
+          {app.state}
+        </span>
+      )}
+      {notice && (
+        <span className="top-notice" role="alert">
+          {notice}
+        </span>
+      )}
+    </>
+  );
+}
