@@ -78,7 +78,7 @@ export class ProcessManager {
     for (const [name, command] of Object.entries(this.resolved.processes)) {
       const existing = this.processes.get(name);
       if (existing) {
-        existing.command = command;
+        existing.configure(command, this.envFor(name));
         continue;
       }
       this.processes.set(

@@ -54,9 +54,10 @@ export class SupervisedProcess {
     return this.opts.name;
   }
 
-  /** A new command takes effect at the next start (a running process is not disturbed). */
-  set command(command: string) {
+  /** A new command or environment takes effect at the next start (a running process is not disturbed). */
+  configure(command: string, env: NodeJS.ProcessEnv): void {
     this.opts.command = command;
+    this.opts.env = env;
   }
 
   get isRunning(): boolean {
