@@ -1,19 +1,13 @@
-import type { LogLine, ProcessConfigStatus, ProcessInfo } from '@cubicle/protocol';
+import type { ProcessConfigStatus, ProcessInfo } from '@cubicle/protocol';
 import { RunnerError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { SupervisedProcess } from './supervised-process.js';
+import { SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';
 import type { ResolvedConfig, WorkspaceConfig } from './workspace-config.js';
 
-export interface ProcessManagerOptions {
+export interface ProcessManagerOptions
+  extends Pick<SupervisedProcessOptions, 'cwd' | 'memoryLimitBytes' | 'backoffMs' | 'log' | 'onStatus' | 'onLog'> {
   config: WorkspaceConfig;
-  cwd: string;
   /** The shell's environment (PORT=$APP_PORT included); cubicle.json's `env` goes on top. */
   env: NodeJS.ProcessEnv;
-  memoryLimitBytes: number | null;
-  backoffMs: number;
-  log: Logger;
-  onStatus(info: ProcessInfo): void;
-  onLog(name: string, lines: LogLine[]): void;
 }
 
 /** The named processes of cubicle.json, kept in step with the file (re-read when it changes). */
