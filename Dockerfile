@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1.7
+# Cubicle's two images from one build of the workspace (docs/kubernetes.md, "Images"):
+#   docker build --target runner       -t REGISTRY/cubicle-runner:TAG .
+#   docker build --target orchestrator -t REGISTRY/cubicle-orchestrator:TAG .
+
+# ── build: the whole pnpm workspace, compiled, then each image's production files ──────────────
+FROM node:20-bookworm-slim AS build
+# node-pty and better-sqlite3 compile from source.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+RUN npm install -g pnpm@10.34.9
+WORKDIR /src
+# Manifests first: the dependency layer is cached until a package.json or the lockfile changes.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY protocol/package.json protocol/
+COPY storage/package.json storage/
+COPY runner/package.json runner/
+COPY orchestrator/package.json orchestrator/
+COPY frontend/package.json frontend/
+COPY e2e/package.json e2e/
+RUN pnpm install --frozen-lockfile
+COPY . .
+RUN pnpm build
+# Each image gets its package, its workspace dependencies and their production node_modules only.
+RUN pnpm --filter @cubicle/runner deploy --prod --legacy /out/runner \
+ && pnpm --filter @cubicle/orchestrator deploy --prod --legacy /out/orchestrator
+
+# ── runner: one per running repl (init container `runner pull`, container `runner serve`) ──────
+FROM node:20-bookworm-slim AS runner
+# What a person expects in a shell: git, python, editors, build tools, the usual utilities.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      bash ca-certificates curl git jq less make g++ nano openssh-client procps \
+      python3 python3-pip python3-venv unzip vim-tiny zip \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/runner /opt/cubicle/runner
+# The image's `node` user is uid/gid 1000: the runner never needs root.
+RUN mkdir -p /workspace /state && chown 1000:1000 /workspace /state
+ENV NODE_ENV=production WORKSPACE_DIR=/workspace STATE_DIR=/state HOST=0.0.0.0 PORT=3001 APP_PORT=3000 \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+USER 1000:1000
+WORKDIR /workspace
+EXPOSE 3001 3000
+# --max-semi-space-size=4: runner/src/tuning.ts RUNNER_NODE_FLAGS (less idle memory per repl).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/cubicle/runner/dist/cli.js"]
+CMD ["serve"]
+
+# ── orchestrator: REST API, gateway, the built IDE ─────────────────────────────────────────────
+FROM node:20-bookworm-slim AS orchestrator
+COPY --from=build /out/orchestrator /opt/cubicle/orchestrator
+COPY --from=build /src/frontend/dist /opt/cubicle/frontend
+COPY templates /opt/cubicle/templates
+RUN mkdir -p /data && chown 1000:1000 /data
+ENV NODE_ENV=production ORCHESTRATOR_HOST=0.0.0.0 ORCHESTRATOR_PORT=8080 DATA_DIR=/data \
+    FRONTEND_DIR=/opt/cubicle/frontend TEMPLATES_DIR=/opt/cubicle/templates \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+USER 1000:1000
+EXPOSE 8080
+ENTRYPOINT ["node", "/opt/cubicle/orchestrator/dist/cli.js"]
+CMD ["serve"]

@@ -1,0 +1,189 @@
+import type { V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
+
+/** Labels every object of a repl carries; the repl id label is how pods, adoption and policies find it. */
+export const REPL_LABEL = 'cubicle.dev/repl';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const RUNNER_PORT = 3001;
+export const APP_PORT = 3000;
+/** Where the runner image keeps the workspace and its state (both emptyDirs shared with the init container). */
+const WORKSPACE = '/workspace';
+const STATE = '/state';
+
+export interface ReplPodSettings {
+  namespace: string;
+  runnerImage: string;
+  /** The Secret holding RUNNER_TOKEN_SECRET and the S3 credentials; values never enter the spec. */
+  secretName: string;
+  /** Non-secret runner settings (S3_BUCKET, S3_ENDPOINT, ALLOWED_ORIGINS, …). */
+  env: Record<string, string>;
+  resources: {
+    cpuRequest: string;
+    cpuLimit: string;
+    memoryRequest: string;
+    memoryLimit: string;
+    ephemeralRequest: string;
+    ephemeralLimit: string;
+    /** emptyDir sizeLimit of the workspace. */
+    workspaceSize: string;
+  };
+  /** e.g. gVisor's `runsc`; null for the cluster's default runtime. */
+  runtimeClassName: string | null;
+  /** Longer than the runner's flush budget, so SIGTERM can finish uploading. */
+  terminationGracePeriodSeconds: number;
+  /** The runner's own SHUTDOWN_TIMEOUT, seconds. */
+  shutdownTimeoutSeconds: number;
+}
+
+export const replObjectName = (replId: string) => `repl-${replId}`;
+
+export function replLabels(replId: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'cubicle-repl',
+    'app.kubernetes.io/part-of': 'cubicle',
+    'app.kubernetes.io/managed-by': 'cubicle-orchestrator',
+    [COMPONENT_LABEL]: 'repl',
+    [REPL_LABEL]: replId,
+  };
+}
+
+const SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: false, // a shell needs a writable /tmp and home; the workspace is an emptyDir anyway
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/**
+ * The repl's Deployment (design.md, "Orchestrator"): init container `runner pull`, container
+ * `runner serve`, sharing the workspace and the state directory; hardened per the security model.
+ */
+export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment {
+  const name = replObjectName(replId);
+  const labels = replLabels(replId);
+  const fromSecret = (key: string, optional = false): V1EnvVar => ({
+    name: key,
+    valueFrom: { secretKeyRef: { name: s.secretName, key, optional } },
+  });
+  const env: V1EnvVar[] = [
+    { name: 'REPL_ID', value: replId },
+    { name: 'WORKSPACE_DIR', value: WORKSPACE },
+    { name: 'STATE_DIR', value: STATE },
+    { name: 'SHUTDOWN_TIMEOUT', value: String(s.shutdownTimeoutSeconds) },
+    ...Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
+    fromSecret('RUNNER_TOKEN_SECRET'),
+    fromSecret('AWS_ACCESS_KEY_ID', true),
+    fromSecret('AWS_SECRET_ACCESS_KEY', true),
+  ];
+  const mounts = [
+    { name: 'workspace', mountPath: WORKSPACE },
+    { name: 'state', mountPath: STATE },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const r = s.resources;
+  const resources = {
+    requests: { cpu: r.cpuRequest, memory: r.memoryRequest, 'ephemeral-storage': r.ephemeralRequest },
+    limits: { cpu: r.cpuLimit, memory: r.memoryLimit, 'ephemeral-storage': r.ephemeralLimit },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: s.namespace, labels },
+    spec: {
+      replicas: 1,
+      // Never two runners on one workspace: the old pod flushes and goes before a new one starts.
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { [REPL_LABEL]: replId, [COMPONENT_LABEL]: 'repl' } },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+          terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          initContainers: [
+            {
+              name: 'pull',
+              image: s.runnerImage,
+              args: ['pull', '--allow-empty'],
+              env,
+              volumeMounts: mounts,
+              resources,
+              securityContext: SECURITY,
+            },
+          ],
+          containers: [
+            {
+              name: 'runner',
+              image: s.runnerImage,
+              args: ['serve'],
+              env: [
+                ...env,
+                { name: 'PORT', value: String(RUNNER_PORT) },
+                { name: 'APP_PORT', value: String(APP_PORT) },
+              ],
+              ports: [
+                { name: 'runner', containerPort: RUNNER_PORT },
+                { name: 'app', containerPort: APP_PORT },
+              ],
+              volumeMounts: mounts,
+              resources,
+              securityContext: SECURITY,
+              readinessProbe: { httpGet: { path: '/readyz', port: 'runner' }, periodSeconds: 1, failureThreshold: 3 },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'runner' },
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+                failureThreshold: 6,
+              },
+            },
+          ],
+          volumes: [
+            { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
+            { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
+            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The repl's Service, owned by its Deployment (one delete removes both). */
+export function replService(replId: string, namespace: string, owner: { name: string; uid: string }): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: replObjectName(replId),
+      namespace,
+      labels: replLabels(replId),
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: owner.name,
+          uid: owner.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      selector: { [REPL_LABEL]: replId, [COMPONENT_LABEL]: 'repl' },
+      ports: [
+        { name: 'runner', port: RUNNER_PORT, targetPort: 'runner' },
+        { name: 'app', port: APP_PORT, targetPort: 'app' },
+      ],
+    },
+  };
+}
