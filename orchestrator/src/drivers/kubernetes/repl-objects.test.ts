@@ -1,26 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { TEST_POD_SETTINGS as SETTINGS } from '../../test-support/kube-test-settings.js';
 import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
-import { type ReplPodSettings, replDeployment, replService } from './repl-objects.js';
-
-export const SETTINGS: ReplPodSettings = {
-  namespace: 'cubicle',
-  runnerImage: 'registry.example.com/cubicle-runner:1.0.0',
-  secretName: 'cubicle-secrets',
-  env: { S3_BUCKET: 'cubicle', S3_REGION: 'us-east-1', ALLOWED_ORIGINS: 'https://cubicle.example.com' },
-  resources: {
-    cpuRequest: '100m',
-    cpuLimit: '1',
-    memoryRequest: '256Mi',
-    memoryLimit: '1Gi',
-    ephemeralRequest: '1Gi',
-    ephemeralLimit: '4Gi',
-    workspaceSize: '2Gi',
-  },
-  runtimeClassName: null,
-  terminationGracePeriodSeconds: 45,
-  shutdownTimeoutSeconds: 30,
-};
+import { replDeployment, replService } from './repl-objects.js';
 
 describe('repl objects', () => {
   const deployment = replDeployment('abcdefghijkl', SETTINGS);

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { schemaProblems } from './kubernetes-policy.js';
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    generateName?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+type Kind = 'deployments' | 'services' | 'pods';
+export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** A pod's status as a test scripts it (merged into the pod, then MODIFIED goes to watchers). */
+export type PodStatus = Record<string, unknown>;
+
+const ROUTE =
+  /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods)(?:\/([a-z0-9.-]+))?(\/log)?$/;
+
+/**
+ * A stand-in for kube-apiserver, for what the Kubernetes driver uses (a real one cannot run on
+ * these machines): real HTTP with the real paths and verbs, 201/200/404/409/422 and `Status`
+ * bodies like the real server, label selectors, watch streams (ADDED for what exists, then
+ * MODIFIED/DELETED), garbage collection through ownerReferences, and every object a client
+ * creates validated against the official schemas (422 Invalid otherwise). A Deployment gets
+ * one pod (the "controller"); the test drives pod status transitions, or a fake kubelet does.
+ */
+export class FakeKubeApi {
+  readonly requests: RecordedRequest[] = [];
+  private readonly objects: Record<Kind, Map<string, Obj>> = {
+    deployments: new Map(),
+    services: new Map(),
+    pods: new Map(),
+  };
+  private readonly watchers = new Set<{
+    kind: Kind;
+    ns: string;
+    selector: Record<string, string>;
+    res: http.ServerResponse;
+  }>();
+  private readonly podLogs = new Map<string, string>();
+  private version = 1;
+  private nextIp = 2;
+  private server: http.Server | null = null;
+  /** Called for each pod the fake controller makes (a fake kubelet starts it here). */
+  onPodCreated: ((pod: Obj) => void) | null = null;
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.watchers) w.res.end();
+    this.watchers.clear();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  list(kind: Kind): Obj[] {
+    return [...this.objects[kind].values()];
+  }
+
+  get(kind: Kind, ns: string, name: string): Obj | undefined {
+    return this.objects[kind].get(`${ns}/${name}`);
+  }
+
+  /** The pod of a repl (the fake controller names it `repl-<id>-xxxxx`). */
+  podOf(replId: string): Obj | undefined {
+    return this.list('pods').find((p) => p.metadata.labels?.['cubicle.dev/repl'] === replId);
+  }
+
+  /** Scripts a pod status (phase, conditions, container statuses); watchers get MODIFIED. */
+  setPodStatus(ns: string, name: string, status: PodStatus): void {
+    const pod = this.get('pods', ns, name);
+    if (!pod) throw new Error(`no pod ${ns}/${name}`);
+    pod.status = { ...pod.status, ...status };
+    this.touch(pod);
+    this.emit('pods', 'MODIFIED', pod);
+  }
+
+  setPodLog(ns: string, name: string, container: string, text: string): void {
+    this.podLogs.set(`${ns}/${name}/${container}`, text);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const record = (status: number) => this.requests.push({ method: req.method ?? '', path: url.pathname, status });
+    const m = ROUTE.exec(url.pathname);
+    if (!m) {
+      record(404);
+      return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+    }
+    const [, ns = '', kind = 'pods', name, log] = m as unknown as [
+      string,
+      string,
+      Kind,
+      string | undefined,
+      string | undefined,
+    ];
+    const key = `${ns}/${name}`;
+    const selector = parseSelector(url.searchParams.get('labelSelector'));
+    const body = await readBody(req);
+
+    if (req.method === 'GET' && log && name) {
+      const text = this.podLogs.get(`${key}/${url.searchParams.get('container') ?? ''}`);
+      record(text === undefined ? 404 : 200);
+      if (text === undefined) return this.status(res, 404, 'NotFound', `pods "${name}" not found`);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(text);
+      return;
+    }
+    if (req.method === 'GET' && !name && url.searchParams.get('watch') === 'true') {
+      record(200);
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      const watcher = { kind, ns, selector, res };
+      this.watchers.add(watcher);
+      req.on('close', () => this.watchers.delete(watcher));
+      for (const o of this.objects[kind].values()) {
+        if (o.metadata.namespace === ns && matches(o, selector))
+          res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`);
+      }
+      return;
+    }
+    if (req.method === 'GET' && !name) {
+      record(200);
+      const items = [...this.objects[kind].values()].filter((o) => o.metadata.namespace === ns && matches(o, selector));
+      const listKind = `${kind === 'deployments' ? 'Deployment' : kind === 'services' ? 'Service' : 'Pod'}List`;
+      return this.json(res, 200, {
+        kind: listKind,
+        apiVersion: kind === 'deployments' ? 'apps/v1' : 'v1',
+        metadata: { resourceVersion: String(this.version) },
+        items,
+      });
+    }
+    if (req.method === 'GET' && name) {
+      const o = this.objects[kind].get(key);
+      record(o ? 200 : 404);
+      return o ? this.json(res, 200, o) : this.notFound(res, kind, name);
+    }
+    if (req.method === 'POST' && !name) {
+      const o = body as Obj;
+      const problems = schemaProblems(o as never);
+      if (problems.length > 0) {
+        record(422);
+        return this.status(res, 422, 'Invalid', problems.join('; '));
+      }
+      const k = `${ns}/${o.metadata.name}`;
+      if (this.objects[kind].has(k)) {
+        record(409);
+        return this.status(
+          res,
+          409,
+          'AlreadyExists',
+          `${kind.slice(0, -1)}s.${kind === 'deployments' ? 'apps ' : ''}"${o.metadata.name}" already exists`,
+        );
+      }
+      const created = this.create(kind, ns, o);
+      record(201);
+      return this.json(res, 201, created);
+    }
+    if (req.method === 'DELETE' && name) {
+      const o = this.objects[kind].get(key);
+      record(o ? 200 : 404);
+      if (!o) return this.notFound(res, kind, name);
+      this.remove(kind, o);
+      return this.json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind } });
+    }
+    record(405);
+    this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported here`);
+  }
+
+  private create(kind: Kind, ns: string, o: Obj): Obj {
+    const created: Obj = structuredClone(o);
+    created.metadata = {
+      ...created.metadata,
+      namespace: ns,
+      uid: randomUUID(),
+      creationTimestamp: new Date().toISOString(),
+    };
+    if (kind === 'services') created.spec = { ...created.spec, clusterIP: `127.0.0.${this.nextIp++}` };
+    if (kind === 'deployments') created.status = { replicas: 1, readyReplicas: 0 };
+    this.touch(created);
+    this.objects[kind].set(`${ns}/${created.metadata.name}`, created);
+    this.emit(kind, 'ADDED', created);
+    if (kind === 'deployments') this.createPod(created);
+    return created;
+  }
+
+  /** The Deployment controller's part: one pod from the template, owned by the Deployment. */
+  private createPod(deployment: Obj): void {
+    const template = (deployment.spec?.template ?? {}) as {
+      metadata?: { labels?: Record<string, string> };
+      spec?: Record<string, unknown>;
+    };
+    const pod: Obj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${deployment.metadata.name}-${Math.random().toString(36).slice(2, 7)}`,
+        namespace: deployment.metadata.namespace,
+        labels: template.metadata?.labels ?? {},
+        ownerReferences: [{ uid: deployment.metadata.uid ?? '' }],
+      },
+      spec: template.spec ?? {},
+      status: { phase: 'Pending', conditions: [] },
+    };
+    const created = this.create('pods', deployment.metadata.namespace ?? '', pod);
+    this.onPodCreated?.(created);
+  }
+
+  /** Deletes an object and, like the garbage collector, everything it owns. */
+  private remove(kind: Kind, o: Obj): void {
+    this.objects[kind].delete(`${o.metadata.namespace}/${o.metadata.name}`);
+    this.emit(kind, 'DELETED', o);
+    for (const k of ['services', 'pods'] as const) {
+      for (const child of [...this.objects[k].values()]) {
+        if (child.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) this.remove(k, child);
+      }
+    }
+  }
+
+  /** Marks a repl's pod Ready (the readiness probe passed) and its Deployment ready. */
+  markReady(ns: string, podName: string): void {
+    this.setPodStatus(ns, podName, {
+      phase: 'Running',
+      conditions: [
+        { type: 'PodScheduled', status: 'True' },
+        { type: 'Initialized', status: 'True' },
+        { type: 'Ready', status: 'True' },
+      ],
+      containerStatuses: [{ name: 'runner', ready: true, restartCount: 0, state: { running: {} } }],
+    });
+    const pod = this.get('pods', ns, podName);
+    const owner = this.list('deployments').find((d) => d.metadata.uid === pod?.metadata.ownerReferences?.[0]?.uid);
+    if (owner) {
+      owner.status = { replicas: 1, readyReplicas: 1 };
+      this.touch(owner);
+      this.emit('deployments', 'MODIFIED', owner);
+    }
+  }
+
+  private touch(o: Obj): void {
+    o.metadata.resourceVersion = String(++this.version);
+  }
+
+  private emit(kind: Kind, type: WatchType, o: Obj): void {
+    for (const w of this.watchers) {
+      if (w.kind === kind && w.ns === o.metadata.namespace && matches(o, w.selector)) {
+        w.res.write(`${JSON.stringify({ type, object: o })}\n`);
+      }
+    }
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private notFound(res: http.ServerResponse, kind: Kind, name: string): void {
+    this.status(res, 404, 'NotFound', `${kind}${kind === 'deployments' ? '.apps' : ''} "${name}" not found`);
+  }
+
+  /** A `Status` body, as kube-apiserver answers errors. */
+  private status(res: http.ServerResponse, code: number, reason: string, message: string): void {
+    this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  }
+}
+
+function parseSelector(s: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (s ?? '').split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (k) out[k] = v ?? '';
+  }
+  return out;
+}
+
+function matches(o: Obj, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : null;
+}
