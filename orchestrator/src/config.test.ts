@@ -49,3 +49,36 @@ test('config: embedded defaults, a persisted runner secret, and the rules that p
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('config: DRIVER=kubernetes needs an image, object storage and the shared secret; resources have defaults', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-config-test-'));
+  try {
+    const base = { DATA_DIR: dataDir, DRIVER: 'kubernetes' };
+    assert.throws(
+      () => loadOrchestratorConfig(base),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        /RUNNER_IMAGE is required/.test(err.message) &&
+        /needs object storage/.test(err.message) &&
+        /needs RUNNER_TOKEN_SECRET/.test(err.message),
+    );
+    const c = loadOrchestratorConfig({
+      ...base,
+      RUNNER_IMAGE: 'registry.example.com/cubicle-runner:1',
+      S3_BUCKET: 'cubicle',
+      RUNNER_TOKEN_SECRET: 'a-long-enough-secret-123',
+      KUBE_NAMESPACE: 'cubicle-test',
+      REPL_MEMORY_LIMIT: '2Gi',
+      REPL_RUNTIME_CLASS: 'gvisor',
+    });
+    assert.equal(c.driver, 'kubernetes');
+    assert.equal(c.kubernetes?.namespace, 'cubicle-test');
+    assert.equal(c.kubernetes?.resources.memoryLimit, '2Gi');
+    assert.equal(c.kubernetes?.resources.cpuRequest, '100m');
+    assert.equal(c.kubernetes?.runtimeClassName, 'gvisor');
+    assert.equal(c.kubernetes?.serviceHostPattern, 'repl-{id}.{namespace}.svc');
+    assert.equal(loadOrchestratorConfig({ DATA_DIR: dataDir }).kubernetes, null);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

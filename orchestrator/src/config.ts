@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
+import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -54,11 +55,42 @@ const OrchestratorEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** `DRIVER=kubernetes`: where and how repl pods run (docs/kubernetes.md). */
+const KubernetesEnv = z.object({
+  KUBE_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .optional(),
+  RUNNER_IMAGE: z.string().min(1, 'RUNNER_IMAGE is required with DRIVER=kubernetes'),
+  KUBE_SECRET_NAME: z.string().default('cubicle-secrets'),
+  REPL_CPU_REQUEST: z.string().default('100m'),
+  REPL_CPU_LIMIT: z.string().default('1'),
+  REPL_MEMORY_REQUEST: z.string().default('256Mi'),
+  REPL_MEMORY_LIMIT: z.string().default('1Gi'),
+  REPL_EPHEMERAL_REQUEST: z.string().default('1Gi'),
+  REPL_EPHEMERAL_LIMIT: z.string().default('4Gi'),
+  REPL_WORKSPACE_SIZE: z.string().default('2Gi'),
+  REPL_RUNTIME_CLASS: z.string().optional(),
+  /** How the orchestrator reaches a repl's Service: DNS by default; `{clusterIP}` skips cluster DNS. */
+  REPL_SERVICE_HOST_PATTERN: z.string().default('repl-{id}.{namespace}.svc'),
+});
+
+export interface KubernetesConfig {
+  namespace: string;
+  runnerImage: string;
+  secretName: string;
+  resources: ReplPodSettings['resources'];
+  runtimeClassName: string | null;
+  serviceHostPattern: string;
+}
+
 export interface OrchestratorConfig {
   host: string;
   port: number;
   apiToken: string | undefined;
   driver: 'local' | 'kubernetes';
+  /** Set with DRIVER=kubernetes. */
+  kubernetes: KubernetesConfig | null;
   dataDir: string;
   runnerTokenSecret: string;
   /** Host patterns; undefined → `{id}-ws.localhost:<port>` / `{id}.localhost:<port>` once the port is known. */
@@ -100,15 +132,14 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
       `ORCHESTRATOR_HOST=${e.ORCHESTRATOR_HOST} is reachable from other machines: set ORCHESTRATOR_TOKEN so the API requires a bearer token`,
     );
   }
-  if (e.DRIVER === 'kubernetes') {
-    throw new ConfigError('DRIVER=kubernetes is not available yet; use DRIVER=local');
-  }
+  const kubernetes = e.DRIVER === 'kubernetes' ? kubernetesConfig(env, s3 !== null, e.RUNNER_TOKEN_SECRET) : null;
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     host: e.ORCHESTRATOR_HOST,
     port: e.ORCHESTRATOR_PORT,
     apiToken: e.ORCHESTRATOR_TOKEN,
     driver: e.DRIVER,
+    kubernetes,
     dataDir,
     runnerTokenSecret: e.RUNNER_TOKEN_SECRET ?? persistedSecret(dataDir),
     runnerHostPattern: e.RUNNER_HOST_PATTERN,
@@ -138,4 +169,39 @@ function persistedSecret(dataDir: string): string {
     fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+/** The namespace a pod runs in, when the orchestrator itself runs in the cluster. */
+const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean, secret: string | undefined): KubernetesConfig {
+  const parsed = KubernetesEnv.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // Pods cannot reach an embedded store on this process's loopback, and must share the secret.
+  if (!hasS3) problems.push('DRIVER=kubernetes needs object storage: set S3_BUCKET (and S3_ENDPOINT for MinIO)');
+  if (!secret)
+    problems.push("DRIVER=kubernetes needs RUNNER_TOKEN_SECRET (the same value as in the repl pods' Secret)");
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
+  }
+  const k = parsed.data;
+  let namespace = k.KUBE_NAMESPACE;
+  if (!namespace && fs.existsSync(IN_CLUSTER_NAMESPACE))
+    namespace = fs.readFileSync(IN_CLUSTER_NAMESPACE, 'utf8').trim();
+  return {
+    namespace: namespace || 'cubicle',
+    runnerImage: k.RUNNER_IMAGE,
+    secretName: k.KUBE_SECRET_NAME,
+    resources: {
+      cpuRequest: k.REPL_CPU_REQUEST,
+      cpuLimit: k.REPL_CPU_LIMIT,
+      memoryRequest: k.REPL_MEMORY_REQUEST,
+      memoryLimit: k.REPL_MEMORY_LIMIT,
+      ephemeralRequest: k.REPL_EPHEMERAL_REQUEST,
+      ephemeralLimit: k.REPL_EPHEMERAL_LIMIT,
+      workspaceSize: k.REPL_WORKSPACE_SIZE,
+    },
+    runtimeClassName: k.REPL_RUNTIME_CLASS ?? null,
+    serviceHostPattern: k.REPL_SERVICE_HOST_PATTERN,
+  };
 }

@@ -3,12 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { EmbeddedS3, ObjectStore, type S3Settings } from '@cubicle/storage';
+import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createApiApp } from './api/api-app.js';
 import { apiRoutes } from './api/api-routes.js';
-import type { OrchestratorConfig } from './config.js';
+import type { KubernetesConfig, OrchestratorConfig } from './config.js';
+import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
 import { runnerClient } from './drivers/runner-client.js';
+import type { SandboxDriver } from './drivers/sandbox-driver.js';
 import { Gateway } from './gateway/gateway.js';
 import { HostPatterns } from './gateway/host-patterns.js';
 import { PreviewActivity } from './gateway/preview-activity.js';
@@ -22,6 +25,7 @@ import { openDatabase } from './state/database.js';
 import { ReplStore } from './state/repl-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
+import { RUNNER_SHUTDOWN_TIMEOUT_S } from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
@@ -78,14 +82,18 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     config.previewHostPattern ?? `{id}.localhost:${port}`,
   );
   const tokens = new RunnerTokens(config.runnerTokenSecret, config.tokenTtlMs);
-  const driver = new LocalDriver({
-    dataDir: config.dataDir,
-    s3,
-    runnerTokenSecret: config.runnerTokenSecret,
-    allowedOrigins: config.allowedOrigins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
-    mintToken: async (replId) => (await tokens.issue(replId, 'orchestrator', 120_000)).token,
-    log,
-  });
+  const allowedOrigins = config.allowedOrigins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
+  const driver: SandboxDriver = config.kubernetes
+    ? kubernetesDriver(config.kubernetes, s3, allowedOrigins, mintToken, log)
+    : new LocalDriver({
+        dataDir: config.dataDir,
+        s3,
+        runnerTokenSecret: config.runnerTokenSecret,
+        allowedOrigins,
+        mintToken,
+        log,
+      });
   const metrics = new OrchestratorMetrics(() => store.countByState());
   const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
   const previews = new PreviewActivity();
@@ -154,4 +162,34 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
       await embedded?.stop();
     },
   };
+}
+
+/** DRIVER=kubernetes: the cluster from KUBECONFIG or, inside a pod, its service account. */
+function kubernetesDriver(
+  k: KubernetesConfig,
+  s3: S3Settings,
+  allowedOrigins: string[],
+  mintToken: (replId: string) => Promise<string>,
+  log: Logger,
+): KubernetesDriver {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  // Credentials reach pods from the Secret, never as literal values in the spec.
+  const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _key, ...storage } = s3SettingsToEnv(s3);
+  return new KubernetesDriver({
+    kubeConfig,
+    pod: {
+      namespace: k.namespace,
+      runnerImage: k.runnerImage,
+      secretName: k.secretName,
+      env: { ...storage, ALLOWED_ORIGINS: allowedOrigins.join(',') },
+      resources: k.resources,
+      runtimeClassName: k.runtimeClassName,
+      terminationGracePeriodSeconds: RUNNER_SHUTDOWN_TIMEOUT_S + 15,
+      shutdownTimeoutSeconds: RUNNER_SHUTDOWN_TIMEOUT_S,
+    },
+    serviceHostPattern: k.serviceHostPattern,
+    mintToken,
+    log: log.child({ component: 'kubernetes-driver' }),
+  });
 }
