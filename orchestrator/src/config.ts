@@ -61,7 +61,7 @@ const KubernetesEnv = z.object({
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
     .optional(),
-  RUNNER_IMAGE: z.string().min(1, 'RUNNER_IMAGE is required with DRIVER=kubernetes'),
+  RUNNER_IMAGE: z.string({ error: 'required with DRIVER=kubernetes' }).min(1, 'required with DRIVER=kubernetes'),
   KUBE_SECRET_NAME: z.string().default('cubicle-secrets'),
   REPL_CPU_REQUEST: z.string().default('100m'),
   REPL_CPU_LIMIT: z.string().default('1'),
