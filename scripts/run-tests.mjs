@@ -33,6 +33,12 @@ if (!filter || 'frontend'.includes(filter) || filter.startsWith('frontend')) {
   if (unit.status !== 0) process.exit(unit.status ?? 1);
 }
 
+// The manifest tests render k8s/ with kubectl (Debian's kubernetes-client when none is installed).
+if (files.some((f) => f.includes('k8s-manifests'))) {
+  const kubectl = spawnSync('bash', [path.join(root, 'scripts', 'ensure-kubectl.sh')], { stdio: 'inherit' });
+  if (kubectl.status !== 0) process.exit(kubectl.status ?? 1);
+}
+
 // Browser tests (e2e/src/support/browser.ts) drive Debian's chromium, installed here when missing.
 if (files.some((f) => f.includes(`${path.sep}e2e${path.sep}`))) {
   const chromium = spawnSync('bash', [path.join(root, 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });

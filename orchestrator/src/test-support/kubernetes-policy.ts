@@ -63,9 +63,16 @@ const SECRETISH = /SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE/i;
  * token, no service links, non-root, no privilege escalation, all capabilities dropped,
  * RuntimeDefault seccomp, CPU/memory/ephemeral-storage requests and limits, and no literal secret.
  */
-export function podPolicyProblems(where: string, pod: PodSpec, opts: { requireEphemeral?: boolean } = {}): string[] {
+export function podPolicyProblems(
+  where: string,
+  pod: PodSpec,
+  opts: { requireEphemeral?: boolean; needsApiToken?: boolean } = {},
+): string[] {
   const p: string[] = [];
-  if (pod.automountServiceAccountToken !== false) p.push(`${where}: automountServiceAccountToken must be false`);
+  // Only the orchestrator talks to the Kubernetes API (its Role); every other pod gets no token.
+  if (!opts.needsApiToken && pod.automountServiceAccountToken !== false) {
+    p.push(`${where}: automountServiceAccountToken must be false`);
+  }
   if (pod.enableServiceLinks !== false) p.push(`${where}: enableServiceLinks must be false`);
   if (pod.securityContext?.runAsNonRoot !== true) p.push(`${where}: pod runAsNonRoot must be true`);
   if (pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault')

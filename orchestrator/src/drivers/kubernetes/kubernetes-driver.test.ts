@@ -29,7 +29,7 @@ function kubeConfig(server: string): KubeConfig {
 /** Scripts what happens to the next pod: a list of statuses applied 30 ms apart. */
 function script(...steps: ((podName: string) => void)[]): void {
   api.onPodCreated = (pod) => {
-    steps.forEach((step, i) => setTimeout(() => step(pod.metadata.name), 30 * (i + 1)));
+    for (const [i, step] of steps.entries()) setTimeout(() => step(pod.metadata.name), 30 * (i + 1));
   };
 }
 const status = (s: Record<string, unknown>) => (pod: string) => api.setPodStatus(NS, pod, s);

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
+
+// The install manifests in k8s/, rendered exactly as `kubectl apply -k` would (offline), then held
+// to the official schemas and to the security model. No cluster is needed for any of this.
+
+const K8S = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'k8s');
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML of many kinds, read field by field below
+  spec?: any;
+  data?: Record<string, string>;
+};
+
+function render(dir: string): Obj[] {
+  const out = execFileSync('kubectl', ['kustomize', path.join(K8S, dir)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
+}
+
+const find = (objs: Obj[], kind: string, name: string) => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  assert.ok(o, `${kind}/${name} is rendered`);
+  return o;
+};
+
+describe('k8s/ manifests', () => {
+  const base = render('.');
+  const minio = render('overlays/minio');
+
+  test('every object of the base and the MinIO overlay is valid against the Kubernetes schemas', () => {
+    assert.ok(base.length >= 10);
+    for (const o of [...base, ...minio])
+      assert.deepEqual(schemaProblems(o as never), [], `${o.kind}/${o.metadata.name}`);
+  });
+
+  test('every pod follows the security model; only the orchestrator gets an API token', () => {
+    for (const objs of [base, minio]) {
+      for (const d of objs.filter((o) => o.kind === 'Deployment')) {
+        const needsApiToken = d.metadata.name === 'cubicle-orchestrator';
+        assert.deepEqual(podPolicyProblems(d.metadata.name, d.spec.template.spec, { needsApiToken }), []);
+      }
+    }
+    const ns = find(base, 'Namespace', 'cubicle');
+    assert.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  });
+
+  test('no secret values in the manifests: Secrets are made by the operator', () => {
+    assert.equal(base.filter((o) => o.kind === 'Secret').length, 0);
+    const config = find(base, 'ConfigMap', 'cubicle-config');
+    for (const key of Object.keys(config.data ?? {})) assert.doesNotMatch(key, /(SECRET|TOKEN|PASSWORD|ACCESS_KEY)$/);
+  });
+
+  test('the orchestrator’s Role allows only what the driver does', () => {
+    const role = find(base, 'Role', 'cubicle-orchestrator');
+    const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
+    const resources = rules.flatMap((r) => r.resources).sort();
+    assert.deepEqual(resources, ['deployments', 'events', 'pods', 'pods/log', 'services']);
+    for (const r of rules)
+      assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'));
+    const podVerbs = rules.find((r) => r.resources.includes('pods'))?.verbs ?? [];
+    assert.deepEqual(podVerbs.sort(), ['get', 'list', 'watch'], 'pods are read, never made or exec’d');
+  });
+
+  test('repl pods: traffic only from the gateway; no private ranges, API or metadata address', () => {
+    const policy = find(base, 'NetworkPolicy', 'cubicle-repls');
+    assert.deepEqual(policy.spec.podSelector.matchLabels, { 'app.kubernetes.io/component': 'repl' });
+    assert.deepEqual(policy.spec.ingress[0].from, [
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cubicle-orchestrator' } } },
+    ]);
+    const blocks = policy.spec.egress.flatMap((e: { to: { ipBlock?: { except: string[] } }[] }) =>
+      e.to.flatMap((t) => t.ipBlock?.except ?? []),
+    );
+    for (const cidr of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'])
+      assert.ok(blocks.includes(cidr), cidr);
+    const dns = policy.spec.egress.find((e: { ports?: { port: number }[] }) => e.ports?.some((p) => p.port === 53));
+    // Exactly kube-dns: an extra label here (kustomize commonLabels add them) would block DNS.
+    assert.deepEqual(dns?.to[0].podSelector.matchLabels, { 'k8s-app': 'kube-dns' });
+  });
+
+  test('one Ingress for the API host and the wildcard runner and preview hosts, with WebSocket-friendly timeouts', () => {
+    const ingress = find(base, 'Ingress', 'cubicle');
+    const hosts = ingress.spec.rules.map((r: { host: string }) => r.host);
+    assert.deepEqual(hosts, ['cubicle.example.com', '*.run.example.com', '*.example-apps.net']);
+    assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
+    assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-buffering'], 'off');
+    const config = find(base, 'ConfigMap', 'cubicle-config');
+    assert.equal(config.data?.RUNNER_HOST_PATTERN, '{id}.run.example.com');
+    assert.equal(config.data?.DRIVER, 'kubernetes');
+  });
+
+  test('the MinIO overlay points Cubicle at the in-cluster store', () => {
+    const config = find(minio, 'ConfigMap', 'cubicle-config');
+    assert.equal(config.data?.S3_ENDPOINT, 'http://cubicle-minio.cubicle.svc:9000');
+    assert.equal(config.data?.S3_FORCE_PATH_STYLE, 'true');
+    find(minio, 'Deployment', 'cubicle-minio');
+  });
+});
