@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { schemaProblems } from './kubernetes-policy.js';
 
-type Obj = {
+export type KubeObject = {
   apiVersion: string;
   kind: string;
   metadata: {
@@ -44,7 +44,7 @@ const ROUTE =
  */
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
-  private readonly objects: Record<Kind, Map<string, Obj>> = {
+  private readonly objects: Record<Kind, Map<string, KubeObject>> = {
     deployments: new Map(),
     services: new Map(),
     pods: new Map(),
@@ -60,7 +60,9 @@ export class FakeKubeApi {
   private nextIp = 2;
   private server: http.Server | null = null;
   /** Called for each pod the fake controller makes (a fake kubelet starts it here). */
-  onPodCreated: ((pod: Obj) => void) | null = null;
+  onPodCreated: ((pod: KubeObject) => void) | null = null;
+  /** Called when a pod is deleted (its Deployment went): a fake kubelet stops it here. */
+  onPodDeleted: ((pod: KubeObject) => void) | null = null;
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -75,16 +77,16 @@ export class FakeKubeApi {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  list(kind: Kind): Obj[] {
+  list(kind: Kind): KubeObject[] {
     return [...this.objects[kind].values()];
   }
 
-  get(kind: Kind, ns: string, name: string): Obj | undefined {
+  get(kind: Kind, ns: string, name: string): KubeObject | undefined {
     return this.objects[kind].get(`${ns}/${name}`);
   }
 
   /** The pod of a repl (the fake controller names it `repl-<id>-xxxxx`). */
-  podOf(replId: string): Obj | undefined {
+  podOf(replId: string): KubeObject | undefined {
     return this.list('pods').find((p) => p.metadata.labels?.['cubicle.dev/repl'] === replId);
   }
 
@@ -156,7 +158,7 @@ export class FakeKubeApi {
       return o ? this.json(res, 200, o) : this.notFound(res, kind, name);
     }
     if (req.method === 'POST' && !name) {
-      const o = body as Obj;
+      const o = body as KubeObject;
       const problems = schemaProblems(o as never);
       if (problems.length > 0) {
         record(422);
@@ -187,8 +189,8 @@ export class FakeKubeApi {
     this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported here`);
   }
 
-  private create(kind: Kind, ns: string, o: Obj): Obj {
-    const created: Obj = structuredClone(o);
+  private create(kind: Kind, ns: string, o: KubeObject): KubeObject {
+    const created: KubeObject = structuredClone(o);
     created.metadata = {
       ...created.metadata,
       namespace: ns,
@@ -205,12 +207,12 @@ export class FakeKubeApi {
   }
 
   /** The Deployment controller's part: one pod from the template, owned by the Deployment. */
-  private createPod(deployment: Obj): void {
+  private createPod(deployment: KubeObject): void {
     const template = (deployment.spec?.template ?? {}) as {
       metadata?: { labels?: Record<string, string> };
       spec?: Record<string, unknown>;
     };
-    const pod: Obj = {
+    const pod: KubeObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -227,9 +229,10 @@ export class FakeKubeApi {
   }
 
   /** Deletes an object and, like the garbage collector, everything it owns. */
-  private remove(kind: Kind, o: Obj): void {
+  private remove(kind: Kind, o: KubeObject): void {
     this.objects[kind].delete(`${o.metadata.namespace}/${o.metadata.name}`);
     this.emit(kind, 'DELETED', o);
+    if (kind === 'pods') this.onPodDeleted?.(o);
     for (const k of ['services', 'pods'] as const) {
       for (const child of [...this.objects[k].values()]) {
         if (child.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) this.remove(k, child);
@@ -257,11 +260,11 @@ export class FakeKubeApi {
     }
   }
 
-  private touch(o: Obj): void {
+  private touch(o: KubeObject): void {
     o.metadata.resourceVersion = String(++this.version);
   }
 
-  private emit(kind: Kind, type: WatchType, o: Obj): void {
+  private emit(kind: Kind, type: WatchType, o: KubeObject): void {
     for (const w of this.watchers) {
       if (w.kind === kind && w.ns === o.metadata.namespace && matches(o, w.selector)) {
         w.res.write(`${JSON.stringify({ type, object: o })}\n`);
@@ -292,7 +295,7 @@ function parseSelector(s: string | null): Record<string, string> {
   return out;
 }
 
-function matches(o: Obj, selector: Record<string, string>): boolean {
+function matches(o: KubeObject, selector: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v);
 }
 

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { FakeKubeApi } from '@cubicle/orchestrator/test-support/fake-kube-api';
+import {
+  type OrchestratorHarness,
+  startOrchestratorHarness,
+} from '@cubicle/orchestrator/test-support/orchestrator-harness';
+import { ReplRecord } from '@cubicle/protocol';
+import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
+import { EMBEDDED_S3_CREDENTIALS } from '@cubicle/storage';
+import { FakeKubelet } from './support/fake-kubelet.js';
+import { retryUntilPasses } from './support/retry.js';
+
+// The whole loop through DRIVER=kubernetes: a real orchestrator talks to the fake API server
+// (real client-node requests), whose kubelet runs the pod's containers for real — `runner pull`
+// then `runner serve` with the pod's environment — so start → terminal → file in S3 → stop →
+// flushed is exercised through the Kubernetes driver, the Service address and the gateway.
+
+const NS = 'cubicle-e2e';
+const SECRET = 'kubernetes-e2e-runner-secret-0123456789';
+let api: FakeKubeApi;
+let kubelet: FakeKubelet;
+let h: OrchestratorHarness;
+let kubeconfigDir: string;
+
+before(async () => {
+  api = new FakeKubeApi();
+  const server = await api.start();
+  kubelet = new FakeKubelet(api, {
+    RUNNER_TOKEN_SECRET: SECRET,
+    AWS_ACCESS_KEY_ID: EMBEDDED_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+  });
+  kubeconfigDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubeconfig-'));
+  const kubeconfig = path.join(kubeconfigDir, 'config');
+  fs.writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server, 'insecure-skip-tls-verify': true } }], // plain HTTP needs this in client-node
+      users: [{ name: 'orchestrator', user: { token: 'fake' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'orchestrator', namespace: NS } }],
+      'current-context': 'fake',
+    }),
+  );
+  h = await startOrchestratorHarness({
+    DRIVER: 'kubernetes',
+    KUBECONFIG: kubeconfig,
+    KUBE_NAMESPACE: NS,
+    RUNNER_IMAGE: 'registry.example.com/cubicle-runner:e2e',
+    RUNNER_TOKEN_SECRET: SECRET,
+    REPL_SERVICE_HOST_PATTERN: '{clusterIP}',
+  });
+});
+after(async () => {
+  await h?.close();
+  await kubelet?.close();
+  await api?.close();
+  fs.rmSync(kubeconfigDir, { recursive: true, force: true });
+});
+
+test('DRIVER=kubernetes: start → shell and a saved file through the gateway → stop → in S3, nothing left', async () => {
+  const id = await h.create('node');
+  const started = await h.start(id);
+  const deployment = api.get('deployments', NS, `repl-${id}`);
+  assert.ok(deployment, 'a Deployment per repl');
+  assert.ok(api.get('services', NS, `repl-${id}`), 'and its Service');
+
+  const socket = await h.connect(started);
+  const reader = new TerminalReader(socket);
+  const { id: term } = (await socket.emitWithAck('terminal:create', { cols: 100, rows: 30 })) as { id: string };
+  socket.emit('terminal:write', { id: term, data: 'echo "in the pod: $((6*7)) as $(id -u)"\r' });
+  await reader.waitFor(term, 'in the pod: 42');
+  const saved = await socket.emitWithAck('updateContent', {
+    path: 'from-k8s.txt',
+    content: 'saved through the kubernetes driver\n',
+  });
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+  socket.disconnect();
+
+  const stopped = await h.api('POST', `/api/repls/${id}/stop`);
+  assert.equal(ReplRecord.parse(stopped.body).state, 'stopped');
+  assert.equal((await h.objects(id)).get('from-k8s.txt'), 'saved through the kubernetes driver\n');
+  assert.deepEqual(
+    {
+      deployments: api.list('deployments').length,
+      services: api.list('services').length,
+      pods: api.list('pods').length,
+    },
+    { deployments: 0, services: 0, pods: 0 },
+  );
+  await retryUntilPasses(() => assert.deepEqual(kubelet.pids, []), 10_000);
+
+  // Started again: a new pod pulls the file back from S3.
+  const again = await h.start(id);
+  const socket2 = await h.connect(again);
+  const file = await socket2.emitWithAck('fetchContent', { path: 'from-k8s.txt' });
+  assert.equal((file as { content?: string }).content, 'saved through the kubernetes driver\n');
+  socket2.disconnect();
+  await h.api('DELETE', `/api/repls/${id}`);
+  assert.equal(api.list('deployments').length, 0);
+});
