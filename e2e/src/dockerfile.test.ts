@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
+
+// No Docker engine runs here, so the Dockerfile is checked for what would break a build or an
+// image: every COPY source exists in the context (and is not excluded), each target's entrypoint
+// is a file the build produces, the runtime stages run as uid 1000, the runner keeps its flags.
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const lines = dockerfile.replace(/\\\n/g, ' ').split('\n');
+
+interface Stage {
+  name: string;
+  lines: string[];
+}
+const stages: Stage[] = [];
+for (const line of lines) {
+  const from = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
+  if (from?.[1]) stages.push({ name: from[1], lines: [] });
+  else stages.at(-1)?.lines.push(line.trim());
+}
+const stage = (name: string) => {
+  const s = stages.find((x) => x.name === name);
+  assert.ok(s, `stage ${name}`);
+  return s;
+};
+
+test('targets build, runner and orchestrator exist; runtime stages run as uid 1000 on Node 20', () => {
+  assert.deepEqual(
+    stages.map((s) => s.name),
+    ['build', 'runner', 'orchestrator'],
+  );
+  for (const name of ['runner', 'orchestrator']) assert.ok(stage(name).lines.includes('USER 1000:1000'), name);
+  assert.equal(dockerfile.match(/^FROM node:20-bookworm-slim/gm)?.length, 3);
+  assert.match(dockerfile, /npm install -g pnpm@10\.34\.9/, 'the pinned pnpm');
+});
+
+test('every COPY from the build context exists and is not excluded by .dockerignore', () => {
+  const ignored = fs
+    .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
+  assert.ok(ignored.includes('**/node_modules') && ignored.includes('**/dist'));
+  for (const line of lines.filter((l) => /^COPY\s/.test(l) && !l.includes('--from='))) {
+    const parts = line.split(/\s+/).slice(1);
+    for (const src of parts.slice(0, -1).filter((p) => p !== '.')) {
+      assert.ok(fs.existsSync(path.join(ROOT, src)), `${src} (${line})`);
+    }
+  }
+});
+
+test('the entrypoints are files the workspace build produces; the runner keeps its node flags', () => {
+  const entry = (name: string) =>
+    JSON.parse(/ENTRYPOINT (\[.*\])/.exec(stage(name).lines.join('\n'))?.[1] ?? '[]') as string[];
+  const runner = entry('runner');
+  assert.deepEqual(runner.slice(1, -1), RUNNER_NODE_FLAGS);
+  assert.equal(runner.at(-1), '/opt/cubicle/runner/dist/cli.js');
+  assert.ok(fs.existsSync(path.join(ROOT, 'runner', 'dist', 'cli.js')));
+  assert.equal(entry('orchestrator').at(-1), '/opt/cubicle/orchestrator/dist/cli.js');
+  assert.ok(fs.existsSync(path.join(ROOT, 'orchestrator', 'dist', 'cli.js')));
+  assert.match(
+    stage('orchestrator').lines.join('\n'),
+    /COPY --from=build \/src\/frontend\/dist \/opt\/cubicle\/frontend/,
+  );
+  assert.match(stage('runner').lines.join('\n'), /WORKSPACE_DIR=\/workspace STATE_DIR=\/state/);
+});
