@@ -153,13 +153,15 @@ const streamRoute: OpenApiRoute = {
 export function createProcessApi(deps: ProcessApiDeps, version: string): Router {
   const table = routes(deps);
   const router = Router();
-  const doc = openApiDocument([...table, streamRoute], {
-    title: 'Cubicle runner: processes and runs',
-    version,
-    bearer: 'a runner token for this repl (POST /api/repls/:id/token on the orchestrator)',
-    bearerOptional: false,
-  });
+  // Made on first request: generating JSON Schemas costs start-up time every repl would pay.
+  let doc: ReturnType<typeof openApiDocument> | null = null;
   router.get('/api/openapi.json', (_req, res) => {
+    doc ??= openApiDocument([...table, streamRoute], {
+      title: 'Cubicle runner: processes and runs',
+      version,
+      bearer: 'a runner token for this repl (POST /api/repls/:id/token on the orchestrator)',
+      bearerOptional: false,
+    });
     res.json(doc);
   });
   router.use('/api', async (req, res, next) => {
