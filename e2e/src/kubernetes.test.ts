@@ -82,6 +82,14 @@ test('DRIVER=kubernetes: start â†’ shell and a saved file through the gateway â†
   assert.equal(saved.ok, true, JSON.stringify(saved));
   socket.disconnect();
 
+  // An orchestrator rollout (SIGTERM, a new process) leaves repl pods running and adopts them.
+  await h.restart('SIGTERM');
+  assert.ok(api.get('deployments', NS, `repl-${id}`), 'the repl pod outlives the orchestrator');
+  assert.equal(ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body).state, 'running');
+  const adopted = await h.connect(await h.start(id)); // idempotent start of the adopted repl
+  assert.equal((await adopted.emitWithAck('fetchContent', { path: 'from-k8s.txt' })).ok, true);
+  adopted.disconnect();
+
   const stopped = await h.api('POST', `/api/repls/${id}/stop`);
   assert.equal(ReplRecord.parse(stopped.body).state, 'stopped');
   assert.equal((await h.objects(id)).get('from-k8s.txt'), 'saved through the kubernetes driver\n');

@@ -38,8 +38,14 @@ try {
       log.warn({ signal }, 'already stopping: flushing repls to storage');
       return;
     }
-    log.info({ signal }, 'stopping: flushing and stopping every repl');
-    stopping = orchestrator.close({ stopSandboxes: true }).then(
+    // On one machine, Ctrl-C ends Cubicle: every repl is saved and stopped. In a cluster the
+    // orchestrator is replaced by rollouts; repl pods live on and the next one adopts them.
+    const stopSandboxes = config.driver === 'local';
+    log.info(
+      { signal, stopSandboxes },
+      stopSandboxes ? 'stopping: flushing and stopping every repl' : 'stopping; repl pods keep running',
+    );
+    stopping = orchestrator.close({ stopSandboxes }).then(
       () => process.exit(0),
       (err: Error) => {
         log.error({ err }, 'stop failed');
