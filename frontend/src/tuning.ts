@@ -20,6 +20,8 @@ export const TERMINAL_SCROLLBACK_LINES = 5000;
 
 /** A start still unanswered after this is reported as failed: the orchestrator gives up at 120 s, plus a margin. */
 export const START_TIMEOUT_MS = 130_000;
+/** A started repl whose runner accepts no socket in this long is reported as failed (retry offered). */
+export const CONNECT_TIMEOUT_MS = 20_000;
 /** Socket.io reconnection backoff: quick first retries, then at most every few seconds. */
 export const RECONNECT_DELAY_MS = 500;
 export const RECONNECT_DELAY_MAX_MS = 4000;

@@ -1,17 +1,4 @@
-import type { ErrorBody, ErrorCode } from '@cubicle/protocol';
-
-const STATUS: Record<ErrorCode, number> = {
-  EINVAL: 400,
-  EACCES: 401,
-  ENOENT: 404,
-  ECONFLICT: 409,
-  EEXIST: 409,
-  E2BIG: 413,
-  EBINARY: 415,
-  EINTERNAL: 500,
-  ESANDBOX: 502,
-  EUNAVAILABLE: 503,
-};
+import { type ErrorBody, type ErrorCode, httpStatusOf } from '@cubicle/protocol';
 
 /** An error an API caller sees as it is: the HTTP status follows from the protocol code. */
 export class ApiError extends Error {
@@ -24,7 +11,7 @@ export class ApiError extends Error {
   }
 
   get status(): number {
-    return STATUS[this.code];
+    return httpStatusOf(this.code);
   }
 
   toBody(): { error: ErrorBody } {

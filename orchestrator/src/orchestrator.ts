@@ -25,7 +25,7 @@ import { openDatabase } from './state/database.js';
 import { ReplStore } from './state/repl-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
-import { RUNNER_SHUTDOWN_TIMEOUT_S } from './tuning.js';
+import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S } from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
@@ -106,7 +106,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
       const targets = driver.targets(id);
       if (!targets) return null;
       const { token } = await tokens.issue(id, 'gateway', 60_000);
-      return runnerClient.app(targets.runner, token, 30);
+      return runnerClient.app(targets.runner, token, APP_PAGE_LINES);
     },
     route: (id) => {
       const row = store.get(id);

@@ -19,3 +19,5 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const REAPER_MAX_INTERVAL_MS = 30_000;
 /** A runner that does not answer /activity in this time is skipped this round, not stopped. */
 export const PROBE_TIMEOUT_MS = 2_000;
+/** Lines of an app's output on the preview's "starting" / "crashed" page: a screenful. */
+export const APP_PAGE_LINES = 30;

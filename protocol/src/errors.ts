@@ -37,3 +37,21 @@ export type Ack<T> = AckOk<T> | AckError;
 /** Server→client push for a failed event that carried no ack callback. */
 export const EventErrorPush = z.object({ event: z.string(), error: ErrorBody });
 export type EventErrorPush = z.infer<typeof EventErrorPush>;
+
+/** The HTTP status of each code, for every REST surface (orchestrator API, runner API). */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  EINVAL: 400,
+  EACCES: 401,
+  ENOENT: 404,
+  ECONFLICT: 409,
+  EEXIST: 409,
+  E2BIG: 413,
+  EBINARY: 415,
+  EINTERNAL: 500,
+  ESANDBOX: 502,
+  EUNAVAILABLE: 503,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}

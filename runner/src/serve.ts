@@ -8,8 +8,8 @@ import { ObjectStore } from '@cubicle/storage';
 import type { RunnerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
+import { CubicleConfigFile } from './processes/cubicle-config-file.js';
 import { ProcessManager } from './processes/process-manager.js';
-import { WorkspaceConfig } from './processes/workspace-config.js';
 import { RunHistory } from './runs/run-history.js';
 import { RunService } from './runs/run-service.js';
 import { ActivityTracker } from './server/activity-tracker.js';
@@ -106,7 +106,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   const processLogs = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (name, lines) => io.emit('process:log', { name, lines }));
   const runOutput = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (id, lines) => io.emit('run:output', { id, lines }));
   const processes = new ProcessManager({
-    config: new WorkspaceConfig(config.workspaceDir),
+    config: new CubicleConfigFile(config.workspaceDir),
     cwd: config.workspaceDir,
     env: commandEnv,
     memoryLimitBytes: config.processMemoryLimitBytes,

@@ -5,6 +5,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
+import { APP_PAGE_LINES } from '../tuning.js';
 import { type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
 import type { PreviewActivity } from './preview-activity.js';
@@ -113,8 +114,6 @@ function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {
   }
   return { status: 502, title: 'The repl did not answer', message: `Repl ${id}: ${err.message}`, retrySeconds: 3 };
 }
-
-const APP_PAGE_LINES = 30;
 
 /** The preview's 502 when the runner knows about its app: starting, crashed (with why), or stopped. */
 function appPage(id: string, app: { state: string; message: string | null; logs: LogLine[] }): Refusal | null {

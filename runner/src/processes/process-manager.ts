@@ -1,11 +1,11 @@
 import type { ProcessConfigStatus, ProcessInfo } from '@cubicle/protocol';
 import { RunnerError } from '../errors.js';
+import type { CubicleConfigFile, ResolvedConfig } from './cubicle-config-file.js';
 import { SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';
-import type { ResolvedConfig, WorkspaceConfig } from './workspace-config.js';
 
 export interface ProcessManagerOptions
   extends Pick<SupervisedProcessOptions, 'cwd' | 'memoryLimitBytes' | 'backoffMs' | 'log' | 'onStatus' | 'onLog'> {
-  config: WorkspaceConfig;
+  config: CubicleConfigFile;
   /** The shell's environment (PORT=$APP_PORT included); cubicle.json's `env` goes on top. */
   env: NodeJS.ProcessEnv;
 }

@@ -1,5 +1,6 @@
 import {
   type ErrorBody,
+  httpStatusOf,
   type LogLine,
   type OpenApiRoute,
   openApiDocument,
@@ -189,8 +190,6 @@ export function createProcessApi(deps: ProcessApiDeps, version: string): Router 
   return router;
 }
 
-const STATUS: Record<string, number> = { EINVAL: 400, EACCES: 401, ENOENT: 404, E2BIG: 413, EUNAVAILABLE: 503 };
-
 function sendError(res: Response, err: unknown): void {
   let error: ErrorBody;
   if (err instanceof RunnerError) error = err.toBody();
@@ -201,7 +200,7 @@ function sendError(res: Response, err: unknown): void {
     error = { code: 'EINVAL', message: 'malformed JSON body' };
   else if ((err as { type?: string }).type === 'entity.too.large') error = { code: 'E2BIG', message: 'body too large' };
   else error = { code: 'EINTERNAL', message: 'internal error' };
-  res.status(STATUS[error.code] ?? 500).json({ error });
+  res.status(httpStatusOf(error.code)).json({ error });
 }
 
 /** One SSE client of one run: backlog first, then live events, each line exactly once, in order. */

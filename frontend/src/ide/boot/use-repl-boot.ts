@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import type { OrchestratorClient } from '../../api/orchestrator-client';
 import { ApiClientError } from '../../api/orchestrator-client';
 import { RunnerConnection } from '../../runner/runner-connection';
+import { CONNECT_TIMEOUT_MS } from '../../tuning';
 import type { ReplSession } from '../repl-session';
 
 /** The boot screen's steps, in order. `shell` ends when the first terminal is attached. */
@@ -16,8 +17,6 @@ export interface BootState {
   stoppedUnderneath: boolean;
 }
 
-const CONNECT_TIMEOUT_MS = 20_000;
-
 /**
  * Starts the repl, connects to its runner, and tells the boot screen where it is. Every step
  * ends in success or a failure with a reason and a retry: never an endless spinner.
@@ -26,7 +25,6 @@ export function useReplBoot(replId: string, api: OrchestratorClient) {
   const [boot, setBoot] = useState<BootState>({ step: 'sandbox', error: null, stoppedUnderneath: false });
   const [session, setSession] = useState<ReplSession | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const sessionRef = useRef<ReplSession | null>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is how Retry re-runs the boot
   useEffect(() => {
@@ -66,14 +64,12 @@ export function useReplBoot(replId: string, api: OrchestratorClient) {
       connection = conn;
       await waitConnected(conn, abort.signal);
       const s: ReplSession = { repl, runner, connection: conn, api };
-      sessionRef.current = s;
       setSession(s);
       setBoot((b) => ({ ...b, step: 'shell' }));
     })().catch(fail);
     return () => {
       abort.abort();
       connection?.close();
-      sessionRef.current = null;
       setSession(null);
     };
   }, [replId, api, attempt]);
@@ -97,7 +93,7 @@ function waitConnected(conn: RunnerConnection, signal: AbortSignal): Promise<voi
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error('The workspace did not accept a connection within 20 seconds.'));
+      reject(new Error(`The workspace did not accept a connection within ${CONNECT_TIMEOUT_MS / 1000} seconds.`));
     }, CONNECT_TIMEOUT_MS);
     const off = conn.onState((s) => {
       if (s !== 'connected') return;

@@ -3,6 +3,7 @@ import { oneDark } from '@codemirror/theme-one-dark';
 import { keymap } from '@codemirror/view';
 import { basicSetup, EditorView } from 'codemirror';
 import { describeError } from '../../api/error-messages';
+import { formatBytes } from '../../app/format';
 import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
 import { AUTOSAVE_DELAY_MS, EDITOR_MAX_FILE_BYTES } from '../../tuning';
 import { baseName } from '../files/workspace-path';
@@ -200,10 +201,4 @@ export class OpenDocument {
     this.revision += 1;
     for (const l of this.listeners) l();
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import type { ReactNode } from 'react';
 
 /** The right-hand pane: one tab shown at a time, every tab kept mounted (the preview never reloads on a switch). */
 export function ToolPanel({
@@ -7,11 +7,11 @@ export function ToolPanel({
   onActivate,
 }: {
   tabs: { id: string; label: string; body: ReactNode }[];
-  active?: string;
-  onActivate?(id: string): void;
+  /** The tab shown; the IDE owns it (Run brings the preview forward). */
+  active: string;
+  onActivate(id: string): void;
 }) {
-  const [own, setOwn] = useState(tabs[0]?.id ?? '');
-  const shown = active ?? own;
+  const shown = active;
   return (
     <div className="tool-panel">
       <div className="tabs" role="tablist" aria-label="Tools">
@@ -22,7 +22,7 @@ export function ToolPanel({
             role="tab"
             aria-selected={t.id === shown}
             className={`tab tool-tab ${t.id === shown ? 'active' : ''}`}
-            onClick={() => (onActivate ? onActivate(t.id) : setOwn(t.id))}
+            onClick={() => onActivate(t.id)}
           >
             {t.label}
           </button>

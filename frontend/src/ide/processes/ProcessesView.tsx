@@ -1,8 +1,8 @@
 import type { ProcessInfo } from '@cubicle/protocol';
 import { useState } from 'react';
 import { describeError } from '../../api/error-messages';
+import { formatBytes } from '../../app/format';
 import { useReplSession } from '../repl-session';
-import { formatBytes } from './format';
 import { ProcessConsole } from './ProcessConsole';
 import type { ProcessesView as ProcessesState } from './use-processes';
 

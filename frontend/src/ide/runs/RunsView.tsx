@@ -1,7 +1,7 @@
 import type { RunRecord } from '@cubicle/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../../api/error-messages';
-import { formatDuration } from '../processes/format';
+import { formatDuration } from '../../app/format';
 import { LogView } from '../processes/LogView';
 import { useLogLines } from '../processes/use-log-lines';
 import { useReplSession } from '../repl-session';

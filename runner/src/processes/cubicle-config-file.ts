@@ -14,7 +14,7 @@ export interface ResolvedConfig {
  * The workspace's `cubicle.json` as the process manager reads it. A file that cannot be used
  * keeps the last good reading and says why (shown in the IDE); without a file, `run` is guessed.
  */
-export class WorkspaceConfig {
+export class CubicleConfigFile {
   private lastGood: ResolvedConfig | null = null;
 
   constructor(private readonly workspaceDir: string) {}

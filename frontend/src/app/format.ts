@@ -1,6 +1,8 @@
+/** "14 bytes", "3.2 KB", "12.5 MB"; "–" for unknown. */
 export function formatBytes(n: number | null): string {
   if (n === null) return '–';
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
