@@ -52,6 +52,10 @@ test('terminal: echo $((6*7)) shows 42; a file made in the shell appears in the 
   await page.locator('.terminal-view:not([hidden])[data-status=ready]').waitFor();
   await ide.typeInTerminal('echo "answer=$((6*7))"');
   await ide.waitForTerminal(/answer=42/);
+  // Output arrives as UTF-8 bytes (binary frames) that xterm.js decodes: typed as octal escapes,
+  // so only the output holds the characters.
+  await ide.typeInTerminal("printf 'caf\\303\\251 \\342\\234\\223 ok\\n'");
+  await ide.waitForTerminal(/café ✓ ok/);
   await ide.typeInTerminal('touch from-shell.txt');
   await ide.treeRow('from-shell.txt').waitFor();
 });

@@ -6,12 +6,12 @@ export const AUTOSAVE_DELAY_MS = 1000;
 export const EDITOR_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
- * Terminal flow control: rendered characters are acknowledged in batches of this size. It must
- * stay under the runner's low watermark (512 K chars) or a paused terminal could never resume;
- * 64 K keeps acks to a few per megabyte without letting the runner pause early.
+ * Terminal flow control: rendered output bytes are acknowledged in batches of this size. It must
+ * stay under the runner's low watermark (512 KB) or a paused terminal could never resume;
+ * 64 KB keeps acks to a few per megabyte without letting the runner pause early.
  */
-export const TERMINAL_ACK_BATCH_CHARS = 64 * 1024;
-/** Rendered characters below a batch are still acknowledged after this pause, so counts never linger. */
+export const TERMINAL_ACK_BATCH_BYTES = 64 * 1024;
+/** Rendered bytes below a batch are still acknowledged after this pause, so counts never linger. */
 export const TERMINAL_ACK_IDLE_MS = 250;
 /** A terminal resize is sent once the pane has been still this long (dragging a splitter fires many). */
 export const TERMINAL_RESIZE_DEBOUNCE_MS = 80;

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
-import { FLOW_HIGH_WATERMARK_CHARS, FLOW_LOW_WATERMARK_CHARS, PROCESS_BACKOFF_MIN_MS } from './tuning.js';
+import { FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK, PROCESS_BACKOFF_MIN_MS } from './tuning.js';
 
 const MiB = 1024 * 1024;
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -37,8 +37,8 @@ const RunnerEnv = WorkspaceEnv.extend({
   ALLOWED_ORIGINS: list('http://localhost:8080'),
   MAX_FILE_BYTES: int(10 * MiB),
   TERMINAL_GRACE_MS: int(10 * 60 * 1000),
-  FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK_CHARS),
-  FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK_CHARS),
+  FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK),
+  FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK),
   WATCH_IGNORE: list('node_modules,.cache'),
   RUNNER_SHELL: z.string().default('/bin/bash'),
   /** Seconds a SIGTERM may spend flushing to S3 before the runner gives up (exit 1). */

@@ -6,30 +6,35 @@
 /** Bursts of terminal output are coalesced over this window (fewer, larger socket messages). */
 export const OUTPUT_COALESCE_MS = 4;
 /** Up to this much output per window is interactive (echoes, prompts) and is sent without delay. */
-export const OUTPUT_INTERACTIVE_CHARS = 1024;
+export const OUTPUT_INTERACTIVE_BYTES = 1024;
 /** A coalesced chunk is sent early at this size, so one emit never holds more than this in memory. */
-export const OUTPUT_MAX_CHUNK_CHARS = 256 * 1024;
+export const OUTPUT_MAX_CHUNK_BYTES = 256 * 1024;
 
 /**
- * Flow control per acking client. High is the most unrendered output a client may have in
+ * Flow control per acking client, in payload lengths (bytes for binary clients, characters for
+ * string ones). High is the most unrendered output a client may have in
  * flight: it must cover bandwidth × round trip, and the round trip includes the coalescing
  * window and a 256 KB message's encode and decode (at 512 KB the bench showed the PTY stalling
  * on acks 19 times per 50 MB; at 2 MB never). Low must be at least a client's ack batch, or a
  * paused terminal could never resume. Memory per client stays under high + one chunk.
  */
-export const FLOW_HIGH_WATERMARK_CHARS = 2 * 1024 * 1024;
-export const FLOW_LOW_WATERMARK_CHARS = 512 * 1024;
+export const FLOW_HIGH_WATERMARK = 2 * 1024 * 1024;
+export const FLOW_LOW_WATERMARK = 512 * 1024;
 
 /**
- * Output reaches the screen mirror in batches at most this old or this large: in a flood a
- * batch then spans many screens, most of which EvictedOutputFilter drops before parsing.
+ * Output reaches the screen mirror's parser in batches at least this old: in a flood a batch
+ * then spans many screens, most of which EvictedOutputFilter drops before parsing. Nothing
+ * waits on it (a snapshot parses what is queued at once).
  */
-export const MIRROR_BATCH_MS = 25;
-export const MIRROR_BATCH_CHARS = 2 * 1024 * 1024;
+export const MIRROR_BATCH_MS = 30;
 
-/** The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY pauses. */
-export const MIRROR_HIGH_WATERMARK_CHARS = 8 * 1024 * 1024;
-export const MIRROR_LOW_WATERMARK_CHARS = 2 * 1024 * 1024;
+/**
+ * The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY
+ * pauses. The lag is what the worker parses as one batch, most of it dropped unparsed by
+ * EvictedOutputFilter, so a generous mark makes a flood cheaper to mirror.
+ */
+export const MIRROR_HIGH_WATERMARK_BYTES = 8 * 1024 * 1024;
+export const MIRROR_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 
 /**
  * Backstop for clients that never ack (the original protocol): engine.io packets queued for a

@@ -10,10 +10,19 @@ export const DEFAULT_TERMINAL_ID = 'default';
 const Cols = z.number().int().min(2).max(1000);
 const Rows = z.number().int().min(1).max(1000);
 
-export const TerminalCreateRequest = z.object({ cols: Cols, rows: Rows, id: TerminalId.optional() });
+/**
+ * `binary: true` asks for this terminal's `terminal:data` to this socket as bytes: `data` is
+ * the UTF-8 output as a Socket.io binary attachment (a Buffer in Node, an ArrayBuffer in a
+ * browser), never split inside a character, and acks count those bytes. It spares both ends
+ * JSON-escaping every CR LF of a flood (the largest cost of a string payload). Without it,
+ * `data` is a string and acks count its length, as in the original protocol.
+ */
+const Binary = z.boolean().optional();
+
+export const TerminalCreateRequest = z.object({ cols: Cols, rows: Rows, id: TerminalId.optional(), binary: Binary });
 export const TerminalCreateResult = z.object({ id: TerminalId });
 
-export const TerminalAttachRequest = z.object({ id: TerminalId });
+export const TerminalAttachRequest = z.object({ id: TerminalId, binary: Binary });
 export const TerminalAttachResult = z.object({ id: TerminalId, cols: Cols, rows: Rows });
 
 export const TerminalListRequest = z.object({}).optional();
@@ -32,8 +41,9 @@ export const TerminalListResult = z.object({ terminals: z.array(TerminalInfo) })
 export const TerminalWriteRequest = z.object({ id: TerminalId.optional(), data: z.string().max(1 << 20) });
 export const TerminalResizeRequest = z.object({ id: TerminalId.optional(), cols: Cols, rows: Rows });
 /**
- * Flow control: `bytes` is the sum of `data.length` of `terminal:data` payloads the client has
- * finished rendering since its last ack. The first ack opts the client in.
+ * Flow control: `bytes` is the sum of the lengths of `terminal:data` payloads the client has
+ * finished rendering since its last ack (characters of a string `data`, bytes of a binary
+ * one). The first ack opts the client in.
  */
 export const TerminalAckRequest = z.object({
   id: TerminalId.optional(),
@@ -41,8 +51,23 @@ export const TerminalAckRequest = z.object({
 });
 export const TerminalCloseRequest = z.object({ id: TerminalId });
 
-export const TerminalDataPush = z.object({ id: TerminalId, data: z.string() });
-export type TerminalDataPush = z.infer<typeof TerminalDataPush>;
+/** Terminal output as bytes: sent as a Node Buffer, received as a Buffer (Node) or an ArrayBuffer (browser). */
+export type TerminalBytes = Uint8Array | ArrayBuffer;
+export interface TerminalDataPush {
+  id: TerminalId;
+  /** A string, or UTF-8 bytes for an attachment that asked for `binary`. */
+  data: string | TerminalBytes;
+}
+
+/** A payload's length as flow control counts it: characters of a string, bytes of binary. */
+export function terminalDataLength(data: TerminalDataPush['data']): number {
+  return typeof data === 'string' ? data.length : data.byteLength;
+}
+
+/** Binary output as a byte view, whichever form the transport delivered. */
+export function terminalBytes(data: TerminalBytes): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
 export const TerminalExitPush = z.object({
   id: TerminalId,
   exitCode: z.number().int(),

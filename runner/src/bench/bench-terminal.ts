@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { terminalBytes, terminalDataLength } from '@cubicle/protocol';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import type { RunnerClient } from '../test-support/runner-harness.js';
@@ -33,7 +34,11 @@ class OutputFanout {
   }
 }
 
-/** Acks like the browser does: once rendered, in batches well under the low watermark. */
+/**
+ * Takes output as bytes and acks like the browser does: once rendered, in batches well under
+ * the low watermark. Bytes are decoded here for the benchmark's counting, as the raw client
+ * decodes its frames; a browser hands them to xterm.js undecoded.
+ */
 const ACK_BATCH_CHARS = 32 * 1024;
 
 export async function openCubicleTerminal(
@@ -49,11 +54,12 @@ export async function openCubicleTerminal(
     forceNew: true,
   });
   const output = new OutputFanout();
+  const decoder = new TextDecoder();
   let termId = '';
   let unacked = 0;
   socket.on('terminal:data', ({ id, data }) => {
-    output.emit(data);
-    unacked += data.length;
+    output.emit(typeof data === 'string' ? data : decoder.decode(terminalBytes(data), { stream: true }));
+    unacked += terminalDataLength(data);
     if (unacked >= ACK_BATCH_CHARS) {
       socket.emit('terminal:ack', { id, bytes: unacked });
       unacked = 0;
@@ -63,7 +69,7 @@ export async function openCubicleTerminal(
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const created = await socket.emitWithAck('terminal:create', { cols, rows });
+  const created = await socket.emitWithAck('terminal:create', { cols, rows, binary: true });
   if (!created.ok) throw new Error(created.error.message);
   termId = created.id;
   socket.emit('terminal:ack', { id: termId, bytes: 0 }); // opt in to flow control from the start

@@ -40,15 +40,15 @@ export function runnerHandlers(
     rename: (p) => files.rename(p),
     delete: (p) => files.delete(p),
 
-    'terminal:create': async ({ cols, rows, id }) => {
+    'terminal:create': async ({ cols, rows, id, binary }) => {
       const session = terminals.create(cols, rows, id);
       // Created this tick, so no output exists yet: attach without replay, ack before any data.
-      await terminals.attach(session, client, false);
+      await terminals.attach(session, client, { replay: false, binary });
       return { id: session.id };
     },
-    'terminal:attach': async ({ id }) => {
+    'terminal:attach': async ({ id, binary }) => {
       const session = terminals.get(id);
-      await terminals.attach(session, client);
+      await terminals.attach(session, client, { binary });
       return { id: session.id, cols: session.cols, rows: session.rows };
     },
     'terminal:list': () => ({ terminals: terminals.list() }),

@@ -19,9 +19,13 @@ async function screenAfter(chunks: string[]): Promise<string> {
   return out;
 }
 
+/** The filter reads and writes UTF-8 bytes. */
+const toBytes = (text: string) => Buffer.from(text);
+const fromBytes = (bytes: Buffer) => bytes.toString();
+
 async function assertSameScreen(chunks: string[]): Promise<{ before: number; after: number }> {
   const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
-  const filtered = chunks.map((c) => filter.filter(c));
+  const filtered = chunks.map((c) => fromBytes(filter.filter(toBytes(c))));
   assert.equal(await screenAfter(filtered), await screenAfter(chunks));
   return { before: chunks.join('').length, after: filtered.join('').length };
 }
@@ -55,11 +59,22 @@ describe('EvictedOutputFilter', () => {
     const inRegion = ['\x1b[1;10r\x1b[20;1H', lines(2000, (i) => `below ${i}\r\n`)];
     await assertSameScreen(inRegion);
     const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
-    filter.filter('\x1b[1;10r');
+    filter.filter(toBytes('\x1b[1;10r'));
     const flood = lines(2000, (i) => `${i}\r\n`);
-    assert.equal(filter.filter(flood), flood, 'untouched while the region is set');
-    filter.filter('\x1b[r');
-    assert.ok(filter.filter(flood).length < flood.length, 'dropping resumes once it is cleared');
+    assert.equal(fromBytes(filter.filter(toBytes(flood))), flood, 'untouched while the region is set');
+    filter.filter(toBytes('\x1b[r'));
+    assert.ok(filter.filter(toBytes(flood)).length < flood.length, 'dropping resumes once it is cleared');
+  });
+
+  it('reads UTF-8 as bytes: wide and accented floods are dropped, a C1 control is never crossed', async () => {
+    const flood = lines(3000, (i) => `é ${i} 日本語 😀\r\n`);
+    const { before, after } = await assertSameScreen([flood, 'tail é']);
+    assert.ok(after < before / 10, `${before} → ${after} characters`);
+    // CSI in its C1 form (U+009B, UTF-8 C2 9B) moves the cursor like ESC [ does.
+    const c1 = lines(3000, (i) => (i === 10 ? '\u009b5;5H' : `${i}\r\n`));
+    const kept = fromBytes(new EvictedOutputFilter(ROWS, SCROLLBACK).filter(toBytes(c1)));
+    assert.ok(kept.includes('\u009b5;5H'), 'nothing before or at the C1 control is dropped');
+    await assertSameScreen([c1]);
   });
 
   it('handles the alternate screen and output split across chunks', async () => {

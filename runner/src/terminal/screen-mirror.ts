@@ -1,12 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
-import { MIRROR_BATCH_CHARS, MIRROR_BATCH_MS } from '../tuning.js';
-import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
-  /** Output written but not yet parsed by the worker, in characters (drives the mirror's flow control). */
-  onBacklog(chars: number): void;
+  /** Output written but not yet parsed by the worker, in bytes (drives the mirror's flow control). */
+  onBacklog(bytes: number): void;
   onTitle(title: string): void;
 }
 
@@ -14,13 +12,11 @@ export interface MirrorEvents {
 interface MirrorEntry {
   events: MirrorEvents;
   backlog: number;
-  /** The worker answered a write that stood for `chars` characters of output. */
-  processed(chars: number): void;
 }
 
 /** One terminal's mirror: what was sent to clients goes in, a replayable snapshot comes out. */
 export interface MirrorHandle {
-  write(data: string): void;
+  write(data: Buffer): void;
   resize(cols: number, rows: number): void;
   /** Escape sequences that redraw the screen and scrollback as of every write made before this call. */
   snapshot(): Promise<string>;
@@ -29,8 +25,10 @@ export interface MirrorHandle {
 
 /**
  * Host side of the screen-mirror worker: one worker for all terminals (a worker per terminal
- * would cost an isolate each), started with the first terminal. If the worker dies, snapshots
- * come back empty and the mirror stops holding back the PTYs; terminals keep working.
+ * would cost an isolate each), started with the first terminal. The socket's thread only
+ * copies output to the worker; decoding, filtering and parsing all happen there. If the worker
+ * dies, snapshots come back empty and the mirror stops holding back the PTYs; terminals keep
+ * working.
  */
 export class ScreenMirror {
   private worker: Worker | null = null;
@@ -48,63 +46,26 @@ export class ScreenMirror {
   open(cols: number, rows: number, events: MirrorEvents): MirrorHandle {
     const key = this.nextKey++;
     this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
-    // Batches go to the worker one at a time; output arriving meanwhile waits here, and what of
-    // it will scroll out anyway is dropped before the worker parses it (EvictedOutputFilter).
-    const filter = new EvictedOutputFilter(rows, this.scrollback);
-    let queued: string[] = [];
-    let queuedChars = 0;
-    let inFlight = false;
-    let batchTimer: NodeJS.Timeout | null = null;
-    const send = () => {
-      if (batchTimer) clearTimeout(batchTimer);
-      batchTimer = null;
-      if (queuedChars === 0) return;
-      const text = filter.filter(queued.length === 1 ? (queued[0] as string) : queued.join(''));
-      this.post({ type: 'write', key, data: text, chars: queuedChars });
-      queued = [];
-      queuedChars = 0;
-      inFlight = true;
-    };
-    const sendSoon = () => {
-      if (inFlight) return; // sent when the worker answers
-      if (queuedChars >= MIRROR_BATCH_CHARS) send();
-      else batchTimer ??= setTimeout(send, MIRROR_BATCH_MS);
-    };
-    const entry: MirrorEntry = {
-      events,
-      backlog: 0,
-      processed: (chars) => {
-        inFlight = false;
-        entry.backlog -= chars;
-        events.onBacklog(entry.backlog);
-        sendSoon();
-      },
-    };
+    const entry: MirrorEntry = { events, backlog: 0 };
     this.entries.set(key, entry);
     return {
       write: (data) => {
-        if (this.broken) return;
+        if (this.broken || data.length === 0) return;
         entry.backlog += data.length;
         events.onBacklog(entry.backlog);
-        queued.push(data);
-        queuedChars += data.length;
-        sendSoon();
+        // A copy the worker owns: the original may still sit in a socket's send queue.
+        const copy = new Uint8Array(data);
+        this.post({ type: 'write', key, data: copy }, [copy.buffer]);
       },
-      resize: (c, r) => {
-        send(); // output drawn at the old size is parsed at the old size
-        filter.resize(r);
-        this.post({ type: 'resize', key, cols: c, rows: r });
-      },
+      resize: (c, r) => this.post({ type: 'resize', key, cols: c, rows: r }),
       snapshot: () =>
         new Promise<string>((resolve) => {
           if (this.broken) return resolve('');
-          send();
           const requestId = this.nextRequest++;
           this.snapshots.set(requestId, resolve);
           this.post({ type: 'snapshot', key, requestId });
         }),
       dispose: () => {
-        if (batchTimer) clearTimeout(batchTimer);
         this.entries.delete(key);
         this.post({ type: 'dispose', key });
       },
@@ -118,9 +79,9 @@ export class ScreenMirror {
     await worker?.terminate();
   }
 
-  private post(message: MirrorRequest): void {
+  private post(message: MirrorRequest, transfer: ArrayBuffer[] = []): void {
     if (this.broken) return;
-    this.ensureWorker().postMessage(message);
+    this.ensureWorker().postMessage(message, transfer);
   }
 
   private ensureWorker(): Worker {
@@ -144,8 +105,10 @@ export class ScreenMirror {
     }
     const entry = this.entries.get(m.key);
     if (!entry) return;
-    if (m.type === 'processed') entry.processed(m.chars);
-    else entry.events.onTitle(m.title);
+    if (m.type === 'processed') {
+      entry.backlog -= m.bytes;
+      entry.events.onBacklog(entry.backlog);
+    } else entry.events.onTitle(m.title);
   }
 
   /** Replay is lost, terminals are not: release every backlog and answer pending snapshots. */

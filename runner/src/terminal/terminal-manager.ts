@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_TERMINAL_COLS, DEFAULT_TERMINAL_ROWS } from '../tuning.js';
 import type { ScreenMirror } from './screen-mirror.js';
 import type { TerminalClient } from './terminal-client.js';
-import { TerminalSession } from './terminal-session.js';
+import { type AttachOptions, TerminalSession } from './terminal-session.js';
 
 export interface TerminalManagerOptions {
   shell: string;
@@ -16,7 +16,7 @@ export interface TerminalManagerOptions {
   flowHighWatermark: number;
   flowLowWatermark: number;
   log: Logger;
-  onOutput(chars: number): void;
+  onOutput(length: number): void;
   /** The set of terminals changed (metrics). */
   onCountChange(count: number): void;
 }
@@ -82,14 +82,14 @@ export class TerminalManager {
   async defaultFor(client: TerminalClient): Promise<TerminalSession> {
     const existing = this.sessions.get(DEFAULT_TERMINAL_ID);
     const session = existing ?? this.create(DEFAULT_TERMINAL_COLS, DEFAULT_TERMINAL_ROWS, DEFAULT_TERMINAL_ID);
-    if (!session.isAttached(client.key)) await this.attach(session, client, existing !== undefined);
+    if (!session.isAttached(client.key)) await this.attach(session, client, { replay: existing !== undefined });
     return session;
   }
 
   /** Attaches with a replay of the screen; a terminal created this tick has nothing to replay. */
-  async attach(session: TerminalSession, client: TerminalClient, replay = true): Promise<void> {
+  async attach(session: TerminalSession, client: TerminalClient, options: AttachOptions = {}): Promise<void> {
     this.cancelGrace(session.id);
-    await session.attach(client, replay);
+    await session.attach(client, options);
   }
 
   detach(session: TerminalSession, clientKey: string): void {

@@ -3,11 +3,11 @@ import type { IPty } from 'node-pty';
 import * as pty from 'node-pty';
 import { signalSession } from '../support/process-session.js';
 import {
-  MIRROR_HIGH_WATERMARK_CHARS,
-  MIRROR_LOW_WATERMARK_CHARS,
+  MIRROR_HIGH_WATERMARK_BYTES,
+  MIRROR_LOW_WATERMARK_BYTES,
   OUTPUT_COALESCE_MS,
-  OUTPUT_INTERACTIVE_CHARS,
-  OUTPUT_MAX_CHUNK_CHARS,
+  OUTPUT_INTERACTIVE_BYTES,
+  OUTPUT_MAX_CHUNK_BYTES,
   TERMINAL_KILL_GRACE_MS,
   TRANSPORT_HIGH_PACKETS,
 } from '../tuning.js';
@@ -15,6 +15,7 @@ import { FlowGate } from './flow-gate.js';
 import { OutputCoalescer } from './output-coalescer.js';
 import type { MirrorHandle, ScreenMirror } from './screen-mirror.js';
 import type { TerminalClient } from './terminal-client.js';
+import { Utf8Chunker } from './utf8-chunker.js';
 
 export interface TerminalSessionOptions {
   id: string;
@@ -26,27 +27,38 @@ export interface TerminalSessionOptions {
   mirror: ScreenMirror;
   flowHighWatermark: number;
   flowLowWatermark: number;
-  /** Every character sent to clients, once per client (metrics). */
-  onOutput(chars: number): void;
+  /** Every byte or character sent to clients, once per client (metrics). */
+  onOutput(length: number): void;
   onExit(exitCode: number, signal: number | null): void;
+}
+
+export interface AttachOptions {
+  /** Send the current screen and scrollback first (not for a terminal created this tick). */
+  replay?: boolean;
+  /** Send output as bytes rather than strings (see TerminalCreateRequest in the protocol). */
+  binary?: boolean | undefined;
 }
 
 interface Attachment {
   client: TerminalClient;
-  /** Characters sent to this client since it attached, replay included. */
+  /** Output as bytes (the client asked for `binary`) or as strings. */
+  binary: boolean;
+  /** Payload lengths sent to this client since it attached, replay included: bytes or characters. */
   sent: number;
   acked: number;
   /** Set by the client's first ack: only then does its backlog pause the PTY. */
   acking: boolean;
   /** Live output held back while the replay snapshot is being made; null once live. */
-  held: string[] | null;
+  held: Buffer[] | null;
   stopDrainWatch: () => void;
 }
 
 /**
- * One shell in a PTY, owned by the runner, not by any socket. Output is coalesced, mirrored
- * into a headless terminal for replay, and fanned out to every attached client; the PTY is
- * paused while any acking client, slow transport or the mirror is too far behind.
+ * One shell in a PTY, owned by the runner, not by any socket. Output stays bytes from the PTY
+ * to the socket (cut on character boundaries, never decoded unless a client wants strings): it
+ * is coalesced, copied to the headless terminal that mirrors the screen for replay, and fanned
+ * out to every attached client; the PTY is paused while any acking client, slow transport or
+ * the mirror is too far behind.
  */
 export class TerminalSession {
   readonly id: string;
@@ -73,19 +85,24 @@ export class TerminalSession {
       rows: opts.rows,
       cwd: opts.cwd,
       env: opts.env,
-      encoding: 'utf8', // node-pty decodes with a streaming decoder: no character is split across chunks
+      encoding: null, // bytes: most clients take bytes, and Utf8Chunker keeps characters whole
     });
     this.gate = new FlowGate((paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.mirror = opts.mirror.open(opts.cols, opts.rows, {
-      onBacklog: (chars) => this.gate.report('mirror', chars, MIRROR_HIGH_WATERMARK_CHARS, MIRROR_LOW_WATERMARK_CHARS),
+      onBacklog: (bytes) => this.gate.report('mirror', bytes, MIRROR_HIGH_WATERMARK_BYTES, MIRROR_LOW_WATERMARK_BYTES),
       onTitle: (title) => {
         this.title = title;
       },
     });
-    this.coalescer = new OutputCoalescer(OUTPUT_COALESCE_MS, OUTPUT_MAX_CHUNK_CHARS, OUTPUT_INTERACTIVE_CHARS, (d) =>
+    this.coalescer = new OutputCoalescer(OUTPUT_COALESCE_MS, OUTPUT_MAX_CHUNK_BYTES, OUTPUT_INTERACTIVE_BYTES, (d) =>
       this.deliver(d),
     );
-    this.pty.onData((d) => this.coalescer.push(d));
+    const chunker = new Utf8Chunker();
+    // With `encoding: null` node-pty emits Buffers; its typings only know strings.
+    this.pty.onData((d: string | Buffer) => {
+      const bytes = chunker.push(typeof d === 'string' ? Buffer.from(d) : d);
+      if (bytes.length > 0) this.coalescer.push(bytes);
+    });
     this.exitPromise = new Promise((resolve) => {
       this.pty.onExit(({ exitCode, signal }) => {
         this.finish(exitCode, signal ? signal : null);
@@ -122,10 +139,11 @@ export class TerminalSession {
    * snapshot is made is held for this client and sent right after it, so nothing is lost or
    * shown twice. Re-attaching the same client starts it over (a client resets its screen).
    */
-  async attach(client: TerminalClient, replay = true): Promise<void> {
+  async attach(client: TerminalClient, { replay = true, binary = false }: AttachOptions = {}): Promise<void> {
     this.detach(client.key);
     const att: Attachment = {
       client,
+      binary,
       sent: 0,
       acked: 0,
       acking: false,
@@ -138,7 +156,8 @@ export class TerminalSession {
     if (this.attachments.get(client.key) !== att) return; // detached meanwhile
     const held = att.held ?? [];
     att.held = null;
-    for (const data of [snapshot, ...held]) this.sendTo(att, data);
+    this.sendTo(att, Buffer.from(snapshot));
+    for (const data of held) this.sendTo(att, data);
   }
 
   detach(clientKey: string): void {
@@ -167,11 +186,11 @@ export class TerminalSession {
     this.mirror.resize(cols, rows);
   }
 
-  ack(clientKey: string, chars: number): void {
+  ack(clientKey: string, length: number): void {
     const att = this.attachments.get(clientKey);
     if (!att) return;
     att.acking = true;
-    att.acked = Math.min(att.sent, att.acked + chars);
+    att.acked = Math.min(att.sent, att.acked + length);
     this.checkBackpressure(att);
   }
 
@@ -187,19 +206,22 @@ export class TerminalSession {
     signalSession(sid, 'SIGKILL'); // background jobs that ignored SIGHUP
   }
 
-  private deliver(data: string): void {
+  private deliver(data: Buffer): void {
     this.mirror.write(data);
+    let text: string | undefined; // decoded once, for the clients that take strings
     for (const att of this.attachments.values()) {
       if (att.held) att.held.push(data);
-      else this.sendTo(att, data);
+      else if (att.binary) this.sendTo(att, data);
+      else this.sendTo(att, (text ??= data.toString('utf8')));
     }
   }
 
-  private sendTo(att: Attachment, data: string): void {
-    if (data.length === 0) return;
-    att.client.sendData({ id: this.id, data });
-    att.sent += data.length;
-    this.opts.onOutput(data.length);
+  private sendTo(att: Attachment, data: Buffer | string): void {
+    const payload = att.binary || typeof data === 'string' ? data : data.toString('utf8');
+    if (payload.length === 0) return;
+    att.client.sendData({ id: this.id, data: payload });
+    att.sent += payload.length;
+    this.opts.onOutput(payload.length);
     this.checkBackpressure(att);
   }
 

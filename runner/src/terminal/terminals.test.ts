@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { terminalDataLength } from '@cubicle/protocol';
 import {
   eventually,
   type RunnerClient,
@@ -9,12 +10,25 @@ import {
   startRunner,
 } from '../test-support/runner-harness.js';
 import { TerminalReader } from '../test-support/terminal-reader.js';
-import { FLOW_HIGH_WATERMARK_CHARS, OUTPUT_MAX_CHUNK_CHARS } from '../tuning.js';
+import { FLOW_HIGH_WATERMARK, OUTPUT_MAX_CHUNK_BYTES } from '../tuning.js';
 
 const PROMPT = /\$ $/;
 
-async function createTerminal(client: RunnerClient, id?: string, cols = 80, rows = 24): Promise<string> {
-  const r = await client.emitWithAck('terminal:create', id ? { cols, rows, id } : { cols, rows });
+interface CreateOptions {
+  id?: string;
+  cols?: number;
+  rows?: number;
+  /** Output as bytes, as the IDE asks for it; strings otherwise (the original protocol). */
+  binary?: boolean;
+}
+
+async function createTerminal(client: RunnerClient, { id, cols = 80, rows = 24, binary }: CreateOptions = {}) {
+  const r = await client.emitWithAck('terminal:create', {
+    cols,
+    rows,
+    ...(id ? { id } : {}),
+    ...(binary ? { binary } : {}),
+  });
   assert.ok(r.ok, JSON.stringify(r));
   return r.id;
 }
@@ -59,7 +73,7 @@ describe('terminals (real runner, real PTYs)', () => {
 
   it('refuses a duplicate id and unknown terminals with their codes', async () => {
     const client = await runner.connect();
-    const id = await createTerminal(client, 'dup');
+    const id = await createTerminal(client, { id: 'dup' });
     const again = await client.emitWithAck('terminal:create', { cols: 80, rows: 24, id });
     assert.ok(!again.ok && again.error.code === 'EEXIST');
     const missing = await client.emitWithAck('terminal:attach', { id: 'nope' });
@@ -73,7 +87,7 @@ describe('terminals (real runner, real PTYs)', () => {
   it('survives a reload: attach replays earlier output and the running full-screen program', async () => {
     const first = await runner.connect();
     const t1 = new TerminalReader(first);
-    const id = await createTerminal(first, 'reload-me', 100, 30);
+    const id = await createTerminal(first, { id: 'reload-me', cols: 100, rows: 30 });
     await t1.waitFor(id, PROMPT);
     first.emit('terminal:write', { id, data: 'echo before-$((20+1))\r' });
     await t1.waitFor(id, 'before-21');
@@ -89,7 +103,7 @@ describe('terminals (real runner, real PTYs)', () => {
     const t2 = new TerminalReader(second);
     const listed = await second.emitWithAck('terminal:list', {});
     assert.ok(listed.ok && listed.terminals.some((t) => t.id === id && t.cols === 100 && t.rows === 30));
-    const attached = await second.emitWithAck('terminal:attach', { id });
+    const attached = await second.emitWithAck('terminal:attach', { id, binary: true });
     assert.deepEqual(attached, { ok: true, id, cols: 100, rows: 30 });
     const replay = t2.output(id);
     assert.ok(replay.includes('before-21'), 'scrollback of the normal screen is replayed');
@@ -105,14 +119,14 @@ describe('terminals (real runner, real PTYs)', () => {
     second.disconnect();
   });
 
-  it('shows the same shell to two clients, and resizes it for both', async () => {
+  it('shows the same shell to two clients (one taking strings, one bytes), and resizes it for both', async () => {
     const a = await runner.connect();
     const b = await runner.connect();
     const ta = new TerminalReader(a);
     const tb = new TerminalReader(b);
     const id = await createTerminal(a);
     await ta.waitFor(id, PROMPT);
-    assert.ok((await b.emitWithAck('terminal:attach', { id })).ok);
+    assert.ok((await b.emitWithAck('terminal:attach', { id, binary: true })).ok);
     b.emit('terminal:write', { id, data: 'echo shared-$((3*3))\r' });
     await ta.waitFor(id, 'shared-9');
     await tb.waitFor(id, 'shared-9');
@@ -125,10 +139,16 @@ describe('terminals (real runner, real PTYs)', () => {
     b.disconnect();
   });
 
-  it('never splits a UTF-8 character and loses no byte under flow control', async () => {
+  for (const binary of [true, false]) {
+    it(`never splits a UTF-8 character and loses no byte under flow control (${binary ? 'bytes' : 'strings'})`, async () => {
+      await utf8FloodArrivesWhole(binary);
+    });
+  }
+
+  async function utf8FloodArrivesWhole(binary: boolean): Promise<void> {
     const client = await runner.connect();
     const term = new TerminalReader(client, 16 * 1024); // acks like the browser, in 16 KB batches
-    const id = await createTerminal(client, undefined, 200, 50);
+    const id = await createTerminal(client, { cols: 200, rows: 50, binary });
     await term.waitFor(id, PROMPT);
     term.clear(id);
     client.emit('terminal:write', {
@@ -142,7 +162,7 @@ describe('terminals (real runner, real PTYs)', () => {
     assert.equal(out.split('é').length - 1, 300000);
     client.emit('terminal:close', { id });
     client.disconnect();
-  });
+  }
 
   it('interrupts `cat /dev/urandom | base64` with Ctrl-C within a second', async () => {
     const client = await runner.connect();
@@ -167,9 +187,9 @@ describe('terminals (real runner, real PTYs)', () => {
     let received = 0;
     let acked = 0;
     slow.on('terminal:data', ({ data }) => {
-      received += data.length;
+      received += terminalDataLength(data);
     });
-    const floodId = await createTerminal(slow);
+    const floodId = await createTerminal(slow, { binary: true });
     const ackTimer = setInterval(() => {
       // Renders 32 KB every 50 ms (about 640 KB/s), far slower than the shell produces.
       const n = Math.min(32 * 1024, received - acked);
@@ -197,8 +217,8 @@ describe('terminals (real runner, real PTYs)', () => {
     }
     clearInterval(ackTimer);
     assert.ok(
-      received - acked <= FLOW_HIGH_WATERMARK_CHARS + OUTPUT_MAX_CHUNK_CHARS,
-      `in flight to the slow client: ${received - acked} chars (acked ${acked})`,
+      received - acked <= FLOW_HIGH_WATERMARK + OUTPUT_MAX_CHUNK_BYTES,
+      `in flight to the slow client: ${received - acked} bytes (acked ${acked})`,
     );
     assert.ok(peak - baseline < 64 * 1024 * 1024, `runner RSS grew by ${((peak - baseline) / 1048576).toFixed(1)} MB`);
     assert.ok(Math.max(...echoTimes) < 500, `second terminal echo times: ${echoTimes.join(', ')} ms`);
@@ -211,7 +231,7 @@ describe('terminals (real runner, real PTYs)', () => {
   it('closes a terminal nobody attaches to after the grace period, with its processes', async () => {
     const client = await runner.connect();
     const term = new TerminalReader(client);
-    const id = await createTerminal(client, 'orphan');
+    const id = await createTerminal(client, { id: 'orphan' });
     await term.waitFor(id, PROMPT);
     client.emit('terminal:write', { id, data: 'sleep 600 & sleep 600\r' });
     await sleep(200);

@@ -61,7 +61,9 @@ export async function startRunner(
   const secret = opts.secret ?? randomBytes(24).toString('hex');
   const replId = opts.replId ?? `t${randomBytes(4).toString('hex')}`;
   const mark = randomUUID();
-  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, CLI, 'serve'], {
+  // RUNNER_PROFILE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the runners of a test or bench.
+  const profileFlags = process.env.RUNNER_PROFILE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, ...profileFlags, CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LANG: 'C.UTF-8',

@@ -1,9 +1,14 @@
+import { terminalBytes, terminalDataLength } from '@cubicle/protocol';
 import type { RunnerClient } from './runner-harness.js';
 import { eventually } from './runner-harness.js';
 
+/** Decodes one binary chunk on its own, failing on a character split across chunks. */
+const wholeCharacters = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Collects one client's `terminal:data` per terminal id and can ack like a browser does
- * (after "rendering", in batches). Tests wait on its text.
+ * (after "rendering", in batches). Tests wait on its text. Binary payloads are decoded chunk
+ * by chunk, so a chunk that ends inside a character fails the test that receives it.
  */
 export class TerminalReader {
   private readonly text = new Map<string, string>();
@@ -15,9 +20,10 @@ export class TerminalReader {
     private readonly ackEvery: number | null = null,
   ) {
     socket.on('terminal:data', ({ id, data }) => {
-      this.text.set(id, (this.text.get(id) ?? '') + data);
+      const text = typeof data === 'string' ? data : wholeCharacters.decode(terminalBytes(data));
+      this.text.set(id, (this.text.get(id) ?? '') + text);
       if (this.ackEvery !== null) {
-        const pending = (this.unacked.get(id) ?? 0) + data.length;
+        const pending = (this.unacked.get(id) ?? 0) + terminalDataLength(data);
         if (pending >= this.ackEvery) {
           socket.emit('terminal:ack', { id, bytes: pending });
           this.unacked.set(id, 0);

@@ -1,17 +1,17 @@
 /**
- * Client side of terminal flow control (design.md): counts the characters xterm.js has finished
+ * Client side of terminal flow control (design.md): counts the output (bytes) xterm.js has finished
  * rendering and says when to send `terminal:ack`. Acks go out in batches; whatever is left is
  * flushed after a pause so the runner's count of unrendered output returns to zero.
  */
 export class AckCounter {
   private pending = 0;
 
-  constructor(private readonly batchChars: number) {}
+  constructor(private readonly batchSize: number) {}
 
-  /** `chars` more were rendered; returns the count to ack now, or 0 to wait for more. */
-  rendered(chars: number): number {
-    this.pending += chars;
-    return this.pending >= this.batchChars ? this.flush() : 0;
+  /** `length` more were rendered; returns the count to ack now, or 0 to wait for more. */
+  rendered(length: number): number {
+    this.pending += length;
+    return this.pending >= this.batchSize ? this.flush() : 0;
   }
 
   /** Everything rendered and not yet acknowledged (0 if nothing). */

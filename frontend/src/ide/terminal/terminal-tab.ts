@@ -1,10 +1,11 @@
+import { type TerminalDataPush, terminalBytes } from '@cubicle/protocol';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
 import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
 import {
-  TERMINAL_ACK_BATCH_CHARS,
+  TERMINAL_ACK_BATCH_BYTES,
   TERMINAL_ACK_IDLE_MS,
   TERMINAL_RESIZE_DEBOUNCE_MS,
   TERMINAL_SCROLLBACK_LINES,
@@ -26,7 +27,7 @@ export class TerminalTab {
   readonly search = new SearchAddon();
   private readonly term: Terminal;
   private readonly fit = new FitAddon();
-  private readonly acks = new AckCounter(TERMINAL_ACK_BATCH_CHARS);
+  private readonly acks = new AckCounter(TERMINAL_ACK_BATCH_BYTES);
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cleanups: (() => void)[] = [];
@@ -127,10 +128,11 @@ export class TerminalTab {
     this.acks.flush(); // counts from the old socket mean nothing to the new one
     try {
       try {
-        await this.connection.request('terminal:attach', { id: this.id });
+        await this.connection.request('terminal:attach', { id: this.id, binary: true });
       } catch (err) {
         if (!(err instanceof RunnerRequestError && err.code === 'ENOENT')) throw err;
-        await this.connection.request('terminal:create', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+        const size = { cols: this.term.cols, rows: this.term.rows };
+        await this.connection.request('terminal:create', { id: this.id, ...size, binary: true });
       }
     } catch {
       this.setStatus('failed');
@@ -153,9 +155,11 @@ export class TerminalTab {
     if (this.status === 'ready') this.connection.send('terminal:write', { id: this.id, data });
   }
 
-  private output(data: string): void {
-    this.term.write(data, () => {
-      const bytes = this.acks.rendered(data.length);
+  /** Output comes as bytes (asked for with `binary`): xterm.js decodes UTF-8 itself. */
+  private output(data: TerminalDataPush['data']): void {
+    const chunk = typeof data === 'string' ? data : terminalBytes(data);
+    this.term.write(chunk, () => {
+      const bytes = this.acks.rendered(chunk.length);
       if (bytes) this.connection.send('terminal:ack', { id: this.id, bytes });
       clearTimeout(this.ackTimer);
       this.ackTimer = setTimeout(() => {
