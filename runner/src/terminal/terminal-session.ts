@@ -212,7 +212,10 @@ export class TerminalSession {
     for (const att of this.attachments.values()) {
       if (att.held) att.held.push(data);
       else if (att.binary) this.sendTo(att, data);
-      else this.sendTo(att, (text ??= data.toString('utf8')));
+      else {
+        text ??= data.toString('utf8');
+        this.sendTo(att, text);
+      }
     }
   }
 
