@@ -26,7 +26,7 @@ export const FLOW_LOW_WATERMARK = 512 * 1024;
  * then spans many screens, most of which EvictedOutputFilter drops before parsing. Nothing
  * waits on it (a snapshot parses what is queued at once).
  */
-export const MIRROR_BATCH_MS = 30;
+export const MIRROR_BATCH_MS = 60;
 
 /**
  * The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
-import { EvictedOutputFilter } from './evicted-output.js';
+import { EvictedOutputFilter, lastUnsafeByte } from './evicted-output.js';
 
 const COLS = 80;
 const ROWS = 24;
@@ -77,6 +77,13 @@ describe('EvictedOutputFilter', () => {
     await assertSameScreen([c1]);
   });
 
+  it('cuts the flood after a prompt, a command line and a scroll region set and cleared in the same output', async () => {
+    const prompt = '\x1b]0;user@host\x07\x1b[?2004h$ cat big.log\r\n\x1b[?2004l\r';
+    const flood = lines(4000, (i) => `line ${i}\r\n`);
+    const { before, after } = await assertSameScreen([`${prompt}\x1b[1;10r\x1b[r${flood}`]);
+    assert.ok(after < before / 10, `${before} → ${after} characters`);
+  });
+
   it('handles the alternate screen and output split across chunks', async () => {
     const flood = lines(3000, (i) => `alt ${i}\r\n`);
     await assertSameScreen([
@@ -94,5 +101,32 @@ describe('EvictedOutputFilter', () => {
     await assertSameScreen(['before \x1b[3', `1m${flood}`, 'red tail']);
     await assertSameScreen(['\x1b]0;a long ti', `tle\r\n${flood}`, '\x07after']);
     await assertSameScreen(['\x1b[1;1', `0r\x1b[20;1H${flood}`]);
+  });
+});
+
+describe('lastUnsafeByte', () => {
+  it('finds the last control, C1 control or non-SGR escape at any alignment, and passes SGR and UTF-8 text', () => {
+    const cases: [string, number][] = [
+      ['plain text\r\n\ttab\x07bell\x08', -1],
+      ['\x1b[1;31mred\x1b[0m and \x1b[38:5:200mmore\x1b[m', -1],
+      ['é 日本語 😀 £ ©', -1],
+      ['abc\x01def', 3],
+      ['abc\x1b[2Jdef', 3],
+      ['a\x1b[31', 1], // unfinished SGR
+      ['ab\x1bc', 2],
+      ['x\u009by', 1], // C1 CSI: UTF-8 C2 9B
+      ['\x1b[1m\x0e\x1b[0mplain', 4],
+    ];
+    for (const [text, expected] of cases) {
+      for (let offset = 0; offset < 4; offset++) {
+        // The same bytes at every alignment of the underlying buffer.
+        const storage = Buffer.alloc(offset + Buffer.byteLength(text) + 8);
+        const bytes = storage.subarray(offset, offset + Buffer.byteLength(text));
+        bytes.write(text);
+        const at = lastUnsafeByte(bytes);
+        const expectedByte = expected === -1 ? -1 : Buffer.byteLength(text.slice(0, expected));
+        assert.equal(at, expectedByte, `${JSON.stringify(text)} at offset ${offset}`);
+      }
+    }
   });
 });

@@ -2,13 +2,13 @@
  * Output that a terminal will certainly scroll out of its buffer does not need to be parsed to
  * know the final screen. This drops it, so the screen mirror keeps up with any flood.
  *
- * A prefix may be dropped when
+ * A stretch of whole lines may be dropped when
  *  - it is "plain": printable text, CR, LF, TAB, BS, BEL and SGR (colour) sequences only, so
  *    the only state it changes besides the buffer's content is the current SGR attributes;
  *  - it is followed by plain text holding at least `rows + scrollback` more CR LF pairs, which
  *    scroll everything before them out of a buffer that holds `rows + scrollback` lines;
  *  - no scroll region is in force (with a region, line feeds below it do not scroll).
- * The prefix is replaced by its SGR sequences since the last reset (the same attributes) and
+ * The stretch is replaced by its SGR sequences since the last reset (the same attributes) and
  * `rows` CR LFs, which leave the cursor on the bottom row as the flood did, so every kept line
  * enters by scrolling and is erased with the same background (BCE). The result parses to the
  * same screen and scrollback as the original; evicted-output.test.ts checks that on a real
@@ -48,28 +48,52 @@ for (const b of [0x07, 0x08, 0x09, 0x0a, 0x0d]) KIND[b] = ByteKind.Plain;
 KIND[ESC] = ByteKind.Escape;
 KIND[0xc2] = ByteKind.C1Lead;
 
-/** Index of the first byte that plain text may not contain, or -1. */
-export function firstUnsafeByte(bytes: Uint8Array): number {
+/**
+ * Index of the last byte that plain text may not contain, or -1. One forward pass that skips
+ * four bytes at a time while they are all printable ASCII (a flood is mostly that).
+ */
+export function lastUnsafeByte(bytes: Uint8Array): number {
   const n = bytes.length;
-  for (let i = 0; i < n; i++) {
+  const skip = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3); // bytes before the first 4-aligned word
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + skip, (n - skip) >> 2);
+  let last = -1;
+  let i = 0;
+  while (i < n) {
+    if (i >= skip && ((i - skip) & 3) === 0) {
+      i = skip + 4 * skipPrintableWords(words, (i - skip) >> 2);
+      if (i >= n) break;
+    }
     const kind = KIND[bytes[i] as number];
-    if (kind === ByteKind.Plain) continue;
-    if (kind === ByteKind.Unsafe) return i;
-    if (kind === ByteKind.C1Lead) {
-      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) return i; // (continuation bytes start at 0x80)
-      continue;
+    if (kind === ByteKind.Unsafe) last = i;
+    else if (kind === ByteKind.C1Lead) {
+      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) last = i; // (continuation bytes start at 0x80)
+    } else if (kind === ByteKind.Escape) {
+      // ESC [ params m (SGR) is plain; any other sequence, or an unfinished one, is not.
+      let j = i + 2;
+      if (bytes[i + 1] === 0x5b) {
+        while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
+      }
+      if (bytes[i + 1] === 0x5b && bytes[j] === 0x6d) i = j;
+      else last = i;
     }
-    // ESC: plain only as ESC [ params m; an unfinished one counts as unsafe.
-    let j = i + 1;
-    if (bytes[j] !== 0x5b) return i;
-    for (j++; j < n; j++) {
-      const c = bytes[j] as number;
-      if (c < 0x30 || c > 0x3b) break; // digits, ':' and ';'
-    }
-    if (bytes[j] !== 0x6d) return i;
-    i = j;
+    i++;
   }
-  return -1;
+  return last;
+}
+
+const HIGH_BITS = 0x80808080 | 0;
+
+/** The first word from `w` with a byte under 0x20 or from 0x80 (or words.length). */
+function skipPrintableWords(words: Int32Array, from: number): number {
+  let w = from;
+  while (w < words.length) {
+    const x = words[w] as number;
+    // A byte is under 0x20 when none of its top three bits is set: fold them onto bit 7.
+    const top = x & 0xe0e0e0e0;
+    if (((top | (top << 1) | (top << 2)) & HIGH_BITS) !== HIGH_BITS || (x & HIGH_BITS) !== 0) break;
+    w++;
+  }
+  return w;
 }
 
 export class EvictedOutputFilter {
@@ -92,27 +116,35 @@ export class EvictedOutputFilter {
     this.lines = rows + this.scrollback;
   }
 
-  /** The bytes to parse instead of `bytes`; same final screen, usually far shorter in a flood. */
+  /**
+   * The bytes to parse instead of `bytes`; same final screen, usually far shorter in a flood.
+   * Only the plain run that ends the output (after its last line with anything else, such as
+   * the prompt and the command before a `cat`) is considered: cutting there is the same as
+   * if the output had arrived in two parts.
+   */
   filter(bytes: Buffer): Buffer {
-    if (this.scrollRegion || this.openSequence) {
-      this.trackState(bytes);
-      return bytes;
+    const startedInSequence = this.openSequence;
+    const lastUnsafe = lastUnsafeByte(bytes);
+    // Plain output changes no state tracked here: a flood is scanned only once.
+    if (lastUnsafe !== -1 || startedInSequence) this.trackState(bytes);
+    if (startedInSequence || this.scrollRegion || this.openSequence) return bytes;
+    let start = 0;
+    if (lastUnsafe !== -1) {
+      const lineEnd = bytes.indexOf(CRLF, lastUnsafe);
+      if (lineEnd === -1) return bytes;
+      start = lineEnd + 2;
     }
-    const unsafeAt = firstUnsafeByte(bytes);
-    // Plain output throughout changes no state tracked here: a flood is scanned only once.
-    if (unsafeAt !== -1) this.trackState(bytes);
-    const plainEnd = unsafeAt === -1 ? bytes.length : unsafeAt;
-    // Walk back over `lines` CR LF pairs inside the plain part; the cut goes after the one before.
-    let at = plainEnd;
+    // Walk back over `lines` CR LF pairs of the plain run; the cut goes after the one before.
+    let at = bytes.length;
     for (let i = 0; i <= this.lines; i++) {
-      if (at < 1) return bytes;
+      if (at <= start) return bytes;
       at = bytes.lastIndexOf(CRLF, at - 1);
-      if (at < 0) return bytes;
+      if (at < start) return bytes;
     }
     const cut = at + 2;
-    if (cut < 4096) return bytes; // not worth it
-    const replacement = `${attributesOf(bytes.subarray(0, cut))}${'\r\n'.repeat(this.rows)}`;
-    return Buffer.concat([Buffer.from(replacement, 'latin1'), bytes.subarray(cut)]);
+    if (cut - start < 4096) return bytes; // not worth it
+    const replacement = `${attributesOf(bytes.subarray(start, cut))}${'\r\n'.repeat(this.rows)}`;
+    return Buffer.concat([bytes.subarray(0, start), Buffer.from(replacement, 'latin1'), bytes.subarray(cut)]);
   }
 
   private trackState(bytes: Buffer): void {
