@@ -22,18 +22,20 @@ export const FLOW_HIGH_WATERMARK = 2 * 1024 * 1024;
 export const FLOW_LOW_WATERMARK = 512 * 1024;
 
 /**
- * Output reaches the screen mirror's parser in batches at least this old: in a flood a batch
+ * Output reaches the screen mirror's parser in batches this old: in a flood a batch
  * then spans many screens, most of which EvictedOutputFilter drops before parsing. Nothing
  * waits on it (a snapshot parses what is queued at once).
  */
-export const MIRROR_BATCH_MS = 60;
+export const MIRROR_BATCH_MS = 100;
+/** …or this large, well under the high watermark below, so a fast flood never pauses on the mirror. */
+export const MIRROR_BATCH_BYTES = 6 * 1024 * 1024;
 
 /**
  * The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY
  * pauses. The lag is what the worker parses as one batch, most of it dropped unparsed by
  * EvictedOutputFilter, so a generous mark makes a flood cheaper to mirror.
  */
-export const MIRROR_HIGH_WATERMARK_BYTES = 8 * 1024 * 1024;
+export const MIRROR_HIGH_WATERMARK_BYTES = 12 * 1024 * 1024;
 export const MIRROR_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 
 /**
@@ -49,6 +51,12 @@ export const DEFAULT_TERMINAL_COLS = 80;
 export const DEFAULT_TERMINAL_ROWS = 24;
 /** After SIGHUP, a shell's session gets this long to exit before SIGKILL. */
 export const TERMINAL_KILL_GRACE_MS = 1000;
+
+/**
+ * prom-client samples event-loop lag this often. Its 10 ms default woke an idle runner about
+ * 200 times a second; at 100 ms a stall long enough to matter is still seen.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
 
 /** `file:refresh` batching window: under the 100 ms a person notices, over a burst of `git checkout`. */
 export const FILE_REFRESH_WINDOW_MS = 50;

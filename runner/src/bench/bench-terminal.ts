@@ -36,8 +36,9 @@ class OutputFanout {
 
 /**
  * Takes output as bytes and acks like the browser does: once rendered, in batches well under
- * the low watermark. Bytes are decoded here for the benchmark's counting, as the raw client
- * decodes its frames; a browser hands them to xterm.js undecoded.
+ * the low watermark. Bytes are decoded here for the benchmark's counting exactly as the raw
+ * client decodes its frames (chunks never split a character); a browser hands them to xterm.js
+ * undecoded.
  */
 const ACK_BATCH_CHARS = 32 * 1024;
 
@@ -54,11 +55,10 @@ export async function openCubicleTerminal(
     forceNew: true,
   });
   const output = new OutputFanout();
-  const decoder = new TextDecoder();
   let termId = '';
   let unacked = 0;
   socket.on('terminal:data', ({ id, data }) => {
-    output.emit(typeof data === 'string' ? data : decoder.decode(terminalBytes(data), { stream: true }));
+    output.emit(typeof data === 'string' ? data : Buffer.from(terminalBytes(data)).toString());
     unacked += terminalDataLength(data);
     if (unacked >= ACK_BATCH_CHARS) {
       socket.emit('terminal:ack', { id, bytes: unacked });

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { EVENT_LOOP_SAMPLE_MS } from '../tuning.js';
 
 /** Prometheus metrics served at GET /metrics. */
 export class RunnerMetrics {
@@ -28,6 +29,6 @@ export class RunnerMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 }

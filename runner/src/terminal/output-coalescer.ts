@@ -7,8 +7,10 @@
 export class OutputCoalescer {
   private parts: Buffer[] = [];
   private size = 0;
-  /** Bytes sent immediately in the current window. */
+  /** Bytes sent immediately in the current window, which started at `windowStart`. */
   private sentInWindow = 0;
+  private windowStart = 0;
+  /** Armed only while output is held: an isolated keystroke's echo sets no timer. */
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -19,19 +21,26 @@ export class OutputCoalescer {
   ) {}
 
   push(data: Buffer): void {
+    const now = performance.now();
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.sentInWindow = 0;
+    }
     if (this.size === 0 && this.sentInWindow + data.length <= this.interactiveBytes) {
       this.sentInWindow += data.length;
       this.emit(data);
-    } else {
-      this.parts.push(data);
-      this.size += data.length;
-      if (this.size >= this.maxBytes) this.flush();
+      return;
     }
-    this.timer ??= setTimeout(this.tick, this.windowMs);
+    this.parts.push(data);
+    this.size += data.length;
+    if (this.size >= this.maxBytes) this.flush();
+    else this.timer ??= setTimeout(this.tick, Math.max(0, this.windowStart + this.windowMs - now));
   }
 
-  /** Emits whatever is buffered now (before a resize or an exit). */
+  /** Emits whatever is held now (before a resize or an exit). */
   flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (this.size === 0) return;
     const data = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.size);
     this.parts = [];
@@ -46,11 +55,11 @@ export class OutputCoalescer {
     this.size = 0;
   }
 
+  /** The window ended with output held: send it, and hold what follows for a full window. */
   private readonly tick = (): void => {
     this.timer = null;
-    this.sentInWindow = 0;
-    if (this.size === 0) return;
     this.flush();
-    this.timer = setTimeout(this.tick, this.windowMs);
+    this.windowStart = performance.now();
+    this.sentInWindow = this.interactiveBytes; // still a burst: the next window coalesces too
   };
 }

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
-import { MIRROR_BATCH_MS } from '../tuning.js';
+import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
@@ -10,8 +10,8 @@ import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
  * were sent, so an attaching client can be given the screen and scrollback as they are now.
  * It runs off the socket's thread because parsing costs about as much CPU as the PTY itself.
  *
- * Each terminal's requests are handled in order. Output is gathered for MIRROR_BATCH_MS (and
- * while the previous batch is parsed) and parsed as one batch, so in a flood a batch spans
+ * Each terminal's requests are handled in order. Output is gathered for MIRROR_BATCH_MS (or
+ * up to MIRROR_BATCH_BYTES, and while the previous batch is parsed) and parsed as one batch, so in a flood a batch spans
  * many screens, most of which EvictedOutputFilter drops unparsed: the mirror keeps up with
  * any PTY. A snapshot or a resize parses what is queued at once.
  */
@@ -27,6 +27,8 @@ interface Mirror {
   filter: EvictedOutputFilter;
   scrollback: number;
   pending: Pending[];
+  /** Bytes of the writes in `pending`. */
+  pendingBytes: number;
   parsing: boolean;
   batchTimer: NodeJS.Timeout | null;
 }
@@ -51,8 +53,10 @@ port.on('message', (m: MirrorRequest) => {
     return;
   }
   mirror.pending.push(m);
-  if (m.type === 'write') mirror.batchTimer ??= setTimeout(() => drain(mirror), MIRROR_BATCH_MS);
-  else drain(mirror);
+  if (m.type !== 'write') return drain(mirror);
+  mirror.pendingBytes += m.data.length;
+  if (mirror.pendingBytes >= MIRROR_BATCH_BYTES) drain(mirror);
+  else mirror.batchTimer ??= setTimeout(() => drain(mirror), MIRROR_BATCH_MS);
 });
 
 function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
@@ -67,6 +71,7 @@ function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
     filter: new EvictedOutputFilter(m.rows, m.scrollback),
     scrollback: m.scrollback,
     pending: [],
+    pendingBytes: 0,
     parsing: false,
     batchTimer: null,
   });
@@ -101,6 +106,7 @@ function parseBatch(mirror: Mirror): void {
     chunks.push(next.data);
   }
   const bytes = Buffer.concat(chunks);
+  mirror.pendingBytes -= bytes.length;
   mirror.parsing = true;
   mirror.term.write(mirror.filter.filter(bytes), () => {
     mirror.parsing = false;
