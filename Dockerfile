@@ -42,8 +42,8 @@ ENV NODE_ENV=production WORKSPACE_DIR=/workspace STATE_DIR=/state HOST=0.0.0.0 P
 USER 1000:1000
 WORKDIR /workspace
 EXPOSE 3001 3000
-# --max-semi-space-size=4: runner/src/tuning.ts RUNNER_NODE_FLAGS (less idle memory per repl).
-ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/cubicle/runner/dist/cli.js"]
+# The flags are runner/src/tuning.ts RUNNER_NODE_FLAGS (less idle memory per repl).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--optimize-for-size", "/opt/cubicle/runner/dist/cli.js"]
 CMD ["serve"]
 
 # ── orchestrator: REST API, gateway, the built IDE ─────────────────────────────────────────────

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
-import { EvictedOutputFilter, lastUnsafeByte } from './evicted-output.js';
+import { EvictedOutputFilter, nextUnsafeByte } from './evicted-output.js';
 
 const COLS = 80;
 const ROWS = 24;
@@ -84,6 +84,52 @@ describe('EvictedOutputFilter', () => {
     assert.ok(after < before / 10, `${before} → ${after} characters`);
   });
 
+  it('cuts a flood between two prompts, each run of plain lines on its own', async () => {
+    const prompt = (cmd: string) => `\x1b]0;user@host\x07\x1b[?2004h$ ${cmd}\r\n\x1b[?2004l\r`;
+    const flood = (tag: string) => lines(3000, (i) => `${tag} ${i} ${'='.repeat(i % 70)}\r\n`);
+    const output = `${prompt('cat a')}${flood('a')}${prompt('cat b')}\x1b[32m${flood('b')}\x1b[0m${prompt('')}`;
+    const { before, after } = await assertSameScreen([output]);
+    assert.ok(after < before / 5, `${before} → ${after} characters: both floods are cut`);
+  });
+
+  it('gives the same screen for random mixes of floods and control sequences, split anywhere', async () => {
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pieces = [
+      () => lines(200 + random(600), (i) => `${i} ${'x'.repeat(random(120))}\r\n`),
+      () => `\x1b[${31 + random(7)}m`,
+      () => '\x1b[0m',
+      () => `\x1b[${1 + random(24)};${1 + random(80)}H`,
+      () => '\x1b[2K',
+      () => `\x1b]0;title ${random(100)}\x07`,
+      () => `\x1b[${1 + random(5)};${10 + random(10)}r`,
+      () => '\x1b[r',
+      () => '\x1b[?1049h',
+      () => '\x1b[?1049l',
+      () => 'é 日本 😀\r\n',
+    ];
+    let before = 0;
+    let after = 0;
+    for (let round = 0; round < 12; round++) {
+      let text = '';
+      for (let k = 0; k < 12; k++) text += (pieces[random(pieces.length)] as () => string)();
+      const chunks: string[] = [];
+      for (let at = 0; at < text.length; ) {
+        let end = Math.min(text.length, at + 1 + random(20_000));
+        if (/[\uDC00-\uDFFF]/.test(text[end] ?? '')) end++; // never split a surrogate pair (the runner cuts on characters)
+        chunks.push(text.slice(at, end));
+        at = end;
+      }
+      const sizes = await assertSameScreen(chunks);
+      before += sizes.before;
+      after += sizes.after;
+    }
+    assert.ok(after < before * 0.9, `some of the mixes were cut (${before} → ${after} characters)`);
+  });
+
   it('handles the alternate screen and output split across chunks', async () => {
     const flood = lines(3000, (i) => `alt ${i}\r\n`);
     await assertSameScreen([
@@ -104,8 +150,8 @@ describe('EvictedOutputFilter', () => {
   });
 });
 
-describe('lastUnsafeByte', () => {
-  it('finds the last control, C1 control or non-SGR escape at any alignment, and passes SGR and UTF-8 text', () => {
+describe('nextUnsafeByte', () => {
+  it('finds the first control, C1 control or non-SGR escape at any alignment, and passes SGR and UTF-8 text', () => {
     const cases: [string, number][] = [
       ['plain text\r\n\ttab\x07bell\x08', -1],
       ['\x1b[1;31mred\x1b[0m and \x1b[38:5:200mmore\x1b[m', -1],
@@ -116,6 +162,7 @@ describe('lastUnsafeByte', () => {
       ['ab\x1bc', 2],
       ['x\u009by', 1], // C1 CSI: UTF-8 C2 9B
       ['\x1b[1m\x0e\x1b[0mplain', 4],
+      ['ab\x01cd\x02', 2],
     ];
     for (const [text, expected] of cases) {
       for (let offset = 0; offset < 4; offset++) {
@@ -123,10 +170,11 @@ describe('lastUnsafeByte', () => {
         const storage = Buffer.alloc(offset + Buffer.byteLength(text) + 8);
         const bytes = storage.subarray(offset, offset + Buffer.byteLength(text));
         bytes.write(text);
-        const at = lastUnsafeByte(bytes);
+        const at = nextUnsafeByte(bytes);
         const expectedByte = expected === -1 ? -1 : Buffer.byteLength(text.slice(0, expected));
         assert.equal(at, expectedByte, `${JSON.stringify(text)} at offset ${offset}`);
       }
     }
+    assert.equal(nextUnsafeByte(Buffer.from('ab\x01cd\x02'), 3), 5, 'the search starts at `from`');
   });
 });

@@ -31,6 +31,8 @@ const COMPLETE_SEQUENCE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]P^_X][^\x07\x1b]*(?:\x
 
 const ESC = 0x1b;
 const CRLF = Buffer.from('\r\n');
+/** Shorter plain runs are parsed whole: cutting them saves less than it costs. */
+const MIN_DROP_BYTES = 4096;
 
 /** What a byte means to the plain-text scan. */
 enum ByteKind {
@@ -49,36 +51,34 @@ KIND[ESC] = ByteKind.Escape;
 KIND[0xc2] = ByteKind.C1Lead;
 
 /**
- * Index of the last byte that plain text may not contain, or -1. One forward pass that skips
- * four bytes at a time while they are all printable ASCII (a flood is mostly that).
+ * Index of the first byte from `from` that plain text may not contain, or -1. It skips four
+ * bytes at a time while they are all printable ASCII (a flood is mostly that).
  */
-export function lastUnsafeByte(bytes: Uint8Array): number {
+export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
   const n = bytes.length;
   const skip = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3); // bytes before the first 4-aligned word
   const words = new Int32Array(bytes.buffer, bytes.byteOffset + skip, (n - skip) >> 2);
-  let last = -1;
-  let i = 0;
+  let i = from;
   while (i < n) {
     if (i >= skip && ((i - skip) & 3) === 0) {
       i = skip + 4 * skipPrintableWords(words, (i - skip) >> 2);
       if (i >= n) break;
     }
     const kind = KIND[bytes[i] as number];
-    if (kind === ByteKind.Unsafe) last = i;
-    else if (kind === ByteKind.C1Lead) {
-      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) last = i; // (continuation bytes start at 0x80)
+    if (kind === ByteKind.Unsafe) return i;
+    if (kind === ByteKind.C1Lead) {
+      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) return i; // (continuation bytes start at 0x80)
     } else if (kind === ByteKind.Escape) {
       // ESC [ params m (SGR) is plain; any other sequence, or an unfinished one, is not.
+      if (bytes[i + 1] !== 0x5b) return i;
       let j = i + 2;
-      if (bytes[i + 1] === 0x5b) {
-        while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
-      }
-      if (bytes[i + 1] === 0x5b && bytes[j] === 0x6d) i = j;
-      else last = i;
+      while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
+      if (bytes[j] !== 0x6d) return i;
+      i = j;
     }
     i++;
   }
-  return last;
+  return -1;
 }
 
 const HIGH_BITS = 0x80808080 | 0;
@@ -118,33 +118,75 @@ export class EvictedOutputFilter {
 
   /**
    * The bytes to parse instead of `bytes`; same final screen, usually far shorter in a flood.
-   * Only the plain run that ends the output (after its last line with anything else, such as
-   * the prompt and the command before a `cat`) is considered: cutting there is the same as
-   * if the output had arrived in two parts.
+   * Output is read as plain runs of whole lines between lines holding anything else (a prompt,
+   * a cursor movement): each run is cut on its own, as if the output had arrived in parts.
    */
   filter(bytes: Buffer): Buffer {
-    const startedInSequence = this.openSequence;
-    const lastUnsafe = lastUnsafeByte(bytes);
-    // Plain output changes no state tracked here: a flood is scanned only once.
-    if (lastUnsafe !== -1 || startedInSequence) this.trackState(bytes);
-    if (startedInSequence || this.scrollRegion || this.openSequence) return bytes;
-    let start = 0;
-    if (lastUnsafe !== -1) {
-      const lineEnd = bytes.indexOf(CRLF, lastUnsafe);
-      if (lineEnd === -1) return bytes;
-      start = lineEnd + 2;
+    const { parse, tail } = this.split(bytes);
+    return tail.length === 0 ? parse : parse.length === 0 ? tail : Buffer.concat([parse, tail]);
+  }
+
+  /**
+   * filter(), with the output's trailing plain lines apart: parsing `parse`, then `tail`, is
+   * the same as parsing filter()'s result, and a caller may instead put `tail` (raw output)
+   * in front of the next output, where a continuing flood will likely drop it unparsed.
+   */
+  split(bytes: Buffer): { parse: Buffer; tail: Buffer } {
+    const n = bytes.length;
+    if (this.openSequence) {
+      // Continues a sequence begun earlier (rare): nothing here is known to be plain.
+      this.trackState(bytes);
+      return { parse: bytes, tail: bytes.subarray(n) };
     }
-    // Walk back over `lines` CR LF pairs of the plain run; the cut goes after the one before.
-    let at = bytes.length;
+    const kept: Buffer[] = [];
+    let emitted = 0; // bytes before this are in `kept` or dropped
+    let run = 0; // start of the current plain run
+    let tailFrom = n;
+    for (;;) {
+      const unsafe = nextUnsafeByte(bytes, run);
+      const runEnd = unsafe === -1 ? n : unsafe;
+      const cut = this.scrollRegion ? -1 : this.cutIn(bytes, run, runEnd);
+      if (cut !== -1) {
+        kept.push(bytes.subarray(emitted, run), this.replacementFor(bytes.subarray(run, cut)));
+        emitted = cut;
+      }
+      if (unsafe === -1) {
+        tailFrom = Math.max(run, emitted);
+        break;
+      }
+      // The line holding it is parsed as it is; its state changes are tracked; a run starts after it.
+      const lineEnd = bytes.indexOf(CRLF, unsafe);
+      run = lineEnd === -1 ? n : lineEnd + 2;
+      this.trackState(bytes.subarray(unsafe, run));
+      if (this.openSequence) {
+        this.trackState(bytes.subarray(run)); // a sequence runs past the line: the rest stays as it is
+        break;
+      }
+      if (run >= n) break;
+    }
+    kept.push(bytes.subarray(emitted, tailFrom));
+    const parse = emitted === 0 ? bytes.subarray(0, tailFrom) : Buffer.concat(kept);
+    return { parse, tail: bytes.subarray(tailFrom) };
+  }
+
+  /**
+   * Where to cut the plain run `[start, end)` so that at least `rows + scrollback` CR LFs follow
+   * the cut inside it, or -1 when it is too short for that to be worth it.
+   */
+  private cutIn(bytes: Buffer, start: number, end: number): number {
+    let at = end;
     for (let i = 0; i <= this.lines; i++) {
-      if (at <= start) return bytes;
+      if (at <= start) return -1;
       at = bytes.lastIndexOf(CRLF, at - 1);
-      if (at < start) return bytes;
+      if (at < start) return -1;
     }
     const cut = at + 2;
-    if (cut - start < 4096) return bytes; // not worth it
-    const replacement = `${attributesOf(bytes.subarray(start, cut))}${'\r\n'.repeat(this.rows)}`;
-    return Buffer.concat([bytes.subarray(0, start), Buffer.from(replacement, 'latin1'), bytes.subarray(cut)]);
+    return cut - start < MIN_DROP_BYTES ? -1 : cut;
+  }
+
+  /** Stands for dropped whole lines: the same attributes, and the cursor on the bottom row. */
+  private replacementFor(dropped: Buffer): Buffer {
+    return Buffer.from(`${attributesOf(dropped)}${'\r\n'.repeat(this.rows)}`, 'latin1');
   }
 
   private trackState(bytes: Buffer): void {

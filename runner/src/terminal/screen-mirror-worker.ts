@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
-import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS } from '../tuning.js';
+import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
@@ -13,7 +13,8 @@ import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
  * Each terminal's requests are handled in order. Output is gathered for MIRROR_BATCH_MS (or
  * up to MIRROR_BATCH_BYTES, and while the previous batch is parsed) and parsed as one batch, so in a flood a batch spans
  * many screens, most of which EvictedOutputFilter drops unparsed: the mirror keeps up with
- * any PTY. A snapshot or a resize parses what is queued at once.
+ * any PTY. The last lines of a batch are held until the next one (or a pause): while a flood
+ * goes on, they too scroll away unparsed. A snapshot or a resize parses what is queued at once.
  */
 const { Terminal } = headlessPkg;
 const { SerializeAddon } = serializePkg;
@@ -29,6 +30,8 @@ interface Mirror {
   pending: Pending[];
   /** Bytes of the writes in `pending`. */
   pendingBytes: number;
+  /** Trailing plain lines of the last batch, not parsed yet: the next batch may scroll them away. */
+  held: Buffer | null;
   parsing: boolean;
   batchTimer: NodeJS.Timeout | null;
 }
@@ -56,7 +59,7 @@ port.on('message', (m: MirrorRequest) => {
   if (m.type !== 'write') return drain(mirror);
   mirror.pendingBytes += m.data.length;
   if (mirror.pendingBytes >= MIRROR_BATCH_BYTES) drain(mirror);
-  else mirror.batchTimer ??= setTimeout(() => drain(mirror), MIRROR_BATCH_MS);
+  else schedule(mirror);
 });
 
 function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
@@ -72,20 +75,40 @@ function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
     scrollback: m.scrollback,
     pending: [],
     pendingBytes: 0,
+    held: null,
     parsing: false,
     batchTimer: null,
   });
 }
 
-/** Handles a mirror's requests in order until a batch of output is being parsed (or none are left). */
-function drain(mirror: Mirror): void {
-  if (mirror.batchTimer) clearTimeout(mirror.batchTimer);
-  mirror.batchTimer = null;
-  while (!mirror.parsing && mirror.pending.length > 0) {
-    const next = mirror.pending[0] as Pending;
-    if (next.type === 'write') {
-      parseBatch(mirror);
+/** Drains after MIRROR_BATCH_MS: gathers a batch, or lets held lines wait that long for more. */
+function schedule(mirror: Mirror): void {
+  mirror.batchTimer ??= setTimeout(() => {
+    mirror.batchTimer = null;
+    drain(mirror, true);
+  }, MIRROR_BATCH_MS);
+}
+
+/**
+ * Handles a mirror's requests in order until a batch of output is being parsed (or none are
+ * left). Held lines are parsed before a snapshot or a resize, and once output has paused.
+ */
+function drain(mirror: Mirror, paused = false): void {
+  while (!mirror.parsing) {
+    const next = mirror.pending[0];
+    if (next?.type === 'write') {
+      if (mirror.batchTimer) clearTimeout(mirror.batchTimer);
+      mirror.batchTimer = null;
+      parseBatch(mirror, true);
       continue;
+    }
+    if (mirror.held && (next || paused)) {
+      parseBatch(mirror, false);
+      continue;
+    }
+    if (!next) {
+      if (mirror.held) schedule(mirror);
+      return;
     }
     mirror.pending.shift();
     if (next.type === 'resize') {
@@ -98,19 +121,29 @@ function drain(mirror: Mirror): void {
   }
 }
 
-/** Parses every write at the head of the queue as one batch; the requests after it wait. */
-function parseBatch(mirror: Mirror): void {
-  const chunks: Uint8Array[] = [];
+/**
+ * Parses the held lines and every write at the head of the queue as one batch; the requests
+ * after it wait. With `hold`, the batch's trailing plain lines are held for the next one.
+ */
+function parseBatch(mirror: Mirror, hold: boolean): void {
+  const chunks: Uint8Array[] = mirror.held ? [mirror.held] : [];
+  mirror.held = null;
+  let written = 0;
   for (let next = mirror.pending[0]; next?.type === 'write'; next = mirror.pending[0]) {
     mirror.pending.shift();
     chunks.push(next.data);
+    written += next.data.length;
   }
-  const bytes = Buffer.concat(chunks);
-  mirror.pendingBytes -= bytes.length;
+  mirror.pendingBytes -= written;
+  const { parse, tail } = mirror.filter.split(Buffer.concat(chunks));
+  let text = parse;
+  // A copy: the tail shares the batch's (large) buffer.
+  if (hold && tail.length > 0 && tail.length <= MIRROR_HELD_MAX_BYTES) mirror.held = Buffer.from(tail);
+  else if (tail.length > 0) text = Buffer.concat([parse, tail]);
   mirror.parsing = true;
-  mirror.term.write(mirror.filter.filter(bytes), () => {
+  mirror.term.write(text, () => {
     mirror.parsing = false;
-    reply({ type: 'processed', key: mirror.key, bytes: bytes.length });
+    if (written > 0) reply({ type: 'processed', key: mirror.key, bytes: written });
     if (mirrors.get(mirror.key) === mirror) drain(mirror);
   });
 }

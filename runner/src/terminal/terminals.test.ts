@@ -119,6 +119,35 @@ describe('terminals (real runner, real PTYs)', () => {
     second.disconnect();
   });
 
+  it('replays the end of a flood exactly, right after it and after a pause', async () => {
+    const first = await runner.connect();
+    const t1 = new TerminalReader(first, 32 * 1024);
+    const id = await createTerminal(first, { cols: 100, rows: 30, binary: true });
+    await t1.waitFor(id, PROMPT);
+    // The flood ends in plain lines, then nothing for a while: the mirror may still hold its last lines.
+    first.emit('terminal:write', { id, data: 'seq 1 300000; sleep 2; echo FLOOD-$((2*3))-DONE\r' });
+    await t1.waitFor(id, /\n300000\r\n$/, 20000);
+    for (const pause of [0, 500]) {
+      await sleep(pause);
+      const other = await runner.connect();
+      const t2 = new TerminalReader(other);
+      assert.ok((await other.emitWithAck('terminal:attach', { id, binary: true })).ok);
+      const replay = t2.output(id);
+      const numbers = [...replay.matchAll(/^(\d+)\r?$/gm)].map((m) => Number(m[1]));
+      assert.ok(numbers.length >= 900, `scrollback replayed (${numbers.length} lines)`);
+      assert.equal(numbers.at(-1), 300000, 'the last line of the flood');
+      assert.deepEqual(
+        numbers.slice(-900),
+        Array.from({ length: 900 }, (_, i) => 300000 - 899 + i),
+        'in order, none missing',
+      );
+      other.disconnect();
+    }
+    await t1.waitFor(id, 'FLOOD-6-DONE', 5000);
+    first.emit('terminal:close', { id });
+    first.disconnect();
+  });
+
   it('shows the same shell to two clients (one taking strings, one bytes), and resizes it for both', async () => {
     const a = await runner.connect();
     const b = await runner.connect();
