@@ -20,7 +20,7 @@ import {
 
 const FLOOD_LINES = Number(process.env.BENCH_FLOOD_LINES ?? 500_000); // × 100 bytes = 50 MB
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 500);
+const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 1000);
 /** Isolated keystrokes are timed once the flood's aftermath (the screen mirror's last batch) is over. */
 const ECHO_SETTLE_MS = 500;
 /** Fresh runners whose idle RSS is sampled (the median is reported). */
