@@ -26,7 +26,7 @@ export interface MirrorHandle {
 /**
  * Host side of the screen-mirror worker: one worker for all terminals (a worker per terminal
  * would cost an isolate each), started with the first terminal. The socket's thread only
- * copies output to the worker; decoding, filtering and parsing all happen there. If the worker
+ * copies output to the worker; filtering and parsing happen there. If the worker
  * dies, snapshots come back empty and the mirror stops holding back the PTYs; terminals keep
  * working.
  */

@@ -156,7 +156,7 @@ export class TerminalSession {
     if (this.attachments.get(client.key) !== att) return; // detached meanwhile
     const held = att.held ?? [];
     att.held = null;
-    this.sendTo(att, Buffer.from(snapshot));
+    this.sendTo(att, att.binary ? Buffer.from(snapshot) : snapshot);
     for (const data of held) this.sendTo(att, data);
   }
 
