@@ -130,6 +130,42 @@ describe('EvictedOutputFilter', () => {
     assert.ok(after < before * 0.9, `some of the mixes were cut (${before} → ${after} characters)`);
   });
 
+  it('cuts a plain flood given in pieces without joining it, to the same screen', async () => {
+    const plain = toBytes(lines(3000, (i) => `line ${i} ${'='.repeat(i % 90)}\r\n`));
+    // A colour set every 100 lines: the first kept lines are drawn in one set among the dropped.
+    const colored = toBytes(
+      lines(3000, (i) => `${i % 100 === 0 ? `\x1b[3${(i / 100) % 7}m` : ''}${i} ${'-'.repeat(i % 40)}\r\n`),
+    );
+    // Pieces of 1–5000 bytes for the plain flood (some end between a CR and its LF); whole
+    // lines for the coloured one (a piece that ends inside an escape sequence is not plain).
+    const anywhere: Buffer[] = [];
+    for (let at = 0, size = 1; at < plain.length; at += size, size = (size * 7919) % 5000 || 1) {
+      anywhere.push(plain.subarray(at, at + size));
+    }
+    const byLines: Buffer[] = [];
+    for (let at = 0; at < colored.length; ) {
+      const end = colored.indexOf('\n', at + 3000) + 1 || colored.length;
+      byLines.push(colored.subarray(at, end));
+      at = end;
+    }
+    for (const pieces of [anywhere, byLines]) {
+      const whole = Buffer.concat(pieces);
+      const split = new EvictedOutputFilter(ROWS, SCROLLBACK).splitPieces(pieces);
+      assert.ok(split, 'plain pieces are split in place');
+      assert.ok(split.parse.length + split.tail.length < whole.length / 5, 'most of the flood is dropped');
+      assert.equal(
+        await screenAfter(['$ cat\r\n', fromBytes(split.parse), fromBytes(split.tail)]),
+        await screenAfter(['$ cat\r\n', fromBytes(whole)]),
+      );
+    }
+    const unsafe = [plain, toBytes('\x1b[2J')];
+    assert.equal(
+      new EvictedOutputFilter(ROWS, SCROLLBACK).splitPieces(unsafe),
+      null,
+      'anything else is left to split()',
+    );
+  });
+
   it('handles the alternate screen and output split across chunks', async () => {
     const flood = lines(3000, (i) => `alt ${i}\r\n`);
     await assertSameScreen([

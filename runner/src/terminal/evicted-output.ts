@@ -31,6 +31,7 @@ const COMPLETE_SEQUENCE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]P^_X][^\x07\x1b]*(?:\x
 
 const ESC = 0x1b;
 const CRLF = Buffer.from('\r\n');
+const EMPTY = Buffer.alloc(0);
 /** Shorter plain runs are parsed whole: cutting them saves less than it costs. */
 const MIN_DROP_BYTES = 4096;
 
@@ -167,6 +168,41 @@ export class EvictedOutputFilter {
     kept.push(bytes.subarray(emitted, tailFrom));
     const parse = emitted === 0 ? bytes.subarray(0, tailFrom) : Buffer.concat(kept);
     return { parse, tail: bytes.subarray(tailFrom) };
+  }
+
+  /**
+   * split() for output that arrives in pieces, without joining them when every piece is plain
+   * (a flood): only the lines that survive are copied. Null when that does not apply.
+   */
+  splitPieces(pieces: readonly Uint8Array[]): { parse: Buffer; tail: Buffer } | null {
+    if (this.openSequence || this.scrollRegion) return null;
+    const views = pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
+    if (views.some((v) => nextUnsafeByte(v) !== -1)) return null;
+    // Walk back over `lines + 1` CR LFs, piece by piece (a pair split between two pieces is not
+    // counted: cutting later than possible is always safe).
+    let remaining = this.lines + 1;
+    let piece = views.length - 1;
+    let at = -1;
+    for (; piece >= 0 && remaining > 0; piece--) {
+      const view = views[piece] as Buffer;
+      at = view.length;
+      while (remaining > 0 && at >= 1) {
+        at = view.lastIndexOf(CRLF, at - 1);
+        if (at < 0) break;
+        remaining--;
+      }
+      if (remaining === 0) break;
+    }
+    if (remaining > 0) return { parse: EMPTY, tail: Buffer.concat(views) };
+    const cutView = views[piece] as Buffer;
+    const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
+    const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
+    if (droppedBytes < MIN_DROP_BYTES) return { parse: EMPTY, tail: Buffer.concat(views) };
+    const colored = dropped.some((v) => v.includes(ESC));
+    return {
+      parse: this.replacementFor(colored ? Buffer.concat(dropped) : EMPTY),
+      tail: Buffer.concat([cutView.subarray(at + 2), ...views.slice(piece + 1)]),
+    };
   }
 
   /**

@@ -135,11 +135,13 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
     written += next.data.length;
   }
   mirror.pendingBytes -= written;
-  const { parse, tail } = mirror.filter.split(Buffer.concat(chunks));
+  // A flood's pieces are scanned where they are; anything else is joined and split.
+  const pieces = mirror.filter.splitPieces(chunks);
+  const { parse, tail } = pieces ?? mirror.filter.split(Buffer.concat(chunks));
   let text = parse;
-  // A copy: the tail shares the batch's (large) buffer.
-  if (hold && tail.length > 0 && tail.length <= MIRROR_HELD_MAX_BYTES) mirror.held = Buffer.from(tail);
-  else if (tail.length > 0) text = Buffer.concat([parse, tail]);
+  if (hold && tail.length > 0 && tail.length <= MIRROR_HELD_MAX_BYTES) {
+    mirror.held = pieces ? tail : Buffer.from(tail); // (a copy when it is a view of the whole batch)
+  } else if (tail.length > 0) text = Buffer.concat([parse, tail]);
   mirror.parsing = true;
   mirror.term.write(text, () => {
     mirror.parsing = false;
