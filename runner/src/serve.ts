@@ -15,7 +15,7 @@ import { RunService } from './runs/run-service.js';
 import { ActivityTracker } from './server/activity-tracker.js';
 import { bindEventHandlers } from './server/event-router.js';
 import { createHttpApp } from './server/http-app.js';
-import { createProcessApi } from './server/process-api.js';
+import { addProcessApi } from './server/process-api.js';
 import { runnerHandlers } from './server/runner-handlers.js';
 import { RunnerMetrics } from './server/runner-metrics.js';
 import { createSocketServer } from './server/socket-server.js';
@@ -148,10 +148,13 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         return (await sync.flush(timeoutMs)) ? sync.status() : null;
       },
       pending: () => sync?.pendingCount ?? 0,
-      api: createProcessApi(
-        { processes, runs, replId: config.replId, tokenSecret: config.tokenSecret },
-        RUNNER_VERSION,
-      ),
+      log,
+      addApi: (router) =>
+        addProcessApi(
+          router,
+          { processes, runs, replId: config.replId, tokenSecret: config.tokenSecret },
+          RUNNER_VERSION,
+        ),
     }),
   );
   const io = createSocketServer(httpServer, {

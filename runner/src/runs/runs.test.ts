@@ -149,6 +149,16 @@ describe('runs (real runner, real S3)', () => {
     assert.equal((await api('/api/runs/rnot-an-id')).status, 400);
     assert.equal((await api('/api/runs/r000000000000000')).status, 404);
     assert.equal((await fetch(`${runner.url}/api/runs`)).status, 401);
+    const raw = (body: string, type = 'application/json') =>
+      api<{ error: { code: string } }>('/api/runs', { method: 'POST', body, headers: { 'content-type': type } });
+    const malformed = await raw('{"command": ');
+    assert.deepEqual([malformed.status, malformed.body.error.code], [400, 'EINVAL']);
+    const huge = await raw(JSON.stringify({ command: 'x'.repeat(100_000) }));
+    assert.deepEqual([huge.status, huge.body.error.code], [413, 'E2BIG']);
+    assert.equal((await raw('command=true', 'application/x-www-form-urlencoded')).status, 400, 'JSON only');
+    const unknown = await api<{ error: { code: string } }>('/api/nothing-here');
+    assert.deepEqual([unknown.status, unknown.body.error.code], [404, 'ENOENT']);
+    assert.equal((await api('/api/runs/%E0%A4%A')).status, 400, 'a malformed escape in the path');
   });
 
   test('the history is in object storage, paginated, and survives a restart of the runner', async () => {

@@ -1,18 +1,15 @@
-import {
-  type ActivityResponse,
-  type ErrorBody,
-  FlushQuery,
-  type FlushResponse,
-  type HealthResponse,
-} from '@cubicle/protocol';
-import express, { type Express, type Response, type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ActivityResponse, FlushQuery, type FlushResponse, type HealthResponse } from '@cubicle/protocol';
 import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
+import type { Logger } from '../log.js';
 import type { ActivityTracker } from './activity-tracker.js';
+import { HttpRouter, sendError, sendJson } from './http-router.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 
 export interface HttpAppDeps {
   activity: ActivityTracker;
   metrics: RunnerMetrics;
+  log: Logger;
   state(): 'starting' | 'ready' | 'stopping';
   clients(): number;
   terminals(): number;
@@ -21,53 +18,59 @@ export interface HttpAppDeps {
   /** Resolves with the status once nothing is pending, or null when the timeout passed first. */
   flush(timeoutMs: number): Promise<FlushResponse | null>;
   pending(): number;
-  /** `/api/*`: processes and runs (server/process-api.ts). */
-  api: Router;
+  /** Adds `/api/*`: processes and runs (server/process-api.ts). */
+  addApi(router: HttpRouter): void;
 }
 
-const sendError = (res: Response, status: number, error: ErrorBody) => {
-  res.status(status).json({ error });
-};
-
-/** Plain HTTP on the runner's port: probes, activity for the idle reaper, metrics, flush. */
-export function createHttpApp(deps: HttpAppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-
-  app.get('/healthz', (_req, res) => {
+/** Plain HTTP on the runner's port: probes, activity for the idle reaper, metrics, flush, the API. */
+export function createHttpApp(deps: HttpAppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = new HttpRouter();
+  router.add('get', '/healthz', (_req, res) => {
     const body: HealthResponse = { status: deps.state() === 'stopping' ? 'stopping' : 'ok' };
-    res.json(body);
+    sendJson(res, 200, body);
   });
-  app.get('/readyz', (_req, res) => {
+  router.add('get', '/readyz', (_req, res) => {
     const state = deps.state();
     const body: HealthResponse = { status: state === 'ready' ? 'ok' : state };
-    res.status(state === 'ready' ? 200 : 503).json(body);
+    sendJson(res, state === 'ready' ? 200 : 503, body);
   });
-  app.get('/activity', (_req, res) => {
+  router.add('get', '/activity', (_req, res) => {
     const body: ActivityResponse = {
       lastActivityAt: deps.activity.lastActivityAt,
       clients: deps.clients(),
       terminals: deps.terminals(),
     };
-    res.json(body);
+    sendJson(res, 200, body);
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  router.add('get', '/metrics', async (_req, res) => {
+    const text = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text);
   });
-  app.post('/flush', async (req, res) => {
-    if (!(await verifyRunnerToken(bearerToken(req.get('authorization')), deps.tokenSecret, deps.replId))) {
-      return sendError(res, 401, { code: 'EACCES', message: 'unauthorized' });
+  router.add('post', '/flush', async (req, res) => {
+    if (!(await verifyRunnerToken(bearerToken(req.header('authorization')), deps.tokenSecret, deps.replId))) {
+      return sendError(res, { code: 'EACCES', message: 'unauthorized' });
     }
     const query = FlushQuery.safeParse(req.query);
-    if (!query.success) return sendError(res, 400, { code: 'EINVAL', message: 'timeout must be 1-600 seconds' });
+    if (!query.success) return sendError(res, { code: 'EINVAL', message: 'timeout must be 1-600 seconds' });
     const status = await deps.flush(query.data.timeout * 1000);
-    if (status) return res.json(status);
-    sendError(res, 503, {
+    if (status) return sendJson(res, 200, status);
+    sendError(res, {
       code: 'EUNAVAILABLE',
       message: `${deps.pending()} changes still pending after ${query.data.timeout} s (object storage unreachable?)`,
     });
   });
-  app.use(deps.api);
-  app.use((_req, res) => sendError(res, 404, { code: 'ENOENT', message: 'no such route' }));
-  return app;
+  deps.addApi(router);
+
+  return (req, res) => {
+    router
+      .dispatch(req, res)
+      .then((handled) => {
+        if (!handled) sendError(res, { code: 'ENOENT', message: 'no such route' });
+      })
+      .catch((err: unknown) => {
+        deps.log.error({ err, url: req.url }, 'http handler failed');
+        if (!res.headersSent) sendError(res, { code: 'EINTERNAL', message: 'internal error' });
+        else res.destroy();
+      });
+  };
 }

@@ -1,6 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import {
   type ErrorBody,
-  httpStatusOf,
   type LogLine,
   type OpenApiRoute,
   openApiDocument,
@@ -16,7 +16,6 @@ import {
   RunResult,
   RunStartRequest,
 } from '@cubicle/protocol';
-import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
 import { RunnerError } from '../errors.js';
@@ -24,6 +23,13 @@ import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunEvent, RunService } from '../runs/run-service.js';
 import { isFinished } from '../runs/run-service.js';
 import { SSE_HEARTBEAT_MS } from '../tuning.js';
+import {
+  type HttpRequest,
+  type HttpRouter,
+  readJsonBody,
+  sendError as sendErrorBody,
+  sendJson,
+} from './http-router.js';
 
 interface Input {
   params: Record<string, string>;
@@ -150,66 +156,61 @@ const streamRoute: OpenApiRoute = {
   eventStream: 'text/event-stream of log, status and done events',
 };
 
-/** The router for `/api/*` on the runner's port: bearer runner token on everything but the OpenAPI document. */
-export function createProcessApi(deps: ProcessApiDeps, version: string): Router {
+/** Request bodies of the API are small (a command line and its environment). */
+const API_BODY_LIMIT = 64 * 1024;
+
+/** Adds `/api/*` to the runner's router: bearer runner token on everything but the OpenAPI document. */
+export function addProcessApi(router: HttpRouter, deps: ProcessApiDeps, version: string): void {
   const table = routes(deps);
-  const router = Router();
   // Made on first request: generating JSON Schemas costs start-up time every repl would pay.
   let doc: ReturnType<typeof openApiDocument> | null = null;
-  router.get('/api/openapi.json', (_req, res) => {
+  router.add('get', '/api/openapi.json', (_req, res) => {
     doc ??= openApiDocument([...table, streamRoute], {
       title: 'Cubicle runner: processes and runs',
       version,
       bearer: 'a runner token for this repl (POST /api/repls/:id/token on the orchestrator)',
       bearerOptional: false,
     });
-    res.json(doc);
+    sendJson(res, 200, doc);
   });
-  router.use('/api', async (req, res, next) => {
-    if (await verifyRunnerToken(bearerToken(req.get('authorization')), deps.tokenSecret, deps.replId)) return next();
-    sendError(res, new RunnerError('EACCES', 'unauthorized'));
-  });
-  router.use('/api', express.json({ limit: '64kb' }));
+  const authorized = (req: HttpRequest) =>
+    verifyRunnerToken(bearerToken(req.header('authorization')), deps.tokenSecret, deps.replId);
   for (const route of table) {
-    router[route.method](route.path, async (req, res) => {
+    router.add(route.method, route.path, async (req, res) => {
       try {
-        const result = await route.handle({
-          params: req.params as Record<string, string>,
-          query: req.query,
-          body: req.body,
-        });
-        if (route.response === null) res.status(route.status).end();
-        else res.status(route.status).json(result);
+        if (!(await authorized(req))) throw new RunnerError('EACCES', 'unauthorized');
+        const body = route.method === 'get' ? undefined : await readJsonBody(req.raw, API_BODY_LIMIT);
+        const result = await route.handle({ params: req.params, query: req.query, body });
+        if (route.response === null) res.writeHead(route.status).end();
+        else sendJson(res, route.status, result);
       } catch (err) {
         sendError(res, err);
       }
     });
   }
-  router.get(streamRoute.path, (req, res) => void streamRun(deps.runs, req, res));
-  router.use('/api', (err: unknown, _req: Request, res: Response, _next: () => void) => sendError(res, err));
-  return router;
+  router.add('get', streamRoute.path, async (req, res) => {
+    if (await authorized(req)) return streamRun(deps.runs, req, res);
+    sendError(res, new RunnerError('EACCES', 'unauthorized'));
+  });
 }
 
-function sendError(res: Response, err: unknown): void {
+function sendError(res: ServerResponse, err: unknown): void {
   let error: ErrorBody;
   if (err instanceof RunnerError) error = err.toBody();
   else if (err instanceof z.ZodError) {
     const first = err.issues[0];
     error = { code: 'EINVAL', message: `${first?.path.join('.') || 'request'}: ${first?.message ?? 'invalid'}` };
-  } else if ((err as { type?: string }).type === 'entity.parse.failed')
-    error = { code: 'EINVAL', message: 'malformed JSON body' };
-  else if ((err as { type?: string }).type === 'entity.too.large') error = { code: 'E2BIG', message: 'body too large' };
-  else error = { code: 'EINTERNAL', message: 'internal error' };
-  res.status(httpStatusOf(error.code)).json({ error });
+  } else error = { code: 'EINTERNAL', message: 'internal error' };
+  sendErrorBody(res, error);
 }
 
 /** One SSE client of one run: backlog first, then live events, each line exactly once, in order. */
-async function streamRun(runs: RunService, req: Request, res: Response): Promise<void> {
+async function streamRun(runs: RunService, req: HttpRequest, res: ServerResponse): Promise<void> {
   const params = IdParams.safeParse(req.params);
   const query = StreamQuery.safeParse(req.query);
   if (!params.success || !query.success) return sendError(res, params.error ?? query.error);
   const { id } = params.data;
-  const header = Number(req.get('last-event-id'));
+  const header = Number(req.header('last-event-id'));
   let lastSent = Number.isInteger(header) ? header : (query.data.after ?? -1);
   let record: RunRecord;
   try {
