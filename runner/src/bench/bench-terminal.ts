@@ -4,10 +4,13 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import type { RunnerClient } from '../test-support/runner-harness.js';
 
-/** What the benchmark needs of a terminal, whichever server is behind it. */
+/**
+ * What the benchmark needs of a terminal, whichever server is behind it. Output is handed on
+ * as bytes, as a browser hands it to xterm.js: neither client builds strings of a flood.
+ */
 export interface BenchTerminal {
   write(data: string): void;
-  onData(listener: (data: string) => void): () => void;
+  onData(listener: (data: Uint8Array) => void): () => void;
   close(): void;
 }
 
@@ -16,30 +19,25 @@ export interface BenchTerminal {
  * prompt can come in the same read as the create ack) is kept for the next listener.
  */
 class OutputFanout {
-  private readonly listeners = new Set<(data: string) => void>();
-  private backlog: string[] = [];
+  private readonly listeners = new Set<(data: Uint8Array) => void>();
+  private backlog: Uint8Array[] = [];
 
-  emit(data: string): void {
+  emit(data: Uint8Array): void {
     if (this.listeners.size === 0) this.backlog.push(data);
     for (const l of this.listeners) l(data);
   }
 
-  listen(listener: (data: string) => void): () => void {
+  listen(listener: (data: Uint8Array) => void): () => void {
     this.listeners.add(listener);
     const pending = this.backlog;
     this.backlog = [];
     // Delivered after listen() returns, so the listener may already unsubscribe itself.
-    if (pending.length > 0) queueMicrotask(() => listener(pending.join('')));
+    if (pending.length > 0) queueMicrotask(() => listener(Buffer.concat(pending)));
     return () => this.listeners.delete(listener);
   }
 }
 
-/**
- * Takes output as bytes and acks like the browser does: once rendered, in batches well under
- * the low watermark. Bytes are decoded here for the benchmark's counting exactly as the raw
- * client decodes its frames (chunks never split a character); a browser hands them to xterm.js
- * undecoded.
- */
+/** Takes output as bytes and acks like the browser does: once rendered, in batches well under the low watermark. */
 const ACK_BATCH_CHARS = 32 * 1024;
 
 export async function openCubicleTerminal(
@@ -58,7 +56,7 @@ export async function openCubicleTerminal(
   let termId = '';
   let unacked = 0;
   socket.on('terminal:data', ({ id, data }) => {
-    output.emit(typeof data === 'string' ? data : Buffer.from(terminalBytes(data)).toString());
+    output.emit(typeof data === 'string' ? Buffer.from(data) : terminalBytes(data));
     unacked += terminalDataLength(data);
     if (unacked >= ACK_BATCH_CHARS) {
       socket.emit('terminal:ack', { id, bytes: unacked });
@@ -86,7 +84,7 @@ export async function openCubicleTerminal(
 export async function openRawTerminal(port: number, cols: number, rows: number): Promise<BenchTerminal> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/?cols=${cols}&rows=${rows}`, { perMessageDeflate: false });
   const output = new OutputFanout();
-  socket.on('message', (data) => output.emit(data.toString()));
+  socket.on('message', (data: Buffer) => output.emit(data));
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -115,7 +113,7 @@ export async function startRawServer(
   return { port, child };
 }
 
-/** Resolves once the terminal's output (from now on) matches `pattern`; keeps only a short tail. */
+/** Resolves once the terminal's output (from now on) matches `pattern`; decodes only a short tail. */
 export function waitForOutput(term: BenchTerminal, pattern: RegExp, timeoutMs = 60000): Promise<void> {
   return new Promise((resolve, reject) => {
     let tail = '';
@@ -124,7 +122,10 @@ export function waitForOutput(term: BenchTerminal, pattern: RegExp, timeoutMs = 
       reject(new Error(`timed out waiting for ${pattern}; tail ${JSON.stringify(tail)}`));
     }, timeoutMs);
     const stop = term.onData((data) => {
-      tail = (tail + data).slice(-256);
+      // The last 256 bytes of the chunk; a character cut at their start decodes as U+FFFD.
+      tail = (
+        tail + Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8', Math.max(0, data.length - 256))
+      ).slice(-256);
       if (pattern.test(tail)) {
         clearTimeout(timer);
         stop();

@@ -144,9 +144,9 @@ async function throughput(
   expected: number,
 ): Promise<{ mbps: number; exact: boolean }> {
   let equals = 0;
-  let chars = 0;
+  let bytes = 0;
   const stop = term.onData((data) => {
-    chars += data.length;
+    bytes += data.length;
     equals += countEquals(data);
   });
   const done = waitForOutput(term, /END_2_/, 120000);
@@ -156,12 +156,12 @@ async function throughput(
   const seconds = (performance.now() - t0) / 1000;
   stop();
   if (equals !== expected) console.error(`flood: expected ${expected} '=' characters, got ${equals}`);
-  return { mbps: chars / MB / seconds, exact: equals === expected };
+  return { mbps: bytes / MB / seconds, exact: equals === expected };
 }
 
-function countEquals(data: string): number {
+function countEquals(data: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i < data.length; i++) if (data.charCodeAt(i) === 61) n++;
+  for (let i = 0; i < data.length; i++) if (data[i] === 61) n++;
   return n;
 }
 
@@ -175,7 +175,7 @@ async function echoLatencies(term: BenchTerminal, count: number): Promise<number
     }
     const echoed = new Promise<void>((resolve) => {
       const stop = term.onData((data) => {
-        if (data.includes('k')) {
+        if (data.includes(0x6b)) {
           stop();
           resolve();
         }
