@@ -11,7 +11,6 @@ export function ToolPanel({
   active: string;
   onActivate(id: string): void;
 }) {
-  const shown = active;
   return (
     <div className="tool-panel">
       <div className="tabs" role="tablist" aria-label="Tools">
@@ -20,8 +19,8 @@ export function ToolPanel({
             key={t.id}
             type="button"
             role="tab"
-            aria-selected={t.id === shown}
-            className={`tab tool-tab ${t.id === shown ? 'active' : ''}`}
+            aria-selected={t.id === active}
+            className={`tab tool-tab ${t.id === active ? 'active' : ''}`}
             onClick={() => onActivate(t.id)}
           >
             {t.label}
@@ -29,7 +28,7 @@ export function ToolPanel({
         ))}
       </div>
       {tabs.map((t) => (
-        <div key={t.id} className="tool-body" role="tabpanel" hidden={t.id !== shown} data-tool={t.id}>
+        <div key={t.id} className="tool-body" role="tabpanel" hidden={t.id !== active} data-tool={t.id}>
           {t.body}
         </div>
       ))}
