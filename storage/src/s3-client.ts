@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from './s3-settings.js';
@@ -32,8 +33,24 @@ export function createS3Client(settings: S3Settings, opts: S3ClientOptions = {})
     requestHandler: new NodeHttpHandler({
       connectionTimeout: CONNECT_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
-      httpAgent: new http.Agent(agentOptions),
+      httpAgent: settings.socketPath
+        ? new UnixSocketAgent(settings.socketPath, agentOptions)
+        : new http.Agent(agentOptions),
       httpsAgent: new https.Agent(agentOptions),
     }),
   });
+}
+
+/** An HTTP agent whose every connection goes to one Unix socket, whatever host a request names. */
+class UnixSocketAgent extends http.Agent {
+  constructor(
+    private readonly socketPath: string,
+    options: http.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(): net.Socket {
+    return net.createConnection({ path: this.socketPath });
+  }
 }

@@ -9,6 +9,12 @@ export interface S3Settings {
   /** Static credentials; when absent the SDK's default chain applies (IRSA, instance roles…). */
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   forcePathStyle: boolean;
+  /**
+   * A Unix socket every request goes through instead of the endpoint's host and port: how a
+   * sandboxed runner reaches its repl's storage broker (docs/security.md). The endpoint URL still
+   * names the host that requests are signed for.
+   */
+  socketPath?: string;
 }
 
 const bool = z
@@ -25,6 +31,7 @@ const S3Env = z.object({
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool,
+  S3_SOCKET: z.string().startsWith('/', 'S3_SOCKET must be an absolute path').optional(),
 });
 
 /** Parses the S3 variables; returns the problems as sentences instead of throwing. */
@@ -48,6 +55,7 @@ export function parseS3Settings(env: NodeJS.ProcessEnv): { settings: S3Settings 
           : undefined,
       // Custom endpoints (MinIO, the embedded server) rarely resolve bucket subdomains.
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+      ...(e.S3_SOCKET ? { socketPath: e.S3_SOCKET } : {}),
     },
   };
 }
@@ -60,6 +68,7 @@ export function s3SettingsToEnv(s: S3Settings): Record<string, string> {
     S3_FORCE_PATH_STYLE: String(s.forcePathStyle),
   };
   if (s.endpoint) env.S3_ENDPOINT = s.endpoint;
+  if (s.socketPath) env.S3_SOCKET = s.socketPath;
   if (s.credentials) {
     env.AWS_ACCESS_KEY_ID = s.credentials.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = s.credentials.secretAccessKey;
