@@ -1,3 +1,4 @@
+import { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from './config.js';
@@ -35,8 +36,37 @@ export async function dropPrivileges(
   log.info({ uid: runAs.uid, gid: runAs.gid }, 'dropped root privileges');
 }
 
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+/**
+ * Hands a tree to uid:gid without following a single symlink: a workspace is the user's, and a
+ * link in it may point anywhere (`ln -s / pwn`), so only the links themselves change owner and
+ * only real directories are entered. Each directory is opened with O_NOFOLLOW and must still be
+ * the inode that was listed, so one swapped for a link mid-walk is skipped, not followed.
+ */
+export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  const top = await fs.lstat(dir);
+  if (!top.isDirectory()) throw new ConfigError(`${dir} must be a directory, not a link or a file`);
   await fs.lchown(dir, uid, gid);
-  const entries = await fs.readdir(dir, { recursive: true });
-  for (const rel of entries) await fs.lchown(path.join(dir, rel), uid, gid).catch(() => {});
+  await chownEntries(dir, top, uid, gid);
+}
+
+async function chownEntries(dir: string, expected: Stats, uid: number, gid: number): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+  } catch {
+    return; // became a link or vanished since it was listed
+  }
+  try {
+    const now = await handle.stat();
+    if (now.ino !== expected.ino || now.dev !== expected.dev) return;
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const child = path.join(dir, entry.name);
+      await fs.lchown(child, uid, gid).catch(() => {});
+      if (!entry.isDirectory()) continue; // a symlink to a directory is not a directory here
+      const st = await fs.lstat(child).catch(() => null);
+      if (st?.isDirectory()) await chownEntries(child, st, uid, gid);
+    }
+  } finally {
+    await handle.close();
+  }
 }
