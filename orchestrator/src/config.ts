@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
+import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -53,6 +54,19 @@ const OrchestratorEnv = z.object({
   /** Port of the embedded S3 server when no S3_BUCKET is configured (stable, so adopted runners reconnect). */
   S3_PORT: z.coerce.number().int().min(0).max(65535).default(9000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Local repls: `auto` sandboxes them with bubblewrap where it works (docs/security.md). */
+  SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+  SANDBOX_UID_BASE: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(2 ** 31 - 70000)
+    .default(200_000),
+  SANDBOX_UID_COUNT: z.coerce.number().int().min(1).max(65_536).default(10_000),
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
+  SANDBOX_PROCESSES: z.coerce.number().int().min(16).default(512),
+  SANDBOX_CPU_WEIGHT: z.coerce.number().int().min(1).max(10_000).default(100),
+  SANDBOX_OPEN_FILES: z.coerce.number().int().min(64).default(4096),
 });
 
 /** `DRIVER=kubernetes`: where and how repl pods run (docs/kubernetes.md). */
@@ -105,6 +119,8 @@ export interface OrchestratorConfig {
   /** Object storage, or null: start the embedded S3 server (data in DATA_DIR/s3) on `embeddedS3Port`. */
   s3: S3Settings | null;
   embeddedS3Port: number;
+  /** How local repls are sandboxed and limited (DRIVER=local). */
+  sandbox: LocalSandboxSettings;
   logLevel: string;
 }
 
@@ -154,6 +170,17 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     frontendDir: path.resolve(e.FRONTEND_DIR),
     s3,
     embeddedS3Port: e.S3_PORT,
+    sandbox: {
+      isolation: e.SANDBOX,
+      uidBase: e.SANDBOX_UID_BASE,
+      uidCount: e.SANDBOX_UID_COUNT,
+      limits: {
+        memoryBytes: e.SANDBOX_MEMORY_MB * 1024 * 1024,
+        processes: e.SANDBOX_PROCESSES,
+        cpuWeight: e.SANDBOX_CPU_WEIGHT,
+        openFiles: e.SANDBOX_OPEN_FILES,
+      },
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -91,6 +91,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
         s3,
         runnerTokenSecret: config.runnerTokenSecret,
         allowedOrigins,
+        sandbox: config.sandbox,
         mintToken,
         log,
       });

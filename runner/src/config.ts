@@ -34,6 +34,10 @@ const RunnerEnv = WorkspaceEnv.extend({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(3001),
   APP_PORT: int(3000),
+  /** A listening socket handed over by whoever started the runner (the local sandbox): served instead of HOST:PORT. */
+  LISTEN_FD: z.coerce.number().int().min(3).optional(),
+  /** Another handed-over listening socket whose connections are forwarded to the app on 127.0.0.1:APP_PORT. */
+  APP_LISTEN_FD: z.coerce.number().int().min(3).optional(),
   ALLOWED_ORIGINS: list('http://localhost:8080'),
   MAX_FILE_BYTES: int(10 * MiB),
   TERMINAL_GRACE_MS: int(10 * 60 * 1000),
@@ -76,6 +80,9 @@ export interface RunnerConfig extends WorkspaceConfig {
   host: string;
   port: number;
   appPort: number;
+  /** Inherited listening sockets (the local sandbox hands them over; see docs/security.md). */
+  listenFd: number | null;
+  appListenFd: number | null;
   allowedOrigins: string[];
   maxFileBytes: number;
   terminalGraceMs: number;
@@ -147,6 +154,8 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
     host: e.HOST,
     port: e.PORT,
     appPort: e.APP_PORT,
+    listenFd: e.LISTEN_FD ?? null,
+    appListenFd: e.APP_LISTEN_FD ?? null,
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxFileBytes: e.MAX_FILE_BYTES,
     terminalGraceMs: e.TERMINAL_GRACE_MS,

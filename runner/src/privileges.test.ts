@@ -7,7 +7,9 @@ import { chownTree } from './privileges.js';
 
 const asRoot = process.getuid?.() === 0;
 
-test('handing a workspace to its user never follows a symlink out of it', { skip: !asRoot && 'needs root' }, async () => {
+test('handing a workspace to its user never follows a symlink out of it', {
+  skip: !asRoot && 'needs root',
+}, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-chown-test-'));
   try {
     const outside = path.join(root, 'data');

@@ -13,6 +13,7 @@ import { ProcessManager } from './processes/process-manager.js';
 import { RunHistory } from './runs/run-history.js';
 import { RunService } from './runs/run-service.js';
 import { ActivityTracker } from './server/activity-tracker.js';
+import { forwardAppConnections } from './server/app-forwarder.js';
 import { bindEventHandlers } from './server/event-router.js';
 import { createHttpApp } from './server/http-app.js';
 import { addProcessApi } from './server/process-api.js';
@@ -195,9 +196,13 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
+    if (config.listenFd !== null) httpServer.listen({ fd: config.listenFd }, () => resolve());
+    else httpServer.listen(config.port, config.host, () => resolve());
   });
-  const port = (httpServer.address() as AddressInfo).port;
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? (address as AddressInfo).port : 0;
+  const appForwarder =
+    config.appListenFd !== null ? forwardAppConnections(config.appListenFd, config.appPort, log) : null;
   // Probes answer from here on; clients wait ("starting") until the journal's pending work is done
   // and the workspace agrees with S3.
   log.info({ host: config.host, port, workspace: config.workspaceDir, replId: config.replId }, 'listening');
@@ -213,6 +218,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       log.info({ reason }, 'shutting down');
       files.refuseWrites('the runner is shutting down and takes no more writes');
       httpServer.close(); // no new connections; open ones are ended below
+      appForwarder?.close();
       await files.drain();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
       // The user's processes and runs end with their sessions (runs are recorded as canceled).

@@ -1,11 +1,19 @@
 import { ActivityResponse, type LogLine, ProcessListResult, ProcessLogsResult } from '@cubicle/protocol';
+import { fetch, type RequestInit } from 'undici';
 import { PROBE_TIMEOUT_MS } from '../tuning.js';
+import { type Endpoint, requestTarget } from './endpoint.js';
+
+/** fetch() to a path on a sandbox's runner, whether it listens on TCP or on a Unix socket. */
+function call(base: Endpoint, path: string, init: RequestInit = {}) {
+  const { url, dispatcher } = requestTarget(base, path);
+  return fetch(url, dispatcher ? { ...init, dispatcher } : init);
+}
 
 /** The runner's own HTTP endpoints (design.md, "HTTP on the same port"), as drivers and the reaper use them. */
 export const runnerClient = {
-  async ready(base: string): Promise<boolean> {
+  async ready(base: Endpoint): Promise<boolean> {
     try {
-      const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      const r = await call(base, '/readyz', { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
       await r.body?.cancel();
       return r.ok;
     } catch {
@@ -14,9 +22,9 @@ export const runnerClient = {
   },
 
   /** POST /flush: true once every pending change is in S3; false with the runner's reason otherwise. */
-  async flush(base: string, token: string, timeoutS: number): Promise<{ ok: boolean; detail: string }> {
+  async flush(base: Endpoint, token: string, timeoutS: number): Promise<{ ok: boolean; detail: string }> {
     try {
-      const r = await fetch(`${base}/flush?timeout=${timeoutS}`, {
+      const r = await call(base, `/flush?timeout=${timeoutS}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(timeoutS * 1000 + PROBE_TIMEOUT_MS),
@@ -36,7 +44,7 @@ export const runnerClient = {
   ): Promise<{ state: string; message: string | null; logs: LogLine[] } | null> {
     try {
       const get = (path: string) =>
-        fetch(`${base}${path}`, {
+        call(base, path, {
           headers: { authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
         });
@@ -50,9 +58,9 @@ export const runnerClient = {
     }
   },
 
-  async activity(base: string): Promise<ActivityResponse | null> {
+  async activity(base: Endpoint): Promise<ActivityResponse | null> {
     try {
-      const r = await fetch(`${base}/activity`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      const r = await call(base, '/activity', { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
       const parsed = ActivityResponse.safeParse(await r.json());
       return parsed.success ? parsed.data : null;
     } catch {

@@ -1,9 +1,11 @@
+import type { Endpoint } from './endpoint.js';
+
 /** Where the gateway and the orchestrator reach a running sandbox (internal addresses). */
 export interface SandboxTargets {
-  /** The runner's HTTP + Socket.io base URL, e.g. http://127.0.0.1:41234. */
-  runner: string;
-  /** The user's app (APP_PORT), e.g. http://127.0.0.1:41235. */
-  app: string;
+  /** The runner's HTTP + Socket.io: http://10.0.0.7:3001 (a pod) or unix:/…/runner.sock (a local sandbox). */
+  runner: Endpoint;
+  /** The user's app (APP_PORT), the same way. */
+  app: Endpoint;
 }
 
 /** Why a sandbox failed to start or died: a sentence and its last log lines. */

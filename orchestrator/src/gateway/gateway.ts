@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LogLine, ReplState } from '@cubicle/protocol';
 import { createProxyServer } from 'http-proxy-3';
+import { proxyTarget } from '../drivers/endpoint.js';
 import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
@@ -78,7 +79,7 @@ export class Gateway {
     this.proxy.close();
   }
 
-  private target(kind: HostKind, id: string): { url: string } | Refusal {
+  private target(kind: HostKind, id: string): { url: ReturnType<typeof proxyTarget> } | Refusal {
     const route = this.opts.route(id);
     if (route.state === 'unknown') {
       this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'unknown' });
@@ -98,7 +99,7 @@ export class Gateway {
       };
     }
     this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'proxied' });
-    return { url: kind === 'runner' ? route.targets.runner : route.targets.app };
+    return { url: proxyTarget(kind === 'runner' ? route.targets.runner : route.targets.app) };
   }
 }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +10,12 @@ import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runne
 import { startS3 } from '@cubicle/runner/test-support/s3-harness';
 import type { ObjectStore } from '@cubicle/storage';
 import { io } from 'socket.io-client';
-import { freePort } from '../drivers/local/process-control.js';
+import { freePort, processesOfUid } from '../drivers/local/process-control.js';
 import { httpRequest, localhostAgent } from './localhost.js';
+
+function processesInUidRange(base: number, count: number): number[] {
+  return processesOfUid((uid) => uid >= base && uid < base + count);
+}
 
 const CLI = path.resolve(import.meta.dirname, '..', 'cli.js');
 
@@ -61,7 +66,11 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
   const store = s3.store;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // A user id range of its own, so harnesses running side by side never share (or kill) a repl's user.
+  const uidBase = 300_000 + randomInt(0, 100_000) * 100;
   const childEnv = {
+    SANDBOX_UID_BASE: String(uidBase),
+    SANDBOX_UID_COUNT: '100',
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     ...s3.env(),
     DATA_DIR: dataDir,
@@ -150,7 +159,11 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
       const objects = await s3.objects(id);
       return new Map([...objects].map(([name, body]) => [name, body.toString('utf8')]));
     },
-    sandboxProcesses: () => processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`),
+    // As root every repl has a user id from the range; otherwise (no sandbox) runners name their folder.
+    sandboxProcesses: () =>
+      process.getuid?.() === 0
+        ? processesInUidRange(uidBase, Number(childEnv.SANDBOX_UID_COUNT))
+        : processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`),
     async restart(how) {
       const c = child as ChildProcess | null;
       if (c) {

@@ -1,19 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
 import { type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
 import type { Logger } from '../../log.js';
+import { StorageBroker } from '../../storage-broker/storage-broker.js';
 import {
   ADOPTED_PROBE_MS,
   FLUSH_TIMEOUT_S,
   KILL_MARGIN_MS,
   READY_POLL_MS,
   RUNNER_SHUTDOWN_TIMEOUT_S,
+  SANDBOX_KILL_MS,
   START_TIMEOUT_MS,
 } from '../../tuning.js';
+import { releaseEndpoint, unixEndpoint } from '../endpoint.js';
 import { runnerClient } from '../runner-client.js';
 import {
   type SandboxDriver,
@@ -23,8 +27,20 @@ import {
   type SandboxTargets,
   type StopOutcome,
 } from '../sandbox-driver.js';
-import { commandLine, freePort, isAlive, signalProcess, waitForPidExit } from './process-control.js';
+import {
+  commandLine,
+  findDescendant,
+  freePort,
+  isAlive,
+  killUid,
+  processesOfUid,
+  signalProcess,
+  waitForPidExit,
+} from './process-control.js';
+import { SANDBOX_PATHS, sandboxArgs } from './sandbox-command.js';
 import { SandboxFiles } from './sandbox-files.js';
+import { type ReplLimits, SandboxLimits } from './sandbox-limits.js';
+import { detectIsolation, type Isolation } from './sandbox-support.js';
 
 /** The `runner` executable of the workspace's runner package: the same CLI the container image runs. */
 const RUNNER_CLI = (() => {
@@ -35,7 +51,13 @@ const RUNNER_CLI = (() => {
 })();
 
 /** Variables a runner inherits from the orchestrator; nothing else (ORCHESTRATOR_TOKEN stays here). */
-const INHERITED_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+const INHERITED_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ'];
+
+/** Where the workspace's code lives: read-only in every sandbox, so the runner can start. */
+const INSTALL_ROOT = path.resolve(path.dirname(RUNNER_CLI), '..', '..');
+
+/** Joins the cgroups named before `--`, then runs the rest (so nothing forks before it is limited). */
+const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
 interface ExitInfo {
   code: number | null;
@@ -45,7 +67,11 @@ interface ExitInfo {
 interface LocalSandbox {
   replId: string;
   files: SandboxFiles;
+  /** The runner, as the host sees it (0 until found). */
   pid: number;
+  /** What we started: bubblewrap's outer process (its death ends the sandbox), or the runner itself. */
+  sandboxPid: number;
+  uid: number | null;
   targets: SandboxTargets;
   /** Null for a runner adopted from an earlier orchestrator (not our child: no exit event, no exit code). */
   child: ChildProcess | null;
@@ -54,22 +80,33 @@ interface LocalSandbox {
   stopping: boolean;
 }
 
+export interface LocalSandboxSettings {
+  /** `auto`: bubblewrap when it works here, else none (with a warning). */
+  isolation: 'auto' | Isolation;
+  /** Repls get user ids from this range when the orchestrator runs as root. */
+  uidBase: number;
+  uidCount: number;
+  limits: ReplLimits;
+}
+
 export interface LocalDriverOptions {
   dataDir: string;
   s3: S3Settings;
   runnerTokenSecret: string;
   allowedOrigins: string[];
+  sandbox: LocalSandboxSettings;
   /** A short-lived runner token for the driver's own POST /flush. */
   mintToken(replId: string): Promise<string>;
   log: Logger;
 }
 
 /**
- * Runs each repl as `runner pull` then `runner serve` child processes on this machine, with
- * its own folder under DATA_DIR/sandboxes/<id>, its own loopback ports and environment.
- * Runners are started in their own session so they outlive an orchestrator crash and a Ctrl-C
- * reaches the orchestrator alone (which then flushes and stops them); a sandbox.json beside
- * each lets the next orchestrator adopt them.
+ * Runs each repl on this machine as `runner pull` then `runner serve`, each in a sandbox
+ * (docs/security.md, "Local sandboxes"): its own user id, bubblewrap's namespaces, a cgroup
+ * and rlimits. The runner reaches storage only through the storage broker's socket, and the
+ * gateway reaches the runner and the app only through sockets this driver makes and hands
+ * over, in a folder the repl never sees. Sandboxes run in their own session, so they outlive
+ * an orchestrator crash; a sandbox.json beside each lets the next orchestrator adopt them.
  */
 export class LocalDriver implements SandboxDriver {
   private readonly sandboxes = new Map<string, LocalSandbox>();
@@ -77,11 +114,18 @@ export class LocalDriver implements SandboxDriver {
   private readonly listeners: SandboxExitListener[] = [];
   private readonly sandboxesDir: string;
   private readonly watchdog: NodeJS.Timeout;
+  private readonly broker: StorageBroker;
+  private readonly limits: SandboxLimits;
+  readonly isolation: Isolation;
+  private readonly asRoot = process.getuid?.() === 0;
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.sandboxesDir = path.join(opts.dataDir, 'sandboxes');
-    fs.mkdirSync(this.sandboxesDir, { recursive: true, mode: 0o755 });
-    fs.chmodSync(this.sandboxesDir, 0o755);
+    fs.mkdirSync(this.sandboxesDir, { recursive: true, mode: 0o711 });
+    fs.chmodSync(this.sandboxesDir, 0o711);
+    this.isolation = detectIsolation(opts.sandbox.isolation, this.asRoot ? opts.sandbox.uidBase : null, opts.log);
+    this.limits = SandboxLimits.detect(opts.sandbox.limits, opts.log);
+    this.broker = new StorageBroker(opts.s3, opts.log);
     this.watchdog = setInterval(() => this.checkAdopted(), ADOPTED_PROBE_MS);
     this.watchdog.unref();
   }
@@ -90,13 +134,19 @@ export class LocalDriver implements SandboxDriver {
     const existing = this.sandboxes.get(replId);
     if (existing && !existing.stopping) return existing.targets;
     const files = new SandboxFiles(this.sandboxesDir, replId);
-    files.prepare();
-    const [runnerPort, appPort] = [await freePort(), await freePort()];
-    const env = this.runnerEnv(replId, files, runnerPort, appPort);
-    const logFd = files.openLog();
+    const uid = this.uidFor(files);
+    const owner = uid === null ? null : { uid, gid: uid };
     this.starting.add(replId);
+    let logFd: number | null = null;
     try {
-      const pull = this.spawnRunner(['pull', '--allow-empty'], env, logFd);
+      if (uid !== null) await killUid(uid, SANDBOX_KILL_MS); // nothing of an earlier life of this repl survives
+      await files.prepare(owner);
+      logFd = files.openLog();
+      await this.broker.open(replId, files.storageSocket, owner);
+      const appPort = this.isolation === 'bwrap' ? 3000 : await freePort();
+      const env = this.runnerEnv(replId, files, appPort);
+
+      const pull = this.spawnSandboxed(replId, files, uid, ['pull', '--allow-empty'], env, logFd, []);
       const pulled = await Promise.race([exitOf(pull), aborted(signal)]);
       if (!pulled) {
         signalProcess(pull.pid ?? -1, 'SIGKILL');
@@ -104,14 +154,21 @@ export class LocalDriver implements SandboxDriver {
       }
       if (pulled.code !== 0) throw new SandboxError(`runner pull failed (${describeExit(pulled)})`, files.tailLog());
 
-      const serve = this.spawnRunner(['serve'], env, logFd);
-      const sb = this.track(replId, files, serve.pid ?? -1, runnerPort, appPort, serve);
-      files.writeRecord({ pid: sb.pid, runnerPort, appPort, startedAt: new Date().toISOString() });
+      const sockets = await Promise.all([handOverSocket(files.runnerSocket), handOverSocket(files.appSocket)]);
+      const serveEnv = { ...env, LISTEN_FD: '3', APP_LISTEN_FD: '4' };
+      const fds = sockets.map((s) => s.fd);
+      const serve = this.spawnSandboxed(replId, files, uid, ['serve'], serveEnv, logFd, fds);
+      for (const s of sockets) s.release(); // the runner holds them now; the paths stay theirs
+      const sb = this.track(replId, files, serve.pid ?? -1, uid, serve);
       await this.waitReady(sb, signal);
+      files.writeRecord({ pid: sb.pid, sandboxPid: sb.sandboxPid, startedAt: new Date().toISOString() });
       return sb.targets;
+    } catch (err) {
+      if (!this.sandboxes.has(replId)) await this.broker.close(replId);
+      throw err;
     } finally {
       this.starting.delete(replId);
-      fs.closeSync(logFd);
+      if (logFd !== null) fs.closeSync(logFd);
     }
   }
 
@@ -134,12 +191,14 @@ export class LocalDriver implements SandboxDriver {
       const files = new SandboxFiles(this.sandboxesDir, replId);
       const record = files.readRecord();
       if (!record) continue;
-      const argv = commandLine(record.pid);
-      if (!argv?.includes(RUNNER_CLI) || !argv.includes('serve')) {
+      if (!isRunner(commandLine(record.pid))) {
         files.clearRecord(); // the process is gone (or the pid now belongs to something else)
         continue;
       }
-      this.track(replId, files, record.pid, record.runnerPort, record.appPort, null);
+      const uid = files.readUid();
+      await this.broker.open(replId, files.storageSocket, uid === null ? null : { uid, gid: uid });
+      const sb = this.track(replId, files, record.sandboxPid, this.asRoot ? uid : null, null);
+      sb.pid = record.pid;
       this.opts.log.info({ replId, pid: record.pid }, 'adopted a running runner');
     }
     return Promise.all(
@@ -167,31 +226,102 @@ export class LocalDriver implements SandboxDriver {
 
   async close(): Promise<void> {
     clearInterval(this.watchdog);
+    await this.broker.closeAll();
   }
 
-  private runnerEnv(replId: string, files: SandboxFiles, runnerPort: number, appPort: number): NodeJS.ProcessEnv {
+  /** Times the repl's memory limit killed one of its processes (0 without cgroups). */
+  oomKills(replId: string): number {
+    return this.limits.oomKills(replId);
+  }
+
+  /** The repl's own user id (root only): kept in its folder, the lowest free one in the range when new. */
+  private uidFor(files: SandboxFiles): number | null {
+    if (!this.asRoot) return null;
+    const { uidBase, uidCount } = this.opts.sandbox;
+    const known = files.readUid();
+    if (known !== null && known >= uidBase && known < uidBase + uidCount) return known;
+    const taken = new Set(
+      SandboxFiles.listIds(this.sandboxesDir).map((id) => new SandboxFiles(this.sandboxesDir, id).readUid()),
+    );
+    for (let uid = uidBase; uid < uidBase + uidCount; uid++) {
+      if (taken.has(uid)) continue;
+      files.writeUid(uid);
+      return uid;
+    }
+    throw new SandboxError(`no free user id left in ${uidBase}–${uidBase + uidCount - 1} (SANDBOX_UID_COUNT)`);
+  }
+
+  private runnerEnv(replId: string, files: SandboxFiles, appPort: number): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    const inside = this.isolation === 'bwrap';
     return {
       ...env,
-      ...s3SettingsToEnv(this.opts.s3),
+      // The broker is the only way to storage; the key pair is a placeholder the SDK signs with.
+      ...s3SettingsToEnv({
+        endpoint: 'http://storage.cubicle.internal',
+        region: this.opts.s3.region,
+        bucket: this.opts.s3.bucket,
+        credentials: { accessKeyId: `repl-${replId}`, secretAccessKey: 'the-socket-is-the-credential' },
+        forcePathStyle: true,
+        socketPath: inside ? path.join(SANDBOX_PATHS.storage, 's3.sock') : files.storageSocket,
+      }),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       REPL_ID: replId,
       RUNNER_TOKEN_SECRET: this.opts.runnerTokenSecret,
-      WORKSPACE_DIR: files.workspace,
-      STATE_DIR: files.state,
-      HOST: '127.0.0.1',
-      PORT: String(runnerPort),
+      WORKSPACE_DIR: inside ? SANDBOX_PATHS.workspace : files.workspace,
+      STATE_DIR: inside ? SANDBOX_PATHS.state : files.state,
+      HOME: path.join(inside ? SANDBOX_PATHS.state : files.state, 'home'),
+      TMPDIR: inside ? '/tmp' : (process.env.TMPDIR ?? '/tmp'),
       APP_PORT: String(appPort),
       ALLOWED_ORIGINS: this.opts.allowedOrigins.join(','),
       SHUTDOWN_TIMEOUT: String(RUNNER_SHUTDOWN_TIMEOUT_S),
+      RUNNER_ALLOW_ROOT: '0',
     };
   }
 
-  private spawnRunner(args: string[], env: NodeJS.ProcessEnv, logFd: number): ChildProcess {
-    const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, RUNNER_CLI, ...args], {
+  /**
+   * `[sh joins the cgroup] → [setpriv to the repl's uid] → prlimit → [bwrap] → node runner`:
+   * each step limits or isolates what follows, and each one execs the next.
+   */
+  private spawnSandboxed(
+    replId: string,
+    files: SandboxFiles,
+    uid: number | null,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    logFd: number,
+    fds: number[],
+  ): ChildProcess {
+    const argv: string[] = [];
+    const procs = this.limits.prepare(replId);
+    if (procs.length > 0) argv.push('/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...procs, '--');
+    if (uid !== null) argv.push('setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--');
+    argv.push('prlimit', ...this.limits.rlimitArgs(), '--');
+    if (this.isolation === 'bwrap') {
+      const ids = uid ?? process.getuid?.() ?? 0;
+      argv.push(
+        'bwrap',
+        ...sandboxArgs({
+          replId,
+          uid: ids,
+          gid: uid ?? process.getgid?.() ?? 0,
+          workspace: files.workspace,
+          state: files.state,
+          storage: files.storage,
+          passwd: files.passwd,
+          group: files.group,
+          code: [INSTALL_ROOT, path.dirname(path.dirname(fs.realpathSync(process.execPath)))],
+          hidden: [this.opts.dataDir],
+        }),
+        '--',
+      );
+    }
+    argv.push(process.execPath, ...RUNNER_NODE_FLAGS, RUNNER_CLI, ...args);
+    const [cmd = '', ...rest] = argv;
+    const child = spawn(cmd, rest, {
       env,
-      stdio: ['ignore', logFd, logFd],
+      stdio: ['ignore', logFd, logFd, ...fds],
       detached: true, // own session: survives us, and a terminal's Ctrl-C is ours to handle
     });
     child.unref();
@@ -201,9 +331,8 @@ export class LocalDriver implements SandboxDriver {
   private track(
     replId: string,
     files: SandboxFiles,
-    pid: number,
-    runnerPort: number,
-    appPort: number,
+    sandboxPid: number,
+    uid: number | null,
     child: ChildProcess | null,
   ): LocalSandbox {
     let markExited: (info: ExitInfo) => void = () => {};
@@ -213,8 +342,10 @@ export class LocalDriver implements SandboxDriver {
     const sb: LocalSandbox = {
       replId,
       files,
-      pid,
-      targets: { runner: `http://127.0.0.1:${runnerPort}`, app: `http://127.0.0.1:${appPort}` },
+      pid: 0,
+      sandboxPid,
+      uid,
+      targets: { runner: unixEndpoint(files.runnerSocket), app: unixEndpoint(files.appSocket) },
       child,
       exited,
       markExited,
@@ -229,7 +360,7 @@ export class LocalDriver implements SandboxDriver {
   private onSandboxExit(sb: LocalSandbox, info: ExitInfo): void {
     if (this.sandboxes.get(sb.replId) === sb) this.sandboxes.delete(sb.replId);
     if (sb.stopping) return;
-    sb.files.clearRecord();
+    void this.cleanUp(sb);
     const error = new SandboxError(`the runner stopped unexpectedly (${describeExit(info)})`, sb.files.tailLog());
     this.opts.log.warn({ replId: sb.replId, pid: sb.pid, ...info }, 'runner exited unexpectedly');
     for (const l of this.listeners) l(sb.replId, error);
@@ -257,16 +388,23 @@ export class LocalDriver implements SandboxDriver {
         await this.terminate(sb, false);
         throw new SandboxError(`the runner was not ready after ${START_TIMEOUT_MS / 1000} s`, sb.files.tailLog());
       }
-      if (await runnerClient.ready(sb.targets.runner)) return;
+      if (!sb.pid) sb.pid = sb.child && this.isolation === 'none' ? sb.sandboxPid : this.findRunner(sb);
+      if (sb.pid && (await runnerClient.ready(sb.targets.runner))) return;
       await sleep(READY_POLL_MS);
     }
   }
 
+  private findRunner(sb: LocalSandbox): number {
+    if (isRunner(commandLine(sb.sandboxPid))) return sb.sandboxPid;
+    return findDescendant(sb.sandboxPid, isRunner) ?? 0;
+  }
+
   /**
-   * Stop = POST /flush (when asked), SIGTERM (the runner refuses writes, flushes again and
-   * exits 0 only when S3 has everything), SIGKILL after its shutdown budget. The workspace
-   * folder is dropped only after a stop known to be clean; otherwise it stays, and the next
-   * start's pull + reconcile sends what is left.
+   * Stop = POST /flush (when asked), SIGTERM to the runner (it refuses writes, flushes again and
+   * exits 0 only when S3 has everything), SIGKILL after its shutdown budget; then nothing of the
+   * repl survives (its PID namespace ends with the runner; its uid's leftovers are killed). The
+   * workspace folder is dropped only after a stop known to be clean; otherwise it stays, and the
+   * next start's pull + reconcile sends what is left.
    */
   private async terminate(sb: LocalSandbox, flushFirst: boolean): Promise<StopOutcome> {
     sb.stopping = true;
@@ -274,20 +412,22 @@ export class LocalDriver implements SandboxDriver {
     if (flushFirst) {
       flush = await runnerClient.flush(sb.targets.runner, await this.opts.mintToken(sb.replId), FLUSH_TIMEOUT_S);
     }
-    signalProcess(sb.pid, 'SIGTERM');
+    const target = sb.pid || sb.sandboxPid;
+    signalProcess(target, 'SIGTERM');
     const budget = RUNNER_SHUTDOWN_TIMEOUT_S * 1000 + KILL_MARGIN_MS;
     const gone = sb.child
       ? await Promise.race([sb.exited.then(() => true), sleep(budget, false)])
-      : await waitForPidExit(sb.pid, budget);
+      : await waitForPidExit(target, budget);
     if (!gone) {
-      this.opts.log.warn({ replId: sb.replId, pid: sb.pid }, 'runner ignored SIGTERM; killing it');
-      signalProcess(sb.pid, 'SIGKILL');
-      if (!sb.child) await waitForPidExit(sb.pid, KILL_MARGIN_MS);
+      this.opts.log.warn({ replId: sb.replId, pid: target }, 'runner ignored SIGTERM; killing it');
+      signalProcess(target, 'SIGKILL');
+      signalProcess(sb.sandboxPid, 'SIGKILL');
+      if (!sb.child) await waitForPidExit(target, KILL_MARGIN_MS);
     }
     const info: ExitInfo = sb.child ? await sb.exited : { code: null, signal: null };
     sb.markExited(info);
     if (this.sandboxes.get(sb.replId) === sb) this.sandboxes.delete(sb.replId);
-    sb.files.clearRecord();
+    await this.cleanUp(sb);
     // A child tells us how its shutdown flush went; an adopted runner only through /flush.
     const saved = gone && (sb.child ? info.code === 0 : flush.ok);
     if (saved) sb.files.dropWorkspace();
@@ -297,6 +437,57 @@ export class LocalDriver implements SandboxDriver {
     this.opts.log.info({ replId: sb.replId, saved, ...info }, 'runner stopped');
     return { saved, detail };
   }
+
+  /** After the runner: no process of the repl, no broker socket, no cgroup, no record. */
+  private async cleanUp(sb: LocalSandbox): Promise<void> {
+    signalProcess(sb.sandboxPid, 'SIGKILL');
+    if (sb.uid !== null && !(await killUid(sb.uid, SANDBOX_KILL_MS)))
+      this.opts.log.error(
+        { replId: sb.replId, left: processesOfUid(sb.uid).length },
+        'processes of a stopped repl survive',
+      );
+    await this.broker.close(sb.replId);
+    this.limits.release(sb.replId);
+    sb.files.clearRecord();
+    releaseEndpoint(sb.targets.runner);
+    releaseEndpoint(sb.targets.app);
+  }
+}
+
+/** `node … runner/dist/cli.js serve` itself, not a wrapper (sh, setpriv, bwrap) whose arguments name it. */
+function isRunner(argv: string[] | null): boolean {
+  return argv?.[0] === process.execPath && argv.includes(RUNNER_CLI) && argv.includes('serve');
+}
+
+/**
+ * A listening Unix socket at `socketPath` whose descriptor a child inherits. It is bound under
+ * a temporary name and renamed into place, so that closing our copy (which unlinks the name it
+ * was bound to) leaves the socket at `socketPath` to the child alone.
+ */
+async function handOverSocket(socketPath: string): Promise<{ fd: number; release(): void }> {
+  const temp = `${socketPath}.${process.pid}.new`;
+  fs.rmSync(temp, { force: true });
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path: temp, backlog: 511 }, () => resolve());
+  });
+  // Nothing connects before the runner is ready (the path is not even in place); just in case, never answer here.
+  server.on('connection', (c) => c.destroy());
+  return {
+    fd: listeningFd(server),
+    release() {
+      fs.renameSync(temp, socketPath);
+      server.close(); // closes our descriptor; libuv unlinks the temporary name, which is gone already
+    },
+  };
+}
+
+function listeningFd(server: net.Server): number {
+  const handle: unknown = Reflect.get(server, '_handle');
+  const fd = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'fd') : undefined;
+  if (typeof fd !== 'number' || fd < 0) throw new SandboxError('cannot hand a listening socket to the runner');
+  return fd;
 }
 
 function exitOf(child: ChildProcess): Promise<ExitInfo> {

@@ -53,3 +53,57 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function statusField(pid: number, field: string): string | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function allPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+}
+
+/** The first live descendant of `ancestor` whose argv passes `match` (a sandbox's runner, seen from the host). */
+export function findDescendant(ancestor: number, match: (argv: string[]) => boolean): number | null {
+  const parentOf = new Map<number, number>();
+  for (const pid of allPids()) {
+    const ppid = Number(statusField(pid, 'PPid'));
+    if (ppid > 0) parentOf.set(pid, ppid);
+  }
+  for (const [pid] of parentOf) {
+    let p: number | undefined = pid;
+    for (let hops = 0; p !== undefined && p !== ancestor && hops < 64; hops++) p = parentOf.get(p);
+    if (p !== ancestor) continue;
+    const argv = commandLine(pid);
+    if (argv && match(argv)) return pid;
+  }
+  return null;
+}
+
+/** Live processes whose real uid is `uid`, or passes the test (a sandbox's user has no others). */
+export function processesOfUid(uid: number | ((uid: number) => boolean)): number[] {
+  const match = typeof uid === 'number' ? (u: number) => u === uid : uid;
+  return allPids().filter((pid) => {
+    const real = statusField(pid, 'Uid')?.split(/\s+/)[0];
+    return real !== undefined && match(Number(real));
+  });
+}
+
+/** SIGKILLs every process of `uid` until none is left (a fork loop cannot outrun it for long). */
+export async function killUid(uid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = processesOfUid(uid);
+    if (pids.length === 0) return true;
+    if (Date.now() > deadline) return false;
+    for (const pid of pids) signalProcess(pid, 'SIGKILL');
+    await sleep(20);
+  }
+}

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Where things are inside every local sandbox (the same paths as in a repl pod where one exists). */
+export const SANDBOX_PATHS = {
+  workspace: '/workspace',
+  state: '/var/lib/cubicle',
+  /** The storage broker's socket folder, read-only inside. */
+  storage: '/run/cubicle',
+} as const;
+
+export interface SandboxMounts {
+  replId: string;
+  uid: number;
+  gid: number;
+  /** Host folders bound read-write at SANDBOX_PATHS.workspace and .state. */
+  workspace: string;
+  state: string;
+  /** Host folder bound read-only at SANDBOX_PATHS.storage. */
+  storage: string;
+  /** passwd and group files naming the sandbox's user. */
+  passwd: string;
+  group: string;
+  /** Read-only code the runner needs (the installed workspace, the Node runtime). */
+  code: string[];
+  /** Host folders hidden behind an empty tmpfs even when a code path contains them (DATA_DIR). */
+  hidden: string[];
+}
+
+/**
+ * The bubblewrap command line of a local sandbox (docs/security.md, "Local sandboxes"): a
+ * root of its own with the system read-only, only this repl's folders writable, new user, PID,
+ * network, IPC, UTS and cgroup namespaces, no capabilities. Its PID namespace dies with its
+ * runner, taking every process the repl started with it; its network has only a loopback of
+ * its own, so nothing on the host's loopback (storage, orchestrator, other repls) is reachable.
+ */
+export function sandboxArgs(m: SandboxMounts): string[] {
+  const args = [
+    '--unshare-all',
+    '--die-with-parent',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    String(m.uid),
+    '--gid',
+    String(m.gid),
+    '--hostname',
+    `repl-${m.replId}`,
+    ...systemMounts(),
+  ];
+  args.push('--ro-bind', '/etc', '/etc', '--ro-bind', m.passwd, '/etc/passwd', '--ro-bind', m.group, '/etc/group');
+  for (const dir of m.code) if (!isInside(dir, '/usr')) args.push('--ro-bind', dir, dir);
+  for (const dir of m.hidden) if (m.code.some((c) => isInside(dir, c))) args.push('--tmpfs', dir);
+  args.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    '--tmpfs',
+    '/run',
+    '--bind',
+    m.workspace,
+    SANDBOX_PATHS.workspace,
+    '--bind',
+    m.state,
+    SANDBOX_PATHS.state,
+    '--ro-bind',
+    m.storage,
+    SANDBOX_PATHS.storage,
+    '--chdir',
+    SANDBOX_PATHS.workspace,
+  );
+  return args;
+}
+
+/** The system's programs and libraries, read-only: /usr and the top-level links or folders beside it. */
+export function systemMounts(): string[] {
+  const args = ['--ro-bind', '/usr', '/usr'];
+  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    const st = fs.lstatSync(top, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(top), top);
+    else if (st?.isDirectory()) args.push('--ro-bind', top, top);
+  }
+  return args;
+}
+
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../log.js';
+
+export interface ReplLimits {
+  /** Bytes of memory for all of a repl's processes together (cgroup), 0 = none. */
+  memoryBytes: number;
+  /** Processes and threads of the repl's user (cgroup pids, and RLIMIT_NPROC of its own uid). */
+  processes: number;
+  /** CPU share relative to other repls (cgroup v2 weight 1–10000, 100 = equal). */
+  cpuWeight: number;
+  /** Open files per process. */
+  openFiles: number;
+}
+
+type Hierarchy = { version: 2; root: string } | { version: 1; memory: string; pids: string; cpu: string | null };
+
+/**
+ * Per-repl resource limits on one machine: a cgroup per repl when the host lets us make one
+ * (v2, or v1's memory and pids hierarchies), and rlimits always (prlimit): the process-count
+ * rlimit counts per uid, and every sandbox has a uid of its own.
+ */
+export class SandboxLimits {
+  private constructor(
+    private readonly hierarchy: Hierarchy | null,
+    readonly limits: ReplLimits,
+  ) {}
+
+  static detect(limits: ReplLimits, log: Logger): SandboxLimits {
+    const hierarchy = findHierarchy();
+    log.info(
+      { cgroup: hierarchy ? `v${hierarchy.version}` : 'none', ...limits },
+      hierarchy
+        ? 'repl limits: a cgroup per repl (memory, processes, CPU share) and rlimits'
+        : 'repl limits: rlimits only (no writable cgroup here): no memory limit for a repl as a whole',
+    );
+    return new SandboxLimits(hierarchy, limits);
+  }
+
+  get describe(): string {
+    return this.hierarchy ? `cgroup v${this.hierarchy.version}` : 'rlimits';
+  }
+
+  /** prlimit's arguments for the sandbox's first process (inherited by everything it starts). */
+  rlimitArgs(): string[] {
+    const n = this.limits.processes;
+    return [`--nproc=${n}:${n}`, `--nofile=${this.limits.openFiles}:${this.limits.openFiles}`, '--core=0:0'];
+  }
+
+  /**
+   * Makes (or empties and reuses) the repl's cgroup and returns the `cgroup.procs` files a
+   * process must write its pid to before it starts the sandbox; [] when there are no cgroups.
+   */
+  prepare(replId: string): string[] {
+    const h = this.hierarchy;
+    if (!h) return [];
+    const l = this.limits;
+    if (h.version === 2) {
+      const dir = path.join(h.root, `repl-${replId}`);
+      fs.mkdirSync(dir, { recursive: true });
+      write(dir, 'pids.max', String(l.processes));
+      if (l.memoryBytes > 0) write(dir, 'memory.max', String(l.memoryBytes));
+      if (l.memoryBytes > 0) write(dir, 'memory.swap.max', '0');
+      write(dir, 'cpu.weight', String(l.cpuWeight));
+      return [path.join(dir, 'cgroup.procs')];
+    }
+    const dirs = [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])].map((root) => path.join(root, `repl-${replId}`));
+    for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
+    const [memory, pids, cpu] = dirs as [string, string, string | undefined];
+    if (l.memoryBytes > 0) write(memory, 'memory.limit_in_bytes', String(l.memoryBytes));
+    write(pids, 'pids.max', String(l.processes));
+    if (cpu) write(cpu, 'cpu.shares', String(Math.max(2, Math.round((l.cpuWeight * 1024) / 100))));
+    return dirs.map((d) => path.join(d, 'cgroup.procs'));
+  }
+
+  /** Times the repl's cgroup killed a process for memory (what the IDE then says in words). */
+  oomKills(replId: string): number {
+    const h = this.hierarchy;
+    if (!h) return 0;
+    const file =
+      h.version === 2
+        ? path.join(h.root, `repl-${replId}`, 'memory.events')
+        : path.join(h.memory, `repl-${replId}`, 'memory.oom_control');
+    const text = readOr(file, '');
+    return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
+  }
+
+  /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
+  release(replId: string): void {
+    const h = this.hierarchy;
+    if (!h) return;
+    const roots = h.version === 2 ? [h.root] : [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])];
+    for (const root of roots) {
+      try {
+        fs.rmdirSync(path.join(root, `repl-${replId}`));
+      } catch {
+        // still has processes (being killed) or already gone
+      }
+    }
+  }
+}
+
+/** Our own cgroup's place in each hierarchy, with a `cubicle` child we can write. */
+function findHierarchy(): Hierarchy | null {
+  if (process.getuid?.() !== 0) return null;
+  const own = readOr('/proc/self/cgroup', '');
+  const v2Path = /^0::(.*)$/m.exec(own)?.[1];
+  for (const mount of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) {
+    if (v2Path === undefined) break;
+    const root = path.join(mount, v2Path);
+    const controllers = readOr(path.join(mount, 'cgroup.controllers'), '').split(/\s+/);
+    if (!['memory', 'pids', 'cpu'].every((c) => controllers.includes(c))) continue;
+    const dir = makeChild(root);
+    if (!dir) continue;
+    try {
+      // Controllers must be enabled for children; our own cgroup cannot hold processes and children at once.
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+memory +pids +cpu');
+      return { version: 2, root: dir };
+    } catch {}
+  }
+  const v1 = (name: string) => {
+    const rel = new RegExp(`^\\d+:[^:]*\\b${name}\\b[^:]*:(.*)$`, 'm').exec(own)?.[1];
+    const mount = `/sys/fs/cgroup/${name}`;
+    if (rel === undefined || !fs.existsSync(path.join(mount, 'cgroup.procs'))) return null;
+    // A container often sees its own cgroup as the mount's root; fall back to it.
+    const inside = path.join(mount, rel);
+    return makeChild(fs.existsSync(inside) ? inside : mount) ?? makeChild(mount);
+  };
+  const memory = v1('memory');
+  const pids = v1('pids');
+  if (memory && pids) return { version: 1, memory, pids, cpu: v1('cpu') };
+  return null;
+}
+
+function makeChild(root: string): string | null {
+  const dir = path.join(root, 'cubicle');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+function write(dir: string, file: string, value: string): void {
+  fs.writeFileSync(path.join(dir, file), value);
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
