@@ -104,7 +104,9 @@ export class Gateway {
 }
 
 function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {
-  const refused = (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+  // A local sandbox's app socket is always there; with nothing on $PORT behind it, it hangs up at once.
+  const code = (err as NodeJS.ErrnoException).code;
+  const refused = code === 'ECONNREFUSED' || code === 'ECONNRESET';
   if (kind === 'preview' && refused) {
     return {
       status: 502,

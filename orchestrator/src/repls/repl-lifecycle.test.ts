@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { AuditList, ReplRecord, type StartReplResponse } from '@cubicle/protocol';
 import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runner-harness';
 import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
+import { commandLine } from '../drivers/local/process-control.js';
 import { httpRequest } from '../test-support/localhost.js';
 import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
 
@@ -16,7 +17,12 @@ describe('repl lifecycle with real runner processes', () => {
   after(() => h.close());
 
   const state = async (id: string) => ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body).state;
-  const runnersOf = (id: string) => processesWithEnv(`REPL_ID=${id}\0`);
+  // The runner itself, not the sandbox's wrappers (which carry the same environment).
+  const runnersOf = (id: string) =>
+    processesWithEnv(`REPL_ID=${id}\0`).filter((pid) => {
+      const argv = commandLine(pid);
+      return argv?.[0] === process.execPath && argv.includes('serve');
+    });
   const runnerReady = async (s: StartReplResponse) => (await httpRequest(`${s.runnerUrl}/readyz`)).status === 200;
 
   test('10 repls started at once all become ready, each reachable through the gateway', async () => {

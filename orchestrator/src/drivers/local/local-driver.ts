@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
@@ -111,6 +112,8 @@ export interface LocalDriverOptions {
 export class LocalDriver implements SandboxDriver {
   private readonly sandboxes = new Map<string, LocalSandbox>();
   private readonly starting = new Set<string>();
+  /** Clean-ups of sandboxes that died on their own, which a new start of the same repl waits for. */
+  private readonly cleaning = new Map<string, Promise<void>>();
   private readonly listeners: SandboxExitListener[] = [];
   private readonly sandboxesDir: string;
   private readonly watchdog: NodeJS.Timeout;
@@ -133,6 +136,7 @@ export class LocalDriver implements SandboxDriver {
   async start(replId: string, signal: AbortSignal): Promise<SandboxTargets> {
     const existing = this.sandboxes.get(replId);
     if (existing && !existing.stopping) return existing.targets;
+    await this.cleaning.get(replId);
     const files = new SandboxFiles(this.sandboxesDir, replId);
     const uid = this.uidFor(files);
     const owner = uid === null ? null : { uid, gid: uid };
@@ -360,7 +364,8 @@ export class LocalDriver implements SandboxDriver {
   private onSandboxExit(sb: LocalSandbox, info: ExitInfo): void {
     if (this.sandboxes.get(sb.replId) === sb) this.sandboxes.delete(sb.replId);
     if (sb.stopping) return;
-    void this.cleanUp(sb);
+    const cleaning = this.cleanUp(sb).finally(() => this.cleaning.delete(sb.replId));
+    this.cleaning.set(sb.replId, cleaning);
     const error = new SandboxError(`the runner stopped unexpectedly (${describeExit(info)})`, sb.files.tailLog());
     this.opts.log.warn({ replId: sb.replId, pid: sb.pid, ...info }, 'runner exited unexpectedly');
     for (const l of this.listeners) l(sb.replId, error);
@@ -490,6 +495,10 @@ function listeningFd(server: net.Server): number {
   return fd;
 }
 
+function signalName(n: number): string | null {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0] ?? null;
+}
+
 function exitOf(child: ChildProcess): Promise<ExitInfo> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null)
@@ -507,6 +516,9 @@ function aborted(signal: AbortSignal): Promise<null> {
 
 function describeExit(info: ExitInfo): string {
   if (info.signal) return `killed by ${info.signal}`;
+  // bubblewrap exits 128+N when the runner it waits for was killed by signal N.
+  const signal = info.code !== null && info.code > 128 ? signalName(info.code - 128) : null;
+  if (signal) return `killed by ${signal}`;
   if (info.code === null) return 'process gone';
   return `exit code ${info.code}`;
 }

@@ -31,13 +31,13 @@ export interface SandboxMounts {
  * The bubblewrap command line of a local sandbox (docs/security.md, "Local sandboxes"): a
  * root of its own with the system read-only, only this repl's folders writable, new user, PID,
  * network, IPC, UTS and cgroup namespaces, no capabilities. Its PID namespace dies with its
- * runner, taking every process the repl started with it; its network has only a loopback of
+ * runner, taking every process the repl started with it (and not with the orchestrator, so a
+ * restarted orchestrator can adopt it: hence no --die-with-parent); its network has only a loopback of
  * its own, so nothing on the host's loopback (storage, orchestrator, other repls) is reachable.
  */
 export function sandboxArgs(m: SandboxMounts): string[] {
   const args = [
     '--unshare-all',
-    '--die-with-parent',
     '--cap-drop',
     'ALL',
     '--uid',
