@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import S3rver from 's3rver';
+import S3rver, { type S3rverContext } from 's3rver';
+import { keyProblem } from './key-guard.js';
 
 const LEGACY = '--openssl-legacy-provider';
 
@@ -55,6 +56,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
     directory,
     configureBuckets: values.bucket.map((name) => ({ name })),
   });
+  guardRequests(server);
   server.run().then(
     (address) => {
       console.log(JSON.stringify({ event: 'listening', endpoint: `http://127.0.0.1:${address.port}`, directory }));
@@ -71,4 +73,31 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
       process.exit(1);
     },
   );
+}
+
+/**
+ * Runs before s3rver's own middleware: a request must be signed (s3rver lets an unsigned one
+ * through as anonymous, and then checks nothing), and a key must fit its file-backed store
+ * (a name segment too long for the filesystem used to crash the whole server).
+ */
+function guardRequests(server: S3rver): void {
+  server.middleware.unshift(async (ctx, next) => {
+    const signed = 'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
+    if (!signed) return s3Error(ctx, 403, 'AccessDenied', 'Anonymous requests are not accepted: sign them');
+    let key: string;
+    try {
+      key = decodeURIComponent(ctx.path.split('/').slice(2).join('/'));
+    } catch {
+      return s3Error(ctx, 400, 'InvalidURI', 'The request path is not valid percent-encoding');
+    }
+    const problem = keyProblem(key);
+    if (problem) return s3Error(ctx, 400, problem.code, problem.message);
+    return next();
+  });
+}
+
+function s3Error(ctx: S3rverContext, status: number, code: string, message: string): void {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }

@@ -12,7 +12,19 @@ declare module 's3rver' {
     vhostBuckets?: boolean;
   }
 
+  /** The part of Koa's context the request guard touches. */
+  export interface S3rverContext {
+    headers: Record<string, string | string[] | undefined>;
+    query: Record<string, string | string[] | undefined>;
+    path: string;
+    status: number;
+    type: string;
+    body: unknown;
+  }
+
   export default class S3rver {
+    /** Koa's middleware stack (S3rver extends Koa); the guard goes first. */
+    middleware: ((ctx: S3rverContext, next: () => Promise<void>) => Promise<void> | void)[];
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ObjectStore } from '../object-store.js';
+import { StorageError } from '../storage-error.js';
+import { EmbeddedS3 } from './embedded-s3.js';
+
+let s3: EmbeddedS3;
+let store: ObjectStore;
+let dir: string;
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-embedded-s3-test-'));
+  s3 = await EmbeddedS3.start({ directory: dir, buckets: ['cubicle-test'] });
+  store = new ObjectStore(s3.settings(), { maxAttempts: 1 });
+});
+after(async () => {
+  store.destroy();
+  await s3.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function anonymous(method: string, route: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${s3.endpoint}${route}`, { method }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+test('anonymous requests are refused: no write, no read, no listing', async () => {
+  await store.put('code/bbbbbbbbbbbb/secret.txt', Buffer.from('B'), 1);
+  assert.equal(await anonymous('PUT', '/cubicle-test/code/bbbbbbbbbbbb/x', 'x'), 403);
+  assert.equal(await anonymous('GET', '/cubicle-test/code/bbbbbbbbbbbb/secret.txt'), 403);
+  assert.equal(await anonymous('GET', '/cubicle-test?list-type=2'), 403);
+  assert.equal(await anonymous('DELETE', '/cubicle-test/code/bbbbbbbbbbbb/secret.txt'), 403);
+  assert.equal(await store.head('code/bbbbbbbbbbbb/x'), null);
+  assert.ok(await store.head('code/bbbbbbbbbbbb/secret.txt'));
+});
+
+test('a key the store cannot keep is a clear client error, and the server stays up', async () => {
+  for (const name of ['a'.repeat(241), 'é'.repeat(200), `${'d'.repeat(300)}/f`]) {
+    await assert.rejects(
+      store.put(`code/aaaaaaaaaaaa/${name}`, Buffer.from('x'), 1),
+      (err) => err instanceof StorageError && err.kind === 'client' && /too long|KeyTooLong/i.test(err.message),
+    );
+  }
+  await assert.rejects(store.put('code/aaaaaaaaaaaa/../bbbbbbbbbbbb/x', Buffer.from('x'), 1), StorageError);
+  assert.ok(s3.running);
+  await store.put(`code/aaaaaaaaaaaa/${'a'.repeat(233)}`, Buffer.from('fits'), 4);
+  assert.equal((await store.listKeys('code/aaaaaaaaaaaa/')).length, 1);
+});

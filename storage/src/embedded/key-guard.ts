@@ -1,0 +1,23 @@
+/** s3rver keeps `<segment>._S3rver_metadata.json` beside each object: 22 bytes on top of the name. */
+const MAX_SEGMENT_BYTES = 255 - '._S3rver_metadata.json'.length;
+/** S3's own limit on a key. */
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * Why the embedded store cannot hold a key, in S3's words, or null. Keys are mapped onto its
+ * data folder, so a segment the filesystem cannot name, or `.`/`..`, is refused up front.
+ */
+export function keyProblem(key: string): { code: string; message: string } | null {
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    return { code: 'KeyTooLongError', message: `Your key is too long (over ${MAX_KEY_BYTES} bytes)` };
+  for (const segment of key.split('/')) {
+    if (segment === '.' || segment === '..')
+      return { code: 'InvalidArgument', message: 'A key segment may not be . or .. in this store' };
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
+      return {
+        code: 'KeyTooLongError',
+        message: `A name in this key is over ${MAX_SEGMENT_BYTES} bytes, more than this store can keep`,
+      };
+  }
+  return null;
+}
