@@ -39,6 +39,12 @@ if (files.some((f) => f.includes('k8s-manifests'))) {
   if (kubectl.status !== 0) process.exit(kubectl.status ?? 1);
 }
 
+// Repls started by orchestrator and end-to-end tests run in bubblewrap sandboxes (docs/security.md).
+if (files.some((f) => f.includes(`${path.sep}orchestrator${path.sep}`) || f.includes(`${path.sep}e2e${path.sep}`))) {
+  const bwrap = spawnSync('bash', [path.join(root, 'scripts', 'ensure-bubblewrap.sh')], { stdio: 'inherit' });
+  if (bwrap.status !== 0) process.exit(bwrap.status ?? 1);
+}
+
 // Browser tests (e2e/src/support/browser.ts) drive Debian's chromium, installed here when missing.
 if (files.some((f) => f.includes(`${path.sep}e2e${path.sep}`))) {
   const chromium = spawnSync('bash', [path.join(root, 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });

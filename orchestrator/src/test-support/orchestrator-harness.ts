@@ -30,6 +30,8 @@ export interface OrchestratorHarness {
   readonly port: number;
   readonly dataDir: string;
   readonly store: ObjectStore;
+  /** The harness's S3 server, http://127.0.0.1:<port>. */
+  readonly s3Endpoint: string;
   /** The orchestrator's stdout so far (JSON log lines). */
   logs(): string;
   /** JSON API call; `raw` sends the body as is (for malformed input). */
@@ -128,6 +130,7 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
     port,
     dataDir,
     store,
+    s3Endpoint: s3.s3.endpoint,
     logs: () => out,
     api,
     async create(template = 'node') {

@@ -1,0 +1,1 @@
+export { processesOfUid } from '../drivers/local/process-control.js';
