@@ -149,8 +149,9 @@ export class LocalDriver implements SandboxDriver {
       await this.broker.open(replId, files.storageSocket, owner);
       const appPort = this.isolation === 'bwrap' ? 3000 : await freePort();
       const env = this.runnerEnv(replId, files, appPort);
+      const cgroupProcs = this.limits.prepare(replId);
 
-      const pull = this.spawnSandboxed(replId, files, uid, ['pull', '--allow-empty'], env, logFd, []);
+      const pull = this.spawnSandboxed(replId, files, uid, cgroupProcs, ['pull', '--allow-empty'], env, logFd, []);
       const pulled = await Promise.race([exitOf(pull), aborted(signal)]);
       if (!pulled) {
         signalProcess(pull.pid ?? -1, 'SIGKILL');
@@ -161,7 +162,7 @@ export class LocalDriver implements SandboxDriver {
       const sockets = await Promise.all([handOverSocket(files.runnerSocket), handOverSocket(files.appSocket)]);
       const serveEnv = { ...env, LISTEN_FD: '3', APP_LISTEN_FD: '4' };
       const fds = sockets.map((s) => s.fd);
-      const serve = this.spawnSandboxed(replId, files, uid, ['serve'], serveEnv, logFd, fds);
+      const serve = this.spawnSandboxed(replId, files, uid, cgroupProcs, ['serve'], serveEnv, logFd, fds);
       for (const s of sockets) s.release(); // the runner holds them now; the paths stay theirs
       const sb = this.track(replId, files, serve.pid ?? -1, uid, serve);
       await this.waitReady(sb, signal);
@@ -233,11 +234,6 @@ export class LocalDriver implements SandboxDriver {
     await this.broker.closeAll();
   }
 
-  /** Times the repl's memory limit killed one of its processes (0 without cgroups). */
-  oomKills(replId: string): number {
-    return this.limits.oomKills(replId);
-  }
-
   /** The repl's own user id (root only): kept in its folder, the lowest free one in the range when new. */
   private uidFor(files: SandboxFiles): number | null {
     if (!this.asRoot) return null;
@@ -292,14 +288,14 @@ export class LocalDriver implements SandboxDriver {
     replId: string,
     files: SandboxFiles,
     uid: number | null,
+    cgroupProcs: string[],
     args: string[],
     env: NodeJS.ProcessEnv,
     logFd: number,
     fds: number[],
   ): ChildProcess {
     const argv: string[] = [];
-    const procs = this.limits.prepare(replId);
-    if (procs.length > 0) argv.push('/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...procs, '--');
+    if (cgroupProcs.length > 0) argv.push('/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...cgroupProcs, '--');
     if (uid !== null) argv.push('setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--');
     argv.push('prlimit', ...this.limits.rlimitArgs(), '--');
     if (this.isolation === 'bwrap') {

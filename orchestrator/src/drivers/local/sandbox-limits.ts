@@ -37,10 +37,6 @@ export class SandboxLimits {
     return new SandboxLimits(hierarchy, limits);
   }
 
-  get describe(): string {
-    return this.hierarchy ? `cgroup v${this.hierarchy.version}` : 'rlimits';
-  }
-
   /** prlimit's arguments for the sandbox's first process (inherited by everything it starts). */
   rlimitArgs(): string[] {
     const n = this.limits.processes;
@@ -71,18 +67,6 @@ export class SandboxLimits {
     write(pids, 'pids.max', String(l.processes));
     if (cpu) write(cpu, 'cpu.shares', String(Math.max(2, Math.round((l.cpuWeight * 1024) / 100))));
     return dirs.map((d) => path.join(d, 'cgroup.procs'));
-  }
-
-  /** Times the repl's cgroup killed a process for memory (what the IDE then says in words). */
-  oomKills(replId: string): number {
-    const h = this.hierarchy;
-    if (!h) return 0;
-    const file =
-      h.version === 2
-        ? path.join(h.root, `repl-${replId}`, 'memory.events')
-        : path.join(h.memory, `repl-${replId}`, 'memory.oom_control');
-    const text = readOr(file, '');
-    return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
   }
 
   /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
