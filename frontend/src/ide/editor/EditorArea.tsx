@@ -66,10 +66,17 @@ function DocumentPanel({ doc, visible }: { doc: OpenDocument; visible: boolean }
   useRevision(doc);
   const host = useRef<HTMLDivElement>(null);
   const { view } = doc;
+  const focusWhenShown = useRef<Element | null>(null);
+  useEffect(() => {
+    if (visible) focusWhenShown.current = document.activeElement;
+  }, [visible]);
   useEffect(() => {
     if (view.kind === 'text' && host.current) {
       doc.mount(host.current);
-      if (visible) doc.focus();
+      // A slow load must not take focus the user has since moved (to a rename box, the terminal…).
+      const focusUnmoved =
+        document.activeElement === focusWhenShown.current || document.activeElement === document.body;
+      if (visible && focusUnmoved) doc.focus();
     }
   }, [doc, view.kind, visible]);
   const state = doc.doc;
