@@ -5,6 +5,7 @@ import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
 import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
+import { prepareDataDir } from './state/data-dir.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -188,7 +189,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
 /** A runner token secret made once per DATA_DIR, so tokens survive an orchestrator restart. */
 function persistedSecret(dataDir: string): string {
   const file = path.join(dataDir, 'runner-secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {

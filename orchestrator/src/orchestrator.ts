@@ -21,6 +21,7 @@ import { IdleReaper } from './repls/idle-reaper.js';
 import { ReplService } from './repls/repl-service.js';
 import { RunnerTokens } from './repls/runner-tokens.js';
 import { AuditLog } from './state/audit-log.js';
+import { ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
 import { openDatabase } from './state/database.js';
 import { ReplStore } from './state/repl-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
@@ -59,12 +60,20 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   });
   const port = (server.address() as AddressInfo).port;
 
+  prepareDataDir(config.dataDir);
+  if (!config.s3) ensurePrivateDir(path.join(config.dataDir, 's3'));
   const embedded = config.s3
     ? null
     : await EmbeddedS3.start({
         directory: path.join(config.dataDir, 's3'),
         port: config.embeddedS3Port,
         buckets: ['cubicle'],
+        supervise: (e) => {
+          if (e.type === 'crashed')
+            log.error({ code: e.code, signal: e.signal, stderr: e.stderr }, 'embedded S3 crashed');
+          else if (e.type === 'restarted') log.warn({ attempt: e.attempt }, 'embedded S3 restarted');
+          else log.error({ attempt: e.attempt, err: e.error }, 'embedded S3 did not restart; trying again');
+        },
       });
   const s3: S3Settings = config.s3 ?? (embedded as EmbeddedS3).settings('cubicle');
   const objects = new ObjectStore(s3);
@@ -118,7 +127,10 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     routes: apiRoutes({ repls: service, audit, catalog }),
     apiToken: config.apiToken,
     metrics,
-    health: () => state,
+    health: () =>
+      state === 'ok' && embedded && !embedded.running
+        ? { status: 'degraded', reason: 'storage is restarting' }
+        : { status: state },
     frontendDir: config.frontendDir,
     version: VERSION,
     log,

@@ -16,7 +16,7 @@ export interface ApiAppOptions {
   routes: ApiRoute[];
   apiToken: string | undefined;
   metrics: OrchestratorMetrics;
-  health(): OrchestratorHealth['status'];
+  health(): OrchestratorHealth;
   frontendDir: string;
   version: string;
   log: Logger;
@@ -41,8 +41,8 @@ export function createApiApp(opts: ApiAppOptions): Express {
     res.json({ status: 'ok' } satisfies OrchestratorHealth);
   });
   app.get('/readyz', (_req, res) => {
-    const status = opts.health();
-    res.status(status === 'ok' ? 200 : 503).json({ status } satisfies OrchestratorHealth);
+    const health = opts.health();
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
 
   const auth = apiAuth(opts.apiToken);
@@ -100,7 +100,11 @@ function toApiError(err: unknown): ApiError {
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';
     return new ApiError('EINVAL', `${where}${first?.message ?? 'invalid request'}`);
   }
-  if ((err as { status?: number }).status === 404) return new ApiError('ENOENT', 'not found'); // express.static
+  // Errors Express and express.static raise for the request itself: a URL that does not decode (400),
+  // a path that climbs out of the assets (403), a name no file can have (404).
+  const status = (err as { status?: number }).status;
+  if (status === 400) return new ApiError('EINVAL', 'malformed URL');
+  if (status === 403 || status === 404) return new ApiError('ENOENT', 'not found');
   const type = (err as { type?: string }).type;
   if (type === 'entity.too.large') return new ApiError('E2BIG', `request body over ${MAX_BODY_BYTES} bytes`);
   if (type === 'entity.parse.failed') return new ApiError('EINVAL', 'malformed JSON body');

@@ -197,6 +197,29 @@ describe('orchestrator REST API over HTTP', () => {
     assert.match(String(asset.headers['cache-control']), /immutable/);
     assert.equal((await h.api('GET', '/assets/no-such-file.js')).status, 404);
   });
+
+  test('the data folder: nobody but the orchestrator lists it or reads its database and token secret', () => {
+    const mode = (p: string) => fs.statSync(path.join(h.dataDir, p)).mode & 0o777;
+    assert.equal(mode(''), 0o711); // sandbox users pass through to their own folder, list nothing
+    for (const file of ['orchestrator.db', 'orchestrator.db-wal', 'runner-secret']) {
+      assert.equal(mode(file), 0o600, file);
+    }
+  });
+
+  test('odd URLs are a 4xx with a JSON error, never a 500', async () => {
+    for (const [route, status] of [
+      ['/api/repls/%', 400], // not a valid percent-encoding
+      ['/api/repls/%E0%A4%A', 400],
+      ['/assets/..%2f..%2fpackage.json', 404],
+      [`/assets/${'a'.repeat(256)}.js`, 404], // longer than a file name can be
+      [`/${'a'.repeat(256)}`, 200], // a client-side route: the IDE page
+    ] as const) {
+      const r = await h.api<ErrorReply | string>('GET', route);
+      assert.equal(r.status, status, `${route}: ${JSON.stringify(r.body)}`);
+      if (status !== 200) assert.ok(typeof r.body === 'object' && r.body.error.message.length > 0, route);
+    }
+    assert.equal((await h.api('GET', '/readyz')).status, 200, 'still serving');
+  });
 });
 
 describe('orchestrator API with ORCHESTRATOR_TOKEN', () => {

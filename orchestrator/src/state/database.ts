@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateFile, prepareDataDir } from './data-dir.js';
 
 export type Db = Database.Database;
 
@@ -31,8 +31,10 @@ const MIGRATIONS: string[] = [
 
 /** Opens (creating when needed) the orchestrator's database in DATA_DIR and migrates it. */
 export function openDatabase(dataDir: string): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'orchestrator.db'));
+  prepareDataDir(dataDir);
+  const file = path.join(dataDir, 'orchestrator.db');
+  ensurePrivateFile(file);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL'); // readers never wait for the writer
   db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
   db.pragma('busy_timeout = 5000');

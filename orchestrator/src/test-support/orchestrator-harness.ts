@@ -63,7 +63,6 @@ export interface OrchestratorHarness {
  */
 export async function startOrchestratorHarness(env: Record<string, string> = {}): Promise<OrchestratorHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-orch-test-'));
-  fs.chmodSync(dataDir, 0o755); // runners started as root drop to uid 1000 and must reach their folders
   const s3 = await startS3();
   const store = s3.store;
   const port = await freePort();

@@ -5,5 +5,9 @@ import { ErrorBody } from '../errors.js';
 export const ApiErrorResponse = z.object({ error: ErrorBody });
 export type ApiErrorResponse = z.infer<typeof ApiErrorResponse>;
 
-export const OrchestratorHealth = z.object({ status: z.enum(['ok', 'starting', 'stopping']) });
+/** `/readyz`: 200 only when `ok`; `degraded` names what is down (the embedded storage, while it restarts). */
+export const OrchestratorHealth = z.object({
+  status: z.enum(['ok', 'starting', 'stopping', 'degraded']),
+  reason: z.string().optional(),
+});
 export type OrchestratorHealth = z.infer<typeof OrchestratorHealth>;

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { text } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
 import { ObjectStore } from '../object-store.js';
 import { StorageError } from '../storage-error.js';
-import { EmbeddedS3 } from './embedded-s3.js';
+import { EmbeddedS3, type EmbeddedS3Event } from './embedded-s3.js';
 
 let s3: EmbeddedS3;
 let store: ObjectStore;
@@ -54,4 +55,41 @@ test('a key the store cannot keep is a clear client error, and the server stays 
   assert.ok(s3.running);
   await store.put(`code/aaaaaaaaaaaa/${'a'.repeat(233)}`, Buffer.from('fits'), 4);
   assert.equal((await store.listKeys('code/aaaaaaaaaaaa/')).length, 1);
+});
+
+test('a supervised server that dies is reported and restarted on the same port with its data', async () => {
+  const supervisedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-embedded-s3-supervised-'));
+  const events: EmbeddedS3Event[] = [];
+  let restarted: () => void = () => {};
+  const supervised = await EmbeddedS3.start({
+    directory: supervisedDir,
+    buckets: ['cubicle-test'],
+    supervise: (e) => {
+      events.push(e);
+      if (e.type === 'restarted') restarted();
+    },
+  });
+  const client = new ObjectStore(supervised.settings(), { maxAttempts: 1 });
+  try {
+    await client.put('code/aaaaaaaaaaaa/kept.txt', Buffer.from('kept'), 4);
+    const endpoint = supervised.endpoint;
+    const back = new Promise<void>((resolve) => {
+      restarted = resolve;
+    });
+    process.kill(supervised.pid as number, 'SIGKILL');
+    await back;
+    assert.equal(events[0]?.type, 'crashed');
+    assert.equal(events[0]?.type === 'crashed' && events[0].signal, 'SIGKILL');
+    assert.ok(supervised.running);
+    assert.equal(supervised.endpoint, endpoint);
+    assert.equal(await text((await client.get('code/aaaaaaaaaaaa/kept.txt')).body), 'kept');
+
+    await supervised.stop(); // a stop on purpose is not a crash
+    assert.equal(events.filter((e) => e.type === 'crashed').length, 1);
+    assert.equal(supervised.running, false);
+  } finally {
+    client.destroy();
+    await supervised.stop();
+    fs.rmSync(supervisedDir, { recursive: true, force: true });
+  }
 });

@@ -7,6 +7,14 @@ export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey:
 
 const SERVER_ENTRY = fileURLToPath(new URL('./embedded-s3-server.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
+/** Restarts after a crash back off from the first to the last delay, so a crash loop costs little. */
+const RESTART_DELAYS_MS = [100, 500, 2_000, 5_000] as const;
+
+/** What a supervised server reports: its owner logs these and answers /readyz from `running`. */
+export type EmbeddedS3Event =
+  | { type: 'crashed'; code: number | null; signal: string | null; stderr: string }
+  | { type: 'restarted'; attempt: number }
+  | { type: 'restartFailed'; attempt: number; error: Error };
 
 export interface EmbeddedS3Options {
   /** Where objects live on disk; survives restarts of the server. */
@@ -14,12 +22,16 @@ export interface EmbeddedS3Options {
   /** 0 picks a free port; restart() reuses whatever was picked. */
   port?: number;
   buckets?: string[];
+  /** Restart it whenever it dies on its own (the orchestrator's store); events say what happened. */
+  supervise?: (event: EmbeddedS3Event) => void;
 }
 
 /** The embedded S3 server as a child process: start, stop, restart on the same port and data. */
 export class EmbeddedS3 {
   private child: ChildProcess | null = null;
   private port: number;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: EmbeddedS3Options) {
     this.port = opts.port ?? 0;
@@ -39,6 +51,11 @@ export class EmbeddedS3 {
     return this.child !== null;
   }
 
+  /** The server's process id while it runs (for diagnostics). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Client settings for one of its buckets. */
   settings(bucket = this.opts.buckets?.[0] ?? 'cubicle'): S3Settings {
     return {
@@ -51,6 +68,8 @@ export class EmbeddedS3 {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child) return;
     this.child = null;
@@ -63,7 +82,29 @@ export class EmbeddedS3 {
 
   async restart(): Promise<void> {
     await this.stop();
+    this.stopped = false;
     await this.launch();
+  }
+
+  /** The server died on its own: say so, then relaunch on the same port and data until it stays up. */
+  private crashed(child: ChildProcess, stderr: string): void {
+    const report = this.opts.supervise;
+    if (!report || this.stopped) return;
+    report({ type: 'crashed', code: child.exitCode, signal: child.signalCode, stderr: stderr.slice(-2000) });
+    const attempt = (n: number) => {
+      const delay = RESTART_DELAYS_MS[Math.min(n - 1, RESTART_DELAYS_MS.length - 1)];
+      this.restartTimer = setTimeout(() => {
+        if (this.stopped) return;
+        this.launch().then(
+          () => report({ type: 'restarted', attempt: n }),
+          (error: Error) => {
+            report({ type: 'restartFailed', attempt: n, error });
+            attempt(n + 1);
+          },
+        );
+      }, delay);
+    };
+    attempt(1);
   }
 
   private launch(): Promise<void> {
@@ -86,7 +127,7 @@ export class EmbeddedS3 {
         reject(e);
       };
       child.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
+        err = (err + d.toString()).slice(-4000); // the last words are the useful ones
       });
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
@@ -100,8 +141,13 @@ export class EmbeddedS3 {
         resolve();
       });
       child.once('exit', (code) => {
-        if (this.child === child) this.child = null;
-        fail(new Error(`embedded S3 exited with ${code}: ${err.trim()}`));
+        const wasUp = this.child === child;
+        if (wasUp) {
+          this.child = null;
+          this.crashed(child, err);
+        } else {
+          fail(new Error(`embedded S3 exited with ${code}: ${err.trim()}`));
+        }
       });
     });
   }
