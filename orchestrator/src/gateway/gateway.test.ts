@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { eventually } from '@cubicle/runner/test-support/runner-harness';
+import { emitRaw, eventually } from '@cubicle/runner/test-support/runner-harness';
 import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
 import { httpRequest, localhostAgent } from '../test-support/localhost.js';
 import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
@@ -116,5 +116,24 @@ describe('gateway: routing by Host header', () => {
     assert.match(crashed.text, /cannot find module express/);
     assert.match(crashed.text, /exited with code 1/);
     socket.disconnect();
+  });
+
+  test('a frame over the runner limit closes that socket at once, through the gateway; others keep working', async () => {
+    const started = await h.start(await h.create('shell'));
+    const [victim, other] = [await h.connect(started), await h.connect(started)];
+    const t0 = Date.now();
+    const closed = new Promise<string>((resolve) => victim.once('disconnect', (reason) => resolve(reason)));
+    emitRaw(victim, 'updateContent', { path: 'flood.txt', content: 'x'.repeat(50_000_000) });
+    assert.equal(await closed, 'transport close');
+    const seconds = (Date.now() - t0) / 1000;
+    // Not left half-open until ws's 30-second close timeout, as it was.
+    assert.ok(seconds < 15, `closed after ${seconds} s`);
+    const listing = (await other.emitWithAck('fetchDir', { path: '' })) as {
+      ok: boolean;
+      entries?: { name: string }[];
+    };
+    assert.ok(listing.ok);
+    assert.ok(!listing.entries?.some((e) => e.name === 'flood.txt'));
+    other.disconnect();
   });
 });

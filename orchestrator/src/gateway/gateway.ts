@@ -6,7 +6,7 @@ import { proxyTarget } from '../drivers/endpoint.js';
 import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
-import { APP_PAGE_LINES } from '../tuning.js';
+import { APP_PAGE_LINES, WS_UPSTREAM_CLOSE_GRACE_MS } from '../tuning.js';
 import { type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
 import type { PreviewActivity } from './preview-activity.js';
@@ -50,6 +50,16 @@ export class Gateway {
         .appStatus(match.id)
         .catch(() => null)
         .then((app) => sendRefusal(resOrSocket, app ? (appPage(match.id, app) ?? refusal) : refusal, false));
+    });
+    // The upstream closed (a runner refusing an oversized frame, an app restarting): the proxy ends
+    // the browser's socket, but one still sending would keep it half-open; cut it after a grace.
+    this.proxy.on('proxyReqWs', (proxyReq, _req, socket) => {
+      proxyReq.once('upgrade', (_res, upstream: Duplex) => {
+        upstream.once('close', () => {
+          socket.end();
+          setTimeout(() => socket.destroy(), WS_UPSTREAM_CLOSE_GRACE_MS).unref();
+        });
+      });
     });
   }
 
