@@ -45,6 +45,20 @@ test('"load the version on disk" drops the edit and shows the disk text', async 
   await ide.editorTab('notes.txt').and(page.locator('[data-status=clean]')).waitFor();
 });
 
+test('a file storage refuses is named in the status bar until it is renamed', async () => {
+  const long = 'L'.repeat(240); // fine on disk, too long for the store's file system
+  await ide.typeInTerminal(`echo keep > ${long}`);
+  const warning = page.getByTestId('not-synced');
+  await warning.filter({ hasText: '1 file is not in storage' }).waitFor();
+  assert.match((await warning.getAttribute('title')) ?? '', new RegExp(`${long}: .*too long`));
+  await ide.typeInTerminal(`mv ${long} renamed-long.txt`);
+  await warning.waitFor({ state: 'detached' });
+  await retryUntilPasses(async () => {
+    assert.ok((await h.store.head(`code/${replId}/renamed-long.txt`)) !== null);
+  }, 10_000);
+  await ide.typeInTerminal('rm renamed-long.txt');
+});
+
 test('upload from the desktop, then drag the file into a folder', async () => {
   await page.getByRole('button', { name: 'New folder' }).click();
   await page.getByLabel('New folder name').fill('assets');

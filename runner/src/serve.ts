@@ -144,7 +144,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       replId: config.replId,
       tokenSecret: config.tokenSecret,
       flush: async (timeoutMs) => {
-        if (!sync) return { state: 'synced', pending: 0, lastSyncedAt: null };
+        if (!sync) return { state: 'synced', pending: 0, lastSyncedAt: null, notSynced: [], notSyncedCount: 0 };
         await sleep(WATCHER_SETTLE_MS); // changes already on disk get reported first
         return (await sync.flush(timeoutMs)) ? sync.status() : null;
       },

@@ -27,6 +27,11 @@ export function StatusBar() {
       <span className={`status-item sync-${sync?.state ?? 'unknown'}`} data-testid="sync-state">
         {syncWords(sync)}
       </span>
+      {sync && sync.notSyncedCount > 0 && (
+        <span className="status-item sync-refused" data-testid="not-synced" title={notSyncedDetail(sync)}>
+          ⚠ {sync.notSyncedCount === 1 ? '1 file is' : `${sync.notSyncedCount} files are`} not in storage
+        </span>
+      )}
       <span className="status-item">Repl {state === 'connected' ? 'running' : repl.state}</span>
       <span className="status-spacer" />
       <span className="status-item muted">{repl.template}</span>
@@ -41,4 +46,12 @@ function syncWords(sync: SyncStatusPush | null): string {
   return sync.lastSyncedAt
     ? `All changes saved ${timeAgo(new Date(sync.lastSyncedAt).toISOString())}`
     : 'All changes saved';
+}
+
+/** One line per refused file: what a user needs to rename or move it. */
+function notSyncedDetail(sync: SyncStatusPush): string {
+  const lines = sync.notSynced.map((f) => `${f.path}: ${f.reason}`);
+  const more = sync.notSyncedCount - sync.notSynced.length;
+  if (more > 0) lines.push(`…and ${more} more`);
+  return `Only on this repl's disk: rename it, or it can be lost when the repl stops.\n${lines.join('\n')}`;
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '@cubicle/storage';
 import { IN_MEMORY_TRANSFER_BYTES } from '../tuning.js';
-import { TEMP_FILE_PREFIX } from '../workspace/atomic-write.js';
+import { tempPathFor } from '../workspace/atomic-write.js';
 import type { BaseEntry } from './sync-journal.js';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
@@ -51,7 +51,7 @@ export async function uploadDirMarker(store: ObjectStore, key: string, mode: num
 export async function downloadFile(store: ObjectStore, key: string, abs: string): Promise<BaseEntry> {
   const obj = await store.get(key);
   await fs.mkdir(path.dirname(abs), { recursive: true });
-  const tmp = path.join(path.dirname(abs), `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+  const tmp = tempPathFor(abs);
   const mode = parseMode(obj.meta.mode, 0o644);
   try {
     let sum: string;

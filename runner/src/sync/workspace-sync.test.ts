@@ -80,7 +80,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       assert.equal(res.status, 200);
       assert.deepEqual(
         { ...((await res.json()) as FlushResponse), lastSyncedAt: 0 },
-        { state: 'synced', pending: 0, lastSyncedAt: 0 },
+        { state: 'synced', pending: 0, lastSyncedAt: 0, notSynced: [], notSyncedCount: 0 },
       );
       const head = await s3.store.head(`code/${runner.replId}/flushed.txt`);
       assert.equal(
@@ -147,6 +147,56 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('names the store cannot keep', () => {
+    let runner: RunnerHarness;
+    let client: RunnerClient;
+    let status: SyncStatusPush[];
+    before(async () => {
+      runner = await startRunner(s3.env());
+      client = await runner.connect();
+      status = watchStatus(client);
+    });
+    after(async () => {
+      assert.equal(await runner.stop(), 0);
+    });
+    const flush = async () =>
+      (await (
+        await fetch(`${runner.url}/flush`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await runner.token()}` },
+        })
+      ).json()) as FlushResponse;
+
+    it('reports a file it cannot store as not synced, by name and why, and keeps syncing the rest', async () => {
+      const long = 'n'.repeat(240); // a fine file name; too long for the embedded store's file system
+      fs.writeFileSync(path.join(runner.workspace, long), 'kept on disk');
+      fs.writeFileSync(path.join(runner.workspace, 'ordinary.txt'), 'fine');
+      const flushed = await flush();
+      assert.equal(flushed.state, 'synced', 'one refused name does not make storage look offline');
+      assert.deepEqual(
+        flushed.notSynced.map((n) => n.path),
+        [long],
+      );
+      assert.match(flushed.notSynced[0]?.reason ?? '', /too long/i);
+      assert.equal(flushed.notSyncedCount, 1);
+      await eventually(() => status.at(-1)?.notSynced.length === 1, 2000, 'pushed to the IDE');
+      assert.equal((await s3.objects(runner.replId)).get('ordinary.txt')?.toString(), 'fine');
+
+      // Renamed to a name that fits: it syncs and the warning goes.
+      fs.renameSync(path.join(runner.workspace, long), path.join(runner.workspace, 'short.txt'));
+      const after = await flush();
+      assert.deepEqual(after.notSynced, []);
+      assert.equal((await s3.objects(runner.replId)).get('short.txt')?.toString(), 'kept on disk');
+      await eventually(() => status.at(-1)?.notSynced.length === 0, 2000, 'cleared in the IDE');
+    });
+
+    it('syncs files whose names merely start like its own temp files', async () => {
+      fs.writeFileSync(path.join(runner.workspace, '.cubicle-tmp-notes'), 'mine');
+      await flush();
+      assert.equal((await s3.objects(runner.replId)).get('.cubicle-tmp-notes')?.toString(), 'mine');
     });
   });
 

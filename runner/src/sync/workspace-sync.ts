@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SyncStatusPush } from '@cubicle/protocol';
+import { NOT_SYNCED_LISTED, type SyncStatusPush } from '@cubicle/protocol';
 import { type ObjectStore, StorageError } from '@cubicle/storage';
 import type { Logger } from '../log.js';
 import {
@@ -11,6 +11,7 @@ import {
   SYNC_MAX_DELAY_MS,
   SYNC_STATUS_THROTTLE_MS,
 } from '../tuning.js';
+import { checkStorableKey, notStorableReason } from './not-synced.js';
 import { codePrefix, dirName, isDirName, isSameOrUnder, pathOf } from './object-names.js';
 import { uploadDirMarker, uploadFile } from './object-transfer.js';
 import { reconcileWorkspace } from './reconcile.js';
@@ -43,6 +44,8 @@ export class WorkspaceSync {
   private readonly pending = new Map<string, Pending>();
   private readonly inFlight = new Set<string>();
   private readonly changedInFlight = new Set<string>();
+  /** Paths storage refused for good (path → why), until they change again. */
+  private readonly notSynced = new Map<string, string>();
   private readonly prefix: string;
   private timer: NodeJS.Timeout | null = null;
   private flushing = 0;
@@ -120,7 +123,8 @@ export class WorkspaceSync {
   status(): SyncStatusPush {
     const pending = this.pendingCount;
     const state = this.offline ? 'offline' : pending > 0 || !this.started ? 'pending' : 'synced';
-    return { state, pending, lastSyncedAt: this.lastSyncedAt };
+    const notSynced = [...this.notSynced].slice(0, NOT_SYNCED_LISTED).map(([path, reason]) => ({ path, reason }));
+    return { state, pending, lastSyncedAt: this.lastSyncedAt, notSynced, notSyncedCount: this.notSynced.size };
   }
 
   /** Names with work still pending (for the shutdown log). */
@@ -211,14 +215,23 @@ export class WorkspaceSync {
         if (this.changedInFlight.delete(rel)) {
           if (!this.pending.has(rel)) this.pending.set(rel, { firstAt: 0, lastAt: 0 });
         } else if (!this.pending.has(rel)) this.opts.journal.recordClean(rel);
+        this.notSynced.delete(rel);
         this.succeeded();
         this.pump();
       },
       (err: unknown) => {
         this.inFlight.delete(rel);
-        this.changedInFlight.delete(rel);
-        if (!this.pending.has(rel)) this.pending.set(rel, { firstAt: 0, lastAt: 0 });
-        this.failed(err, rel);
+        const changed = this.changedInFlight.delete(rel);
+        const refused = notStorableReason(err);
+        if (refused && !changed) {
+          // Retrying the same name cannot help: say so, keep it dirty in the journal, and wait for a change.
+          if (!this.notSynced.has(rel))
+            this.opts.log.warn({ path: rel, why: refused }, 'not synced: storage refused it');
+          this.notSynced.set(rel, refused);
+        } else {
+          if (!this.pending.has(rel)) this.pending.set(rel, { firstAt: 0, lastAt: 0 });
+          if (!refused) this.failed(err, rel);
+        }
         this.pump();
       },
     );
@@ -231,6 +244,7 @@ export class WorkspaceSync {
     const st = await fs.lstat(abs).catch(() => null);
     if (st?.isFile() && !ignore.ignores(rel, false)) {
       if (!matchesBase(journal.base.get(rel), st)) {
+        checkStorableKey(this.prefix + rel);
         try {
           journal.recordSynced(rel, await uploadFile(store, this.prefix + rel, abs));
         } catch (err) {
@@ -242,6 +256,7 @@ export class WorkspaceSync {
     } else if (st?.isDirectory() && !ignore.ignores(rel, true)) {
       const name = dirName(rel);
       if (!journal.base.has(name)) {
+        checkStorableKey(this.prefix + name);
         journal.recordSynced(name, await uploadDirMarker(store, this.prefix + name, st.mode & 0o7777));
         // A directory moved in from elsewhere: its content is new to S3 even if no event names it.
         for (const child of await fs.readdir(abs).catch(() => [])) this.touch(`${rel}/${child}`);
@@ -283,8 +298,10 @@ export class WorkspaceSync {
   /** A new state goes out at once; moving counts at most every SYNC_STATUS_THROTTLE_MS. */
   private emitStatus(): void {
     const status = this.status();
-    if (status.state === this.lastStatus?.state && status.pending === this.lastStatus.pending) return;
-    if (status.state !== this.lastStatus?.state) {
+    const last = this.lastStatus;
+    const sameFiles = status.notSyncedCount === last?.notSyncedCount;
+    if (status.state === last?.state && status.pending === last.pending && sameFiles) return;
+    if (status.state !== last?.state || !sameFiles) {
       if (this.statusTimer) clearTimeout(this.statusTimer);
       this.statusTimer = null;
     } else if (this.statusTimer) return;

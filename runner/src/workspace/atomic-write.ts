@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** Temp files live beside their target (same file system, so rename is atomic) under this prefix. */
-export const TEMP_FILE_PREFIX = '.cubicle-tmp-';
+/**
+ * Temp files live beside their target (same file system, so rename is atomic), named
+ * `.cubicle-tmp-` and 12 random hex digits. Only that exact shape is treated as ours: a user's
+ * `.cubicle-tmp-notes` is an ordinary file and syncs.
+ */
+const TEMP_FILE_NAME = /^\.cubicle-tmp-[0-9a-f]{12}$/;
 
 export function isTempFileName(name: string): boolean {
-  return name.startsWith(TEMP_FILE_PREFIX);
+  return TEMP_FILE_NAME.test(name);
 }
 
-function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+/** A fresh temp path in the folder of `target`. */
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.cubicle-tmp-${randomBytes(6).toString('hex')}`);
 }
 
 /**

@@ -1,14 +1,14 @@
+import { isKeyTooLong, MAX_KEY_BYTES } from '../object-keys.js';
+
 /** s3rver keeps `<segment>._S3rver_metadata.json` beside each object: 22 bytes on top of the name. */
 const MAX_SEGMENT_BYTES = 255 - '._S3rver_metadata.json'.length;
-/** S3's own limit on a key. */
-const MAX_KEY_BYTES = 1024;
 
 /**
  * Why the embedded store cannot hold a key, in S3's words, or null. Keys are mapped onto its
  * data folder, so a segment the filesystem cannot name, or `.`/`..`, is refused up front.
  */
 export function keyProblem(key: string): { code: string; message: string } | null {
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+  if (isKeyTooLong(key))
     return { code: 'KeyTooLongError', message: `Your key is too long (over ${MAX_KEY_BYTES} bytes)` };
   for (const segment of key.split('/')) {
     if (segment === '.' || segment === '..')
