@@ -8,13 +8,14 @@ import {
   startOrchestratorHarness,
 } from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import { processesOfUid } from '@cubicle/orchestrator/test-support/process-control';
-import type { StartReplResponse } from '@cubicle/protocol';
+import type { RunRecord, StartReplResponse } from '@cubicle/protocol';
 import type { RunnerClient } from '@cubicle/runner/test-support/runner-harness';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
 import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
 
 const asRoot = process.getuid?.() === 0;
 const PROCESS_LIMIT = 96;
+const MEMORY_LIMIT_MB = 400;
 
 /** A shell in a repl, driven like a person would: type a command, read what it printed. */
 class Shell {
@@ -57,7 +58,11 @@ describe('from a shell in one repl, nothing outside it can be reached', {
   const uidOf = (id: string) => Number(fs.readFileSync(path.join(sandbox(id), 'uid'), 'utf8'));
 
   before(async () => {
-    h = await startOrchestratorHarness({ SANDBOX: 'bwrap', SANDBOX_PROCESSES: String(PROCESS_LIMIT) });
+    h = await startOrchestratorHarness({
+      SANDBOX: 'bwrap',
+      SANDBOX_PROCESSES: String(PROCESS_LIMIT),
+      SANDBOX_MEMORY_MB: String(MEMORY_LIMIT_MB),
+    });
     [a, b] = [await h.create('node'), await h.create('node')];
     [startA, startB] = [await h.start(a), await h.start(b)];
     shellA = await Shell.open(await h.connect(startA));
@@ -87,6 +92,9 @@ describe('from a shell in one repl, nothing outside it can be reached', {
     const [bProcess] = processesOfUid(uidOf(b));
     assert.ok(bProcess);
     assert.notEqual((await shellA.run(`kill -0 ${bProcess}`)).status, 0);
+    // The runner's listening sockets (handed to it by the orchestrator) are not inherited by the shell.
+    const fds = await shellA.run('ls -l /proc/$$/fd | grep -c socket');
+    assert.match(fds.out, /^0\s*\r?\n__done/m, fds.out);
     assert.equal(fs.readFileSync(path.join(sandbox(b), 'workspace', 'mine.txt'), 'utf8'), 'private-to-b\n');
   });
 
@@ -132,6 +140,27 @@ describe('from a shell in one repl, nothing outside it can be reached', {
     assert.equal((await httpRequest(`${h.url}/readyz`)).status, 200);
     await h.api('POST', `/api/repls/${id}/stop`);
     assert.deepEqual(processesOfUid(uid), [], 'nothing of the stopped repl survives');
+  });
+
+  test('a run that eats memory is killed at the repl limit, and the IDE is told so in words', async (t) => {
+    if (/rlimits only/.test(h.logs())) return t.skip('no writable cgroup on this host: no memory limit per repl');
+    const id = await h.create('shell');
+    const client = await h.connect(await h.start(id));
+    const done = new Promise<RunRecord>((resolve) =>
+      client.on('run:status', (r) => {
+        if (r.status !== 'queued' && r.status !== 'running') resolve(r);
+      }),
+    );
+    const hog = 'node -e "const a = []; for (;;) a.push(Buffer.alloc(1e7, 1))"';
+    const started = await client.emitWithAck('run:start', { command: hog, timeoutSeconds: 60 });
+    assert.ok(started.ok);
+    const run = await done;
+    assert.equal(run.status, 'failed');
+    assert.match(run.outputTail, new RegExp(`ran out of memory \\(its limit is ${MEMORY_LIMIT_MB} MB\\)`));
+    // The runner, a smaller process, was not the one killed: the repl still answers.
+    assert.ok((await client.emitWithAck('fetchDir', { path: '' })).ok);
+    client.disconnect();
+    await h.api('POST', `/api/repls/${id}/stop`);
   });
 
   test('processes started to outlive the repl die with it; a symlink to the data folder is never followed', async () => {

@@ -49,6 +49,10 @@ const RunnerEnv = WorkspaceEnv.extend({
   SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(20),
   /** `off` runs without object storage (tests of terminals and files alone). */
   RUNNER_SYNC: z.enum(['on', 'off']).default('on'),
+  /** The sandbox's cgroup events file (read-only), so an out-of-memory kill can be told from others. */
+  MEMORY_EVENTS_FILE: z.string().optional(),
+  /** The repl's memory limit as the sandbox enforces it, for the words; 0 = none. */
+  REPL_MEMORY_LIMIT_MB: int(0),
   /** A supervised process whose session uses more memory than this is restarted; 0 = no limit. */
   PROCESS_MEMORY_LIMIT_MB: int(1024),
   /** First restart delay after a crash, in ms (doubles per consecutive crash). */
@@ -92,6 +96,9 @@ export interface RunnerConfig extends WorkspaceConfig {
   shell: string;
   shutdownTimeoutMs: number;
   processMemoryLimitBytes: number | null;
+  /** The sandbox's cgroup events file and the repl's memory limit, when the sandbox has them. */
+  memoryEventsFile: string | null;
+  replMemoryLimitBytes: number | null;
   processBackoffMs: number;
   runsConcurrency: number;
   runTimeoutSeconds: number;
@@ -165,6 +172,8 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
     shell: e.RUNNER_SHELL,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT * 1000),
     processMemoryLimitBytes: e.PROCESS_MEMORY_LIMIT_MB > 0 ? e.PROCESS_MEMORY_LIMIT_MB * MiB : null,
+    memoryEventsFile: e.MEMORY_EVENTS_FILE ?? null,
+    replMemoryLimitBytes: e.REPL_MEMORY_LIMIT_MB > 0 ? e.REPL_MEMORY_LIMIT_MB * MiB : null,
     processBackoffMs: e.PROCESS_BACKOFF_MS,
     runsConcurrency: e.RUNS_CONCURRENCY,
     runTimeoutSeconds: e.RUN_TIMEOUT,

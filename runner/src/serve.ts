@@ -21,6 +21,7 @@ import { runnerHandlers } from './server/runner-handlers.js';
 import { RunnerMetrics } from './server/runner-metrics.js';
 import { createSocketServer } from './server/socket-server.js';
 import { KeyedBatcher } from './support/keyed-batcher.js';
+import { ReplMemoryLimit } from './support/memory-limit.js';
 import { DEFAULT_SYNC_IGNORE, SyncIgnore } from './sync/sync-ignore.js';
 import { SyncJournal } from './sync/sync-journal.js';
 import { WorkspaceSync } from './sync/workspace-sync.js';
@@ -106,11 +107,13 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   const commandEnv = shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort });
   const processLogs = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (name, lines) => io.emit('process:log', { name, lines }));
   const runOutput = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (id, lines) => io.emit('run:output', { id, lines }));
+  const replMemory = new ReplMemoryLimit(config.memoryEventsFile, config.replMemoryLimitBytes);
   const processes = new ProcessManager({
     config: new CubicleConfigFile(config.workspaceDir),
     cwd: config.workspaceDir,
     env: commandEnv,
     memoryLimitBytes: config.processMemoryLimitBytes,
+    replMemory,
     backoffMs: config.processBackoffMs,
     log,
     onStatus: (info: ProcessInfo) => {
@@ -126,6 +129,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     concurrency: config.runsConcurrency,
     defaultTimeoutSeconds: config.runTimeoutSeconds,
     tasks: () => processes.config.tasks,
+    replMemory,
     log,
     onStatus: (run: RunRecord) => {
       runOutput.flush();

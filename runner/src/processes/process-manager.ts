@@ -4,7 +4,10 @@ import type { CubicleConfigFile, ResolvedConfig } from './cubicle-config-file.js
 import { SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';
 
 export interface ProcessManagerOptions
-  extends Pick<SupervisedProcessOptions, 'cwd' | 'memoryLimitBytes' | 'backoffMs' | 'log' | 'onStatus' | 'onLog'> {
+  extends Pick<
+    SupervisedProcessOptions,
+    'cwd' | 'memoryLimitBytes' | 'replMemory' | 'backoffMs' | 'log' | 'onStatus' | 'onLog'
+  > {
   config: CubicleConfigFile;
   /** The shell's environment (PORT=$APP_PORT included); cubicle.json's `env` goes on top. */
   env: NodeJS.ProcessEnv;
@@ -83,6 +86,7 @@ export class ProcessManager {
           cwd: this.opts.cwd,
           env: this.envFor(name),
           memoryLimitBytes: this.opts.memoryLimitBytes,
+          replMemory: this.opts.replMemory,
           backoffMs: this.opts.backoffMs,
           log: this.opts.log,
           onStatus: this.opts.onStatus,

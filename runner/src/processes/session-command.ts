@@ -1,16 +1,27 @@
 import { spawn } from 'node:child_process';
 import type { LogStream } from '@cubicle/protocol';
+import type { ReplMemoryLimit } from '../support/memory-limit.js';
 import { sessionMembers, signalSession } from '../support/process-session.js';
 
 export interface CommandExit {
   exitCode: number | null;
   signal: string | null;
+  /** Killed by the kernel because the repl as a whole went over its memory limit. */
+  outOfMemory?: boolean;
+}
+
+/** How a command ended, in words: "exited with code 1", "was killed by SIGTERM", or out of memory. */
+export function describeExit(exit: CommandExit, memory: ReplMemoryLimit | undefined): string {
+  if (exit.outOfMemory && memory) return memory.describeKill();
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
 }
 
 export interface SessionCommandOptions {
   command: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Tells an out-of-memory kill from any other SIGKILL. */
+  memory?: ReplMemoryLimit;
   onOutput(stream: LogStream, text: string): void;
 }
 
@@ -38,12 +49,16 @@ export class SessionCommand {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => opts.onOutput('stdout', d));
     child.stderr.on('data', (d: string) => opts.onOutput('stderr', d));
+    const oomKillsBefore = opts.memory?.oomKills() ?? 0;
     this.exited = new Promise((resolve) => {
       // 'close' waits for the pipes to drain, so no output is lost.
       child.once('close', (code, signal) => {
         // The leader is gone; whatever it left running in its session goes too.
         signalSession(this.pid, 'SIGKILL');
-        resolve({ exitCode: code, signal });
+        // bash reports a child killed by a signal as 128 + its number.
+        const killed = signal === 'SIGKILL' || code === 128 + 9;
+        const outOfMemory = killed && (opts.memory?.oomKills() ?? 0) > oomKillsBefore;
+        resolve({ exitCode: code, signal, ...(outOfMemory ? { outOfMemory } : {}) });
       });
       child.once('error', () => resolve({ exitCode: 127, signal: null }));
     });

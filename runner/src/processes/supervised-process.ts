@@ -1,5 +1,6 @@
 import type { LogLine, ProcessInfo, ProcessState } from '@cubicle/protocol';
 import type { Logger } from '../log.js';
+import type { ReplMemoryLimit } from '../support/memory-limit.js';
 import { sessionUsage } from '../support/process-stats.js';
 import {
   PROCESS_BACKOFF_MAX_MS,
@@ -12,7 +13,7 @@ import {
   PROCESS_STOP_GRACE_MS,
 } from '../tuning.js';
 import { LogRing } from './log-ring.js';
-import { type CommandExit, SessionCommand } from './session-command.js';
+import { type CommandExit, describeExit, SessionCommand } from './session-command.js';
 
 export interface SupervisedProcessOptions {
   name: string;
@@ -20,6 +21,8 @@ export interface SupervisedProcessOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   memoryLimitBytes: number | null;
+  /** The repl's own memory limit, to say when it killed the process. */
+  replMemory?: ReplMemoryLimit;
   /** First restart delay; doubles per consecutive crash up to PROCESS_BACKOFF_MAX_MS. */
   backoffMs: number;
   log: Logger;
@@ -120,6 +123,7 @@ export class SupervisedProcess {
         command: this.opts.command,
         cwd: this.opts.cwd,
         env: this.opts.env,
+        memory: this.opts.replMemory,
         onOutput: (stream, text) => this.emit(this.logs.write(stream, text)),
       });
     } catch (err) {
@@ -144,7 +148,7 @@ export class SupervisedProcess {
     this.exit = exit;
     if (generation !== this.generation) return; // stopped or restarted on purpose
     clearTimeout(this.timer);
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+    const how = describeExit(exit, this.opts.replMemory);
     if (exit.exitCode === 0) {
       this.message = null;
       this.say(`${how}`);

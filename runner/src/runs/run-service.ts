@@ -10,7 +10,8 @@ import {
 import { RunnerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { LogRing } from '../processes/log-ring.js';
-import { type CommandExit, SessionCommand } from '../processes/session-command.js';
+import { type CommandExit, describeExit, SessionCommand } from '../processes/session-command.js';
+import type { ReplMemoryLimit } from '../support/memory-limit.js';
 import { PROCESS_STOP_GRACE_MS, RUN_OUTPUT_LINES, RUN_TAIL_CHARS } from '../tuning.js';
 import type { RunHistory } from './run-history.js';
 
@@ -25,6 +26,8 @@ export interface RunServiceOptions {
   defaultTimeoutSeconds: number;
   /** The tasks of cubicle.json, read fresh at each start. */
   tasks(): Record<string, string>;
+  /** The repl's own memory limit, to say when it killed a run. */
+  replMemory?: ReplMemoryLimit;
   log: Logger;
   onStatus(run: RunRecord): void;
   onOutput(id: string, lines: LogLine[]): void;
@@ -165,6 +168,7 @@ export class RunService {
         command: run.record.command,
         cwd: this.opts.cwd,
         env: this.opts.env,
+        memory: this.opts.replMemory,
         onOutput: (stream, text) => this.output(run, run.output.write(stream, text)),
       });
     } catch (err) {
@@ -191,7 +195,7 @@ export class RunService {
   }
 
   private finish(run: ActiveRun, status: RunStatus, exit: CommandExit): void {
-    const how = exit.signal ? `killed by ${exit.signal}` : exit.exitCode !== null ? `exit code ${exit.exitCode}` : '';
+    const how = exit.signal || exit.exitCode !== null ? describeExit(exit, this.opts.replMemory) : '';
     if (how) this.say(run, how);
     const tail = run.output.all
       .map((l) => l.text)

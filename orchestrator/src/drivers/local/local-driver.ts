@@ -79,6 +79,8 @@ interface LocalSandbox {
   exited: Promise<ExitInfo>;
   markExited(info: ExitInfo): void;
   stopping: boolean;
+  /** The repl cgroup's out-of-memory kills when this sandbox started (the counter can outlive a start). */
+  oomKillsAtStart: number;
 }
 
 export interface LocalSandboxSettings {
@@ -277,7 +279,22 @@ export class LocalDriver implements SandboxDriver {
       ALLOWED_ORIGINS: this.opts.allowedOrigins.join(','),
       SHUTDOWN_TIMEOUT: String(RUNNER_SHUTDOWN_TIMEOUT_S),
       RUNNER_ALLOW_ROOT: '0',
+      ...this.memoryEnv(replId, inside),
     };
+  }
+
+  /** How the runner learns that the kernel killed something for the repl's memory limit. */
+  private memoryEnv(replId: string, inside: boolean): NodeJS.ProcessEnv {
+    const events = this.limits.memoryEventsFile(replId);
+    if (!events) return {};
+    return {
+      MEMORY_EVENTS_FILE: inside ? SANDBOX_PATHS.memoryEvents : events,
+      REPL_MEMORY_LIMIT_MB: String(this.memoryLimitMb),
+    };
+  }
+
+  private get memoryLimitMb(): number {
+    return Math.round(this.opts.sandbox.limits.memoryBytes / 1024 / 1024);
   }
 
   /**
@@ -309,6 +326,7 @@ export class LocalDriver implements SandboxDriver {
           workspace: files.workspace,
           state: files.state,
           storage: files.storage,
+          memoryEvents: this.limits.memoryEventsFile(replId),
           passwd: files.passwd,
           group: files.group,
           code: [INSTALL_ROOT, path.dirname(path.dirname(fs.realpathSync(process.execPath)))],
@@ -350,6 +368,7 @@ export class LocalDriver implements SandboxDriver {
       exited,
       markExited,
       stopping: false,
+      oomKillsAtStart: this.limits.oomKills(replId),
     };
     this.sandboxes.set(replId, sb);
     child?.once('exit', (code, signal) => markExited({ code, signal }));
@@ -362,7 +381,9 @@ export class LocalDriver implements SandboxDriver {
     if (sb.stopping) return;
     const cleaning = this.cleanUp(sb).finally(() => this.cleaning.delete(sb.replId));
     this.cleaning.set(sb.replId, cleaning);
-    const error = new SandboxError(`the runner stopped unexpectedly (${describeExit(info)})`, sb.files.tailLog());
+    const outOfMemory = this.limits.oomKills(sb.replId) > sb.oomKillsAtStart;
+    const why = outOfMemory ? `the repl ran out of memory (its limit is ${this.memoryLimitMb} MB)` : describeExit(info);
+    const error = new SandboxError(`the runner stopped unexpectedly (${why})`, sb.files.tailLog());
     this.opts.log.warn({ replId: sb.replId, pid: sb.pid, ...info }, 'runner exited unexpectedly');
     for (const l of this.listeners) l(sb.replId, error);
   }

@@ -7,6 +7,8 @@ export const SANDBOX_PATHS = {
   state: '/var/lib/cubicle',
   /** The storage broker's socket folder, read-only inside. */
   storage: '/run/cubicle',
+  /** The repl's cgroup out-of-memory counter, read-only inside (when it has a memory limit). */
+  memoryEvents: '/run/memory-events',
 } as const;
 
 export interface SandboxMounts {
@@ -18,6 +20,8 @@ export interface SandboxMounts {
   state: string;
   /** Host folder bound read-only at SANDBOX_PATHS.storage. */
   storage: string;
+  /** Host file bound read-only at SANDBOX_PATHS.memoryEvents, if any. */
+  memoryEvents: string | null;
   /** passwd and group files naming the sandbox's user. */
   passwd: string;
   group: string;
@@ -69,9 +73,9 @@ export function sandboxArgs(m: SandboxMounts): string[] {
     '--ro-bind',
     m.storage,
     SANDBOX_PATHS.storage,
-    '--chdir',
-    SANDBOX_PATHS.workspace,
   );
+  if (m.memoryEvents) args.push('--ro-bind', m.memoryEvents, SANDBOX_PATHS.memoryEvents);
+  args.push('--chdir', SANDBOX_PATHS.workspace);
   return args;
 }
 

@@ -69,6 +69,24 @@ export class SandboxLimits {
     return dirs.map((d) => path.join(d, 'cgroup.procs'));
   }
 
+  /**
+   * The repl's cgroup file that counts out-of-memory kills (`oom_kill N`), when it has a memory
+   * limit: shown read-only inside the sandbox so the runner can say why a process died.
+   */
+  memoryEventsFile(replId: string): string | null {
+    const h = this.hierarchy;
+    if (!h || this.limits.memoryBytes <= 0) return null;
+    return h.version === 2
+      ? path.join(h.root, `repl-${replId}`, 'memory.events')
+      : path.join(h.memory, `repl-${replId}`, 'memory.oom_control');
+  }
+
+  /** Out-of-memory kills in the repl's cgroup so far (0 without one). */
+  oomKills(replId: string): number {
+    const file = this.memoryEventsFile(replId);
+    return file ? Number(/^oom_kill (\d+)$/m.exec(readOr(file, ''))?.[1] ?? 0) : 0;
+  }
+
   /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
   release(replId: string): void {
     const h = this.hierarchy;
