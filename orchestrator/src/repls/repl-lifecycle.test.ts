@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditList, ReplRecord, type StartReplResponse } from '@cubicle/protocol';
 import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runner-harness';
@@ -88,6 +90,9 @@ describe('repl lifecycle with real runner processes', () => {
     assert.equal(gw.status, 503);
     const again = await h.start(id);
     assert.ok(await runnerReady(again));
+    // The log of the life that was killed is still there, above the new one (appended, not truncated).
+    const log = fs.readFileSync(path.join(h.dataDir, 'sandboxes', id, 'runner.log'), 'utf8');
+    assert.ok((log.match(/"msg":"ready"/g)?.length ?? 0) >= 2, 'both starts in runner.log');
     await h.api('POST', `/api/repls/${id}/stop`);
   });
 
