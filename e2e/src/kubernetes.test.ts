@@ -20,7 +20,6 @@ import { retryUntilPasses } from './support/retry.js';
 // flushed is exercised through the Kubernetes driver, the Service address and the gateway.
 
 const NS = 'cubicle-e2e';
-const SECRET = 'kubernetes-e2e-runner-secret-0123456789';
 let api: FakeKubeApi;
 let kubelet: FakeKubelet;
 let h: OrchestratorHarness;
@@ -30,7 +29,6 @@ before(async () => {
   api = new FakeKubeApi();
   const server = await api.start();
   kubelet = new FakeKubelet(api, {
-    RUNNER_TOKEN_SECRET: SECRET,
     AWS_ACCESS_KEY_ID: EMBEDDED_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
   });
@@ -52,7 +50,6 @@ before(async () => {
     KUBECONFIG: kubeconfig,
     KUBE_NAMESPACE: NS,
     RUNNER_IMAGE: 'registry.example.com/cubicle-runner:e2e',
-    RUNNER_TOKEN_SECRET: SECRET,
     REPL_SERVICE_HOST_PATTERN: '{clusterIP}',
   });
 });

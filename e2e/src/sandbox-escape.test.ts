@@ -76,7 +76,6 @@ describe('from a shell in one repl, nothing outside it can be reached', {
     await shellB.run('echo private-to-b > mine.txt');
     for (const target of [
       path.join(sandbox(b), 'workspace', 'mine.txt'),
-      path.join(h.dataDir, 'runner-secret'),
       path.join(h.dataDir, 'orchestrator.db'),
       h.dataDir,
     ]) {
@@ -172,8 +171,8 @@ describe('from a shell in one repl, nothing outside it can be reached', {
     assert.deepEqual(processesOfUid(uid), []);
     const again = await h.start(a);
     assert.equal(again.state, 'running');
-    const secret = fs.statSync(path.join(h.dataDir, 'runner-secret'));
-    assert.equal(secret.uid, 0, 'the runner secret stays root-owned');
+    const secret = fs.statSync(path.join(h.dataDir, 'orchestrator.db')); // holds the signing keys
+    assert.equal(secret.uid, 0, 'the database stays root-owned');
     assert.equal(secret.mode & 0o077, 0, 'and private');
     assert.equal(fs.statSync('/etc').uid, 0);
   });

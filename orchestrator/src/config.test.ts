@@ -15,7 +15,7 @@ test('durations: units, bare seconds, and nonsense refused', () => {
   assert.equal(parseDuration('-5m'), null);
 });
 
-test('config: embedded defaults, a persisted runner secret, and the rules that protect a public bind', () => {
+test('config: embedded defaults and the rules that protect a public bind', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-config-test-'));
   try {
     const c = loadOrchestratorConfig({ DATA_DIR: dataDir });
@@ -23,8 +23,6 @@ test('config: embedded defaults, a persisted runner secret, and the rules that p
     assert.equal(c.port, 8080);
     assert.equal(c.s3, null, 'no S3 settings → the embedded server');
     assert.equal(c.idleTimeoutMs, 30 * 60_000);
-    assert.equal(loadOrchestratorConfig({ DATA_DIR: dataDir }).runnerTokenSecret, c.runnerTokenSecret);
-    assert.equal(fs.statSync(path.join(dataDir, 'runner-secret')).mode & 0o777, 0o600);
 
     assert.throws(
       () => loadOrchestratorConfig({ DATA_DIR: dataDir, ORCHESTRATOR_HOST: '0.0.0.0' }),
@@ -50,23 +48,19 @@ test('config: embedded defaults, a persisted runner secret, and the rules that p
   }
 });
 
-test('config: DRIVER=kubernetes needs an image, object storage and the shared secret; resources have defaults', () => {
+test('config: DRIVER=kubernetes needs an image and object storage; resources have defaults', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-config-test-'));
   try {
     const base = { DATA_DIR: dataDir, DRIVER: 'kubernetes' };
     assert.throws(
       () => loadOrchestratorConfig(base),
       (err: Error) =>
-        err instanceof ConfigError &&
-        /RUNNER_IMAGE/.test(err.message) &&
-        /needs object storage/.test(err.message) &&
-        /needs RUNNER_TOKEN_SECRET/.test(err.message),
+        err instanceof ConfigError && /RUNNER_IMAGE/.test(err.message) && /needs object storage/.test(err.message),
     );
     const c = loadOrchestratorConfig({
       ...base,
       RUNNER_IMAGE: 'registry.example.com/cubicle-runner:1',
       S3_BUCKET: 'cubicle',
-      RUNNER_TOKEN_SECRET: 'a-long-enough-secret-123',
       KUBE_NAMESPACE: 'cubicle-test',
       REPL_MEMORY_LIMIT: '2Gi',
       REPL_RUNTIME_CLASS: 'gvisor',

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
 import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
-import { prepareDataDir } from './state/data-dir.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -42,7 +40,6 @@ const OrchestratorEnv = z.object({
   ORCHESTRATOR_TOKEN: z.string().min(16, 'ORCHESTRATOR_TOKEN must be at least 16 characters').optional(),
   DRIVER: z.enum(['local', 'kubernetes']).default('local'),
   DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
-  RUNNER_TOKEN_SECRET: z.string().min(16, 'RUNNER_TOKEN_SECRET must be at least 16 characters').optional(),
   RUNNER_HOST_PATTERN: hostPattern,
   PREVIEW_HOST_PATTERN: hostPattern,
   PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
@@ -107,7 +104,6 @@ export interface OrchestratorConfig {
   /** Set with DRIVER=kubernetes. */
   kubernetes: KubernetesConfig | null;
   dataDir: string;
-  runnerTokenSecret: string;
   /** Host patterns; undefined → `{id}-ws.localhost:<port>` / `{id}.localhost:<port>` once the port is known. */
   runnerHostPattern: string | undefined;
   previewHostPattern: string | undefined;
@@ -149,7 +145,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
       `ORCHESTRATOR_HOST=${e.ORCHESTRATOR_HOST} is reachable from other machines: set ORCHESTRATOR_TOKEN so the API requires a bearer token`,
     );
   }
-  const kubernetes = e.DRIVER === 'kubernetes' ? kubernetesConfig(env, s3 !== null, e.RUNNER_TOKEN_SECRET) : null;
+  const kubernetes = e.DRIVER === 'kubernetes' ? kubernetesConfig(env, s3 !== null) : null;
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     host: e.ORCHESTRATOR_HOST,
@@ -158,7 +154,6 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     driver: e.DRIVER,
     kubernetes,
     dataDir,
-    runnerTokenSecret: e.RUNNER_TOKEN_SECRET ?? persistedSecret(dataDir),
     runnerHostPattern: e.RUNNER_HOST_PATTERN,
     previewHostPattern: e.PREVIEW_HOST_PATTERN,
     publicScheme: e.PUBLIC_SCHEME,
@@ -186,29 +181,14 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
   };
 }
 
-/** A runner token secret made once per DATA_DIR, so tokens survive an orchestrator restart. */
-function persistedSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'runner-secret');
-  prepareDataDir(dataDir);
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
-  }
-}
-
 /** The namespace a pod runs in, when the orchestrator itself runs in the cluster. */
 const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
-function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean, secret: string | undefined): KubernetesConfig {
+function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean): KubernetesConfig {
   const parsed = KubernetesEnv.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  // Pods cannot reach an embedded store on this process's loopback, and must share the secret.
+  // Pods cannot reach an embedded store on this process's loopback.
   if (!hasS3) problems.push('DRIVER=kubernetes needs object storage: set S3_BUCKET (and S3_ENDPOINT for MinIO)');
-  if (!secret)
-    problems.push("DRIVER=kubernetes needs RUNNER_TOKEN_SECRET (the same value as in the repl pods' Secret)");
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
   }

@@ -7,6 +7,8 @@ import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubi
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiApp } from './api/api-app.js';
 import { apiRoutes } from './api/api-routes.js';
+import { RunnerKeys } from './auth/runner-keys.js';
+import { SigningKeys } from './auth/signing-keys.js';
 import type { KubernetesConfig, OrchestratorConfig } from './config.js';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
@@ -90,7 +92,8 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     config.runnerHostPattern ?? `{id}-ws.localhost:${port}`,
     config.previewHostPattern ?? `{id}.localhost:${port}`,
   );
-  const tokens = new RunnerTokens(config.runnerTokenSecret, config.tokenTtlMs);
+  const signingKeys = new SigningKeys(db, config.tokenTtlMs);
+  const tokens = new RunnerTokens(signingKeys, config.tokenTtlMs);
   const allowedOrigins = config.allowedOrigins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
   const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
   const driver: SandboxDriver = config.kubernetes
@@ -98,12 +101,13 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     : new LocalDriver({
         dataDir: config.dataDir,
         s3,
-        runnerTokenSecret: config.runnerTokenSecret,
         allowedOrigins,
         sandbox: config.sandbox,
         mintToken,
         log,
       });
+  const runnerKeys = new RunnerKeys(signingKeys, driver, audit);
+  await runnerKeys.init(); // before any runner is started or adopted
   const metrics = new OrchestratorMetrics(() => store.countByState());
   const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
   const previews = new PreviewActivity();
@@ -124,7 +128,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     },
   });
   const app = createApiApp({
-    routes: apiRoutes({ repls: service, audit, catalog }),
+    routes: apiRoutes({ repls: service, audit, catalog, runnerKeys }),
     apiToken: config.apiToken,
     metrics,
     health: () =>

@@ -2,7 +2,6 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ObjectStore, StorageError } from '@cubicle/storage';
-import { mintRunnerToken } from './auth/runner-token.js';
 import { ConfigError, loadPullConfig, loadRunnerConfig } from './config.js';
 import { createLogger } from './log.js';
 import { dropPrivileges } from './privileges.js';
@@ -13,8 +12,6 @@ const USAGE = `usage: runner <command>
 
   pull [--allow-empty]  download code/REPL_ID/ from S3_BUCKET into WORKSPACE_DIR
   serve                 serve WORKSPACE_DIR over Socket.io and HTTP on HOST:PORT, syncing it to S3
-  token [--user U] [--ttl SECONDS] [--repl ID]
-                        print a runner token signed with RUNNER_TOKEN_SECRET (default repl: REPL_ID)
 
 Configuration comes from the environment; see the README.`;
 
@@ -25,8 +22,6 @@ async function main(argv: string[]): Promise<number> {
       return pullCommand(rest);
     case 'serve':
       return serveCommand();
-    case 'token':
-      return tokenCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -79,25 +74,6 @@ async function serveCommand(): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-}
-
-async function tokenCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      user: { type: 'string', default: 'local' },
-      ttl: { type: 'string', default: '86400' },
-      repl: { type: 'string' },
-    },
-  });
-  const secret = process.env.RUNNER_TOKEN_SECRET;
-  const replId = values.repl ?? process.env.REPL_ID;
-  const ttl = Number(values.ttl);
-  if (!secret || secret.length < 16) throw new ConfigError('RUNNER_TOKEN_SECRET (16+ characters) is required');
-  if (!replId) throw new ConfigError('--repl or REPL_ID is required');
-  if (!Number.isInteger(ttl) || ttl <= 0) throw new ConfigError('--ttl must be a positive number of seconds');
-  console.log(await mintRunnerToken({ secret, replId, user: values.user ?? 'local', ttlSeconds: ttl }));
-  return 0;
 }
 
 // If the event loop ever drains with the command unfinished (a promise that can never settle), Node

@@ -30,7 +30,8 @@ const WorkspaceEnv = z.object({
 
 /** The runner's environment, validated once at start. */
 const RunnerEnv = WorkspaceEnv.extend({
-  RUNNER_TOKEN_SECRET: z.string().min(16, 'RUNNER_TOKEN_SECRET must be at least 16 characters'),
+  /** The orchestrator's public keys (a JWKS file, read-only here): tokens are checked against them. */
+  RUNNER_KEYS_FILE: z.string().min(1, 'RUNNER_KEYS_FILE must name the key-set file'),
   HOST: z.string().default('0.0.0.0'),
   PORT: int(3001),
   APP_PORT: int(3000),
@@ -80,7 +81,8 @@ export interface WorkspaceConfig {
 }
 
 export interface RunnerConfig extends WorkspaceConfig {
-  tokenSecret: string;
+  /** The key-set file the orchestrator publishes (public keys only). */
+  keysFile: string;
   host: string;
   port: number;
   appPort: number;
@@ -157,7 +159,7 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
   const { e, s3 } = parseEnv(RunnerEnv, env, sync);
   return {
     ...workspaceConfig(e, s3),
-    tokenSecret: e.RUNNER_TOKEN_SECRET,
+    keysFile: e.RUNNER_KEYS_FILE,
     host: e.HOST,
     port: e.PORT,
     appPort: e.APP_PORT,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ActivityResponse } from '@cubicle/protocol';
-import { eventually, sleep, startRunner } from './test-support/runner-harness.js';
+import { eventually, makeRunnerRoot, sleep, startRunner } from './test-support/runner-harness.js';
 import { TerminalReader } from './test-support/terminal-reader.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -82,33 +84,42 @@ describe('runner serve: HTTP, lifecycle and configuration', () => {
   it('refuses bad configuration with one clear line and exit code 2', () => {
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-    const noSecret = run({ REPL_ID: 'r1' });
-    assert.equal(noSecret.status, 2);
-    assert.match(noSecret.stderr, /^runner: invalid runner configuration: RUNNER_TOKEN_SECRET/);
-    assert.equal(noSecret.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
-    const badId = run({ REPL_ID: 'Bad_Id', RUNNER_TOKEN_SECRET: 'x'.repeat(20) });
+    const noKeys = run({ REPL_ID: 'r1' });
+    assert.equal(noKeys.status, 2);
+    assert.match(noKeys.stderr, /^runner: invalid runner configuration: RUNNER_KEYS_FILE/);
+    assert.equal(noKeys.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+    const badId = run({ REPL_ID: 'Bad_Id', RUNNER_KEYS_FILE: '/nowhere' });
     assert.match(badId.stderr, /REPL_ID must be a DNS label/);
-    const badPort = run({ REPL_ID: 'r1', RUNNER_TOKEN_SECRET: 'x'.repeat(20), PORT: 'abc' });
+    const badPort = run({ REPL_ID: 'r1', RUNNER_KEYS_FILE: '/nowhere', PORT: 'abc' });
     assert.match(badPort.stderr, /PORT/);
     assert.equal(badPort.status, 2);
   });
 
-  it('mints tokens from the command line', () => {
-    const out = spawnSync(process.execPath, [CLI, 'token', '--user', 'ann', '--ttl', '60'], {
-      env: { PATH: process.env.PATH ?? '', REPL_ID: 'r1', RUNNER_TOKEN_SECRET: 'y'.repeat(20) },
-      encoding: 'utf8',
-    });
-    assert.equal(out.status, 0);
-    const [, payload] = out.stdout.trim().split('.');
-    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
-    assert.equal(claims.repl, 'r1');
-    assert.equal(claims.sub, 'ann');
-    assert.equal(claims.aud, 'runner');
-    const noSecret = spawnSync(process.execPath, [CLI, 'token'], {
-      env: { PATH: process.env.PATH ?? '' },
-      encoding: 'utf8',
-    });
-    assert.equal(noSecret.status, 2);
-    assert.match(noSecret.stderr, /^runner: RUNNER_TOKEN_SECRET/);
+  it('will not serve without a readable key set: one clear line', () => {
+    const root = makeRunnerRoot();
+    try {
+      const notJson = path.join(root, 'keys.json');
+      fs.writeFileSync(notJson, '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'); // a symmetric key is no public key
+      for (const file of [path.join(root, 'missing.json'), notJson]) {
+        const r = spawnSync(process.execPath, [CLI, 'serve'], {
+          env: {
+            PATH: process.env.PATH ?? '',
+            REPL_ID: 'r1',
+            RUNNER_KEYS_FILE: file,
+            RUNNER_SYNC: 'off',
+            WORKSPACE_DIR: path.join(root, 'workspace'),
+            STATE_DIR: path.join(root, 'state'),
+            HOST: '127.0.0.1',
+            PORT: '0',
+          },
+          encoding: 'utf8',
+        });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^runner: RUNNER_KEYS_FILE .* is not a usable key set/);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { LogLine, ProcessInfo, RunRecord } from '@cubicle/protocol';
 import { ObjectStore } from '@cubicle/storage';
+import { RunnerKeyRing } from './auth/runner-token.js';
 import type { RunnerConfig } from './config.js';
+import { ConfigError } from './config.js';
 import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
@@ -60,6 +62,13 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   await fs.mkdir(config.workspaceDir, { recursive: true });
   await fs.mkdir(home, { recursive: true });
   await dropPrivileges(config.runAs, [config.workspaceDir, config.stateDir], log);
+
+  const keys = new RunnerKeyRing(config.keysFile);
+  try {
+    keys.load();
+  } catch (err) {
+    throw new ConfigError(`RUNNER_KEYS_FILE ${config.keysFile} is not a usable key set: ${oneLine(err)}`);
+  }
 
   let state: 'starting' | 'ready' | 'stopping' = 'starting';
   const metrics = new RunnerMetrics();
@@ -146,7 +155,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       clients: () => io.engine.clientsCount,
       terminals: () => terminals.count,
       replId: config.replId,
-      tokenSecret: config.tokenSecret,
+      keys,
       flush: async (timeoutMs) => {
         if (!sync) return { state: 'synced', pending: 0, lastSyncedAt: null, notSynced: [], notSyncedCount: 0 };
         await sleep(WATCHER_SETTLE_MS); // changes already on disk get reported first
@@ -154,17 +163,12 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       },
       pending: () => sync?.pendingCount ?? 0,
       log,
-      addApi: (router) =>
-        addProcessApi(
-          router,
-          { processes, runs, replId: config.replId, tokenSecret: config.tokenSecret },
-          RUNNER_VERSION,
-        ),
+      addApi: (router) => addProcessApi(router, { processes, runs, replId: config.replId, keys }, RUNNER_VERSION),
     }),
   );
   const io = createSocketServer(httpServer, {
     replId: config.replId,
-    tokenSecret: config.tokenSecret,
+    keys,
     allowedOrigins: config.allowedOrigins,
     maxFileBytes: config.maxFileBytes,
     log,
@@ -252,4 +256,9 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     return stopping;
   };
   return { port, shutdown };
+}
+
+/** An error's message on one line (a schema error lists its issues as JSON). */
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 300);
 }

@@ -131,3 +131,5 @@ export const RUN_OUTPUT_LINES = 50_000;
 export const RUN_TAIL_CHARS = 2048;
 /** Server-Sent Events heartbeat: under the idle timeouts of common proxies (60 s). */
 export const SSE_HEARTBEAT_MS = 15_000;
+/** A token with an unknown key id re-reads the key-set file at most this often (a flood of forged kids costs nothing). */
+export const KEYS_RELOAD_MIN_MS = 1_000;

@@ -12,10 +12,17 @@ interface Container {
   name: string;
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string; optional?: boolean } } }[];
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface Volume {
+  name: string;
+  emptyDir?: unknown;
+  configMap?: { name: string };
 }
 interface PodSpec {
   initContainers?: Container[];
   containers: Container[];
+  volumes?: Volume[];
 }
 
 /**
@@ -27,7 +34,7 @@ interface PodSpec {
  * /readyz answers, deleted → SIGTERM with the grace period.
  */
 export class FakeKubelet {
-  private readonly running = new Map<string, { child: ChildProcess; dir: string }>();
+  private readonly running = new Map<string, { child: ChildProcess; dir: string; spec: PodSpec }>();
 
   constructor(
     private readonly api: FakeKubeApi,
@@ -35,6 +42,9 @@ export class FakeKubelet {
   ) {
     api.onPodCreated = (pod) => void this.run(pod).catch((err: unknown) => console.error('fake kubelet:', err));
     api.onPodDeleted = (pod) => void this.kill(pod.metadata.name);
+    api.onConfigMapChanged = (cm) => {
+      for (const { dir, spec } of this.running.values()) this.writeConfigMaps(dir, spec, cm);
+    };
   }
 
   /** Pids of the pods' runner processes still alive. */
@@ -52,7 +62,8 @@ export class FakeKubelet {
     const spec = pod.spec as unknown as PodSpec;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubelet-'));
     fs.chmodSync(dir, 0o755); // the runner, started as root here, drops to uid 1000
-    const volumes = { '/workspace': path.join(dir, 'workspace'), '/state': path.join(dir, 'state') };
+    for (const v of spec.volumes ?? []) fs.mkdirSync(path.join(dir, v.name), { recursive: true });
+    for (const cm of this.api.list('configmaps')) if (cm.metadata.namespace === ns) this.writeConfigMaps(dir, spec, cm);
     const ip = await this.serviceIp(ns, pod.metadata.labels?.['cubicle.dev/repl'] ?? '');
     const envOf = (c: Container): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {
@@ -60,9 +71,15 @@ export class FakeKubelet {
         LANG: 'C.UTF-8',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
+      // A path under a mount is the same path in the volume's folder here.
+      const mounts = (c.volumeMounts ?? []).sort((a, b) => b.mountPath.length - a.mountPath.length);
+      const onHost = (value: string) => {
+        const m = mounts.find((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`));
+        return m ? path.join(dir, m.name, value.slice(m.mountPath.length)) : value;
+      };
       for (const e of c.env ?? []) {
         const value = e.valueFrom?.secretKeyRef ? this.secrets[e.valueFrom.secretKeyRef.key] : e.value;
-        if (value !== undefined) env[e.name] = volumes[value as keyof typeof volumes] ?? value;
+        if (value !== undefined) env[e.name] = onHost(value);
       }
       return { ...env, HOST: ip };
     };
@@ -90,7 +107,7 @@ export class FakeKubelet {
     const main = spec.containers[0];
     if (!main) return;
     const env = envOf(main);
-    await this.exec(main, env, dir, name);
+    await this.exec(main, env, dir, name, spec);
     for (let i = 0; i < 300 && this.running.has(name); i++) {
       const ok = await fetch(`http://${ip}:${env.PORT}/readyz`).then(
         (r) => r.ok,
@@ -102,16 +119,36 @@ export class FakeKubelet {
   }
 
   /** Runs a container's command: resolves with its exit code (init), or once spawned (`keep` names the pod). */
-  private exec(c: Container, env: NodeJS.ProcessEnv, dir: string, keep: string | null): Promise<number> {
+  private exec(
+    c: Container,
+    env: NodeJS.ProcessEnv,
+    dir: string,
+    keep: string | null,
+    spec?: PodSpec,
+  ): Promise<number> {
     const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, RUNNER_CLI, ...(c.args ?? [])], {
       env,
       stdio: ['ignore', 'ignore', 'ignore'],
     });
     if (keep) {
-      this.running.set(keep, { child, dir });
+      this.running.set(keep, { child, dir, spec: spec ?? { containers: [] } });
       return Promise.resolve(0);
     }
     return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  }
+
+  /** ConfigMap volumes: one file per key, replaced atomically (as the kubelet's symlink swap does). */
+  private writeConfigMaps(dir: string, spec: PodSpec, cm: KubeObject): void {
+    const data = (cm as unknown as { data?: Record<string, string> }).data ?? {};
+    for (const v of spec.volumes ?? []) {
+      if (v.configMap?.name !== cm.metadata.name) continue;
+      const into = path.join(dir, v.name);
+      fs.mkdirSync(into, { recursive: true });
+      for (const [file, text] of Object.entries(data)) {
+        fs.writeFileSync(path.join(into, `.${file}.new`), text);
+        fs.renameSync(path.join(into, `.${file}.new`), path.join(into, file));
+      }
+    }
   }
 
   private async serviceIp(ns: string, replId: string): Promise<string> {

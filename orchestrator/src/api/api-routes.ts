@@ -2,6 +2,7 @@ import {
   AuditList,
   AuditQuery,
   CreateReplRequest,
+  KeyRotation,
   type OpenApiRoute,
   ReplId,
   ReplList,
@@ -11,6 +12,7 @@ import {
   TemplateList,
 } from '@cubicle/protocol';
 import { z } from 'zod';
+import type { RunnerKeys } from '../auth/runner-keys.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { AuditLog } from '../state/audit-log.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
@@ -34,13 +36,14 @@ export interface ApiDeps {
   repls: ReplService;
   audit: AuditLog;
   catalog: TemplateCatalog;
+  runnerKeys: RunnerKeys;
 }
 
 const IdParams = z.object({ id: ReplId });
 const id = (input: RouteInput) => IdParams.parse(input.params).id;
 
 /** The REST API of design.md, "Orchestrator". */
-export function apiRoutes({ repls, audit, catalog }: ApiDeps): ApiRoute[] {
+export function apiRoutes({ repls, audit, catalog, runnerKeys }: ApiDeps): ApiRoute[] {
   return [
     {
       method: 'get',
@@ -120,6 +123,15 @@ export function apiRoutes({ repls, audit, catalog }: ApiDeps): ApiRoute[] {
       response: AuditList,
       status: 200,
       handle: (i) => ({ events: audit.list(AuditQuery.parse(i.query)) }),
+    },
+    {
+      method: 'post',
+      path: '/api/signing-keys/rotate',
+      summary:
+        'Rotate the runner-token signing key: the published next key signs from now on; tokens signed before stay good until they expire',
+      response: KeyRotation,
+      status: 200,
+      handle: (i) => runnerKeys.rotate(i.actor),
     },
   ];
 }

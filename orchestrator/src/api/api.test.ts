@@ -198,10 +198,10 @@ describe('orchestrator REST API over HTTP', () => {
     assert.equal((await h.api('GET', '/assets/no-such-file.js')).status, 404);
   });
 
-  test('the data folder: nobody but the orchestrator lists it or reads its database and token secret', () => {
+  test('the data folder: nobody but the orchestrator lists it or reads its database (and signing keys)', () => {
     const mode = (p: string) => fs.statSync(path.join(h.dataDir, p)).mode & 0o777;
     assert.equal(mode(''), 0o711); // sandbox users pass through to their own folder, list nothing
-    for (const file of ['orchestrator.db', 'orchestrator.db-wal', 'runner-secret']) {
+    for (const file of ['orchestrator.db', 'orchestrator.db-wal']) {
       assert.equal(mode(file), 0o600, file);
     }
   });

@@ -1,3 +1,4 @@
+import type { RunnerKeySet } from '@cubicle/protocol';
 import type { Endpoint } from './endpoint.js';
 
 /** Where the gateway and the orchestrator reach a running sandbox (internal addresses). */
@@ -53,6 +54,12 @@ export interface SandboxDriver {
   targets(replId: string): SandboxTargets | null;
   /** Forgets a deleted repl: whatever the driver keeps besides the sandbox (local folders). */
   remove(replId: string): Promise<void>;
+  /**
+   * Makes the runner-token public keys readable to every runner, present and future (a file
+   * the local sandboxes see read-only, a ConfigMap repl pods mount). Runners re-read it when a
+   * token names a key they do not know.
+   */
+  publishRunnerKeys(set: RunnerKeySet): Promise<void>;
   /** Called when a sandbox exits without being asked to. */
   onExit(listener: SandboxExitListener): void;
   /** Stops watching; sandboxes keep running (the next orchestrator adopts them). */

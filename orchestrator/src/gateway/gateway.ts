@@ -114,9 +114,10 @@ export class Gateway {
 }
 
 function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {
-  // A local sandbox's app socket is always there; with nothing on $PORT behind it, it hangs up at once.
+  // A local sandbox's app socket is always there; with nothing on $PORT behind it, it hangs up at
+  // once (a reset, or a broken pipe if the request was still being written).
   const code = (err as NodeJS.ErrnoException).code;
-  const refused = code === 'ECONNREFUSED' || code === 'ECONNRESET';
+  const refused = code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE';
   if (kind === 'preview' && refused) {
     return {
       status: 502,

@@ -91,8 +91,9 @@ describe('repl lifecycle with real runner processes', () => {
     const again = await h.start(id);
     assert.ok(await runnerReady(again));
     // The log of the life that was killed is still there, above the new one (appended, not truncated).
-    const log = fs.readFileSync(path.join(h.dataDir, 'sandboxes', id, 'runner.log'), 'utf8');
-    assert.ok((log.match(/"msg":"ready"/g)?.length ?? 0) >= 2, 'both starts in runner.log');
+    const readyLines = () =>
+      fs.readFileSync(path.join(h.dataDir, 'sandboxes', id, 'runner.log'), 'utf8').match(/"msg":"ready"/g)?.length ?? 0;
+    await eventually(() => readyLines() >= 2, 5000, 'both starts in runner.log');
     await h.api('POST', `/api/repls/${id}/stop`);
   });
 

@@ -27,6 +27,16 @@ const MIGRATIONS: string[] = [
      detail  TEXT NOT NULL
    );
    CREATE INDEX audit_by_repl ON audit (repl_id, id);`,
+  // Runner-token signing keys (Ed25519, private JWK): one signs, one waits as next, retired ones
+  // stay published until tokens signed with them have expired.
+  `CREATE TABLE signing_keys (
+     kid         TEXT PRIMARY KEY,
+     private_jwk TEXT NOT NULL,
+     public_jwk  TEXT NOT NULL,
+     state       TEXT NOT NULL CHECK (state IN ('next', 'current', 'retired')),
+     created_at  TEXT NOT NULL,
+     retired_at  TEXT
+   );`,
 ];
 
 /** Opens (creating when needed) the orchestrator's database in DATA_DIR and migrates it. */

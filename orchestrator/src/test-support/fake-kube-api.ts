@@ -19,7 +19,7 @@ export type KubeObject = {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
-type Kind = 'deployments' | 'services' | 'pods';
+type Kind = 'deployments' | 'services' | 'pods' | 'configmaps';
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface RecordedRequest {
@@ -32,7 +32,7 @@ export interface RecordedRequest {
 export type PodStatus = Record<string, unknown>;
 
 const ROUTE =
-  /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods)(?:\/([a-z0-9.-]+))?(\/log)?$/;
+  /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps)(?:\/([a-z0-9.-]+))?(\/log)?$/;
 
 /**
  * A stand-in for kube-apiserver, for what the Kubernetes driver uses (a real one cannot run on
@@ -48,6 +48,7 @@ export class FakeKubeApi {
     deployments: new Map(),
     services: new Map(),
     pods: new Map(),
+    configmaps: new Map(),
   };
   private readonly watchers = new Set<{
     kind: Kind;
@@ -61,6 +62,8 @@ export class FakeKubeApi {
   private server: http.Server | null = null;
   /** Called for each pod the fake controller makes (a fake kubelet starts it here). */
   onPodCreated: ((pod: KubeObject) => void) | null = null;
+  /** Called when a ConfigMap is created or replaced (a fake kubelet updates mounted copies). */
+  onConfigMapChanged: ((configMap: KubeObject) => void) | null = null;
   /** Called when a pod is deleted (its Deployment went): a fake kubelet stops it here. */
   onPodDeleted: ((pod: KubeObject) => void) | null = null;
 
@@ -144,7 +147,7 @@ export class FakeKubeApi {
     if (req.method === 'GET' && !name) {
       record(200);
       const items = [...this.objects[kind].values()].filter((o) => o.metadata.namespace === ns && matches(o, selector));
-      const listKind = `${kind === 'deployments' ? 'Deployment' : kind === 'services' ? 'Service' : 'Pod'}List`;
+      const listKind = `${KIND_NAMES[kind]}List`;
       return this.json(res, 200, {
         kind: listKind,
         apiVersion: kind === 'deployments' ? 'apps/v1' : 'v1',
@@ -178,6 +181,24 @@ export class FakeKubeApi {
       record(201);
       return this.json(res, 201, created);
     }
+    if (req.method === 'PUT' && name) {
+      const o = body as KubeObject;
+      const existing = this.objects[kind].get(key);
+      const problems = schemaProblems(o as never);
+      if (o?.metadata?.name !== name) problems.push('metadata.name must match the name in the path');
+      if (problems.length > 0) {
+        record(422);
+        return this.status(res, 422, 'Invalid', problems.join('; '));
+      }
+      record(existing ? 200 : 404);
+      if (!existing) return this.notFound(res, kind, name);
+      const replaced: KubeObject = { ...structuredClone(o), metadata: { ...o.metadata, ...pick(existing.metadata) } };
+      this.touch(replaced);
+      this.objects[kind].set(key, replaced);
+      this.emit(kind, 'MODIFIED', replaced);
+      if (kind === 'configmaps') this.onConfigMapChanged?.(replaced);
+      return this.json(res, 200, replaced);
+    }
     if (req.method === 'DELETE' && name) {
       const o = this.objects[kind].get(key);
       record(o ? 200 : 404);
@@ -203,6 +224,7 @@ export class FakeKubeApi {
     this.objects[kind].set(`${ns}/${created.metadata.name}`, created);
     this.emit(kind, 'ADDED', created);
     if (kind === 'deployments') this.createPod(created);
+    if (kind === 'configmaps') this.onConfigMapChanged?.(created);
     return created;
   }
 
@@ -284,6 +306,18 @@ export class FakeKubeApi {
   private status(res: http.ServerResponse, code: number, reason: string, message: string): void {
     this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
   }
+}
+
+const KIND_NAMES: Record<Kind, string> = {
+  deployments: 'Deployment',
+  services: 'Service',
+  pods: 'Pod',
+  configmaps: 'ConfigMap',
+};
+
+/** What the server keeps of an object across a replace: identity and placement. */
+function pick(m: KubeObject['metadata']): Partial<KubeObject['metadata']> {
+  return { namespace: m.namespace, uid: m.uid, creationTimestamp: m.creationTimestamp };
 }
 
 function parseSelector(s: string | null): Record<string, string> {

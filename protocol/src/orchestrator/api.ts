@@ -11,3 +11,14 @@ export const OrchestratorHealth = z.object({
   reason: z.string().optional(),
 });
 export type OrchestratorHealth = z.infer<typeof OrchestratorHealth>;
+
+/** `POST /api/signing-keys/rotate`: key ids after a rotation of the runner-token signing key. */
+export const KeyRotation = z.object({
+  /** Signs tokens from now on (it was published as `next` before, so every runner trusts it already). */
+  current: z.string(),
+  /** Published now, signs at the next rotation. */
+  next: z.string(),
+  /** Stays published until the tokens it signed have expired. */
+  retired: z.string(),
+});
+export type KeyRotation = z.infer<typeof KeyRotation>;

@@ -7,6 +7,7 @@ export const AuditAction = z.enum([
   'repl.delete',
   'repl.error',
   'token.issue',
+  'keys.rotate', // the runner-token signing key changed (replId is empty)
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -1,46 +1,100 @@
-import { RUNNER_TOKEN_AUDIENCE, RunnerTokenClaims } from '@cubicle/protocol';
-import { jwtVerify, SignJWT } from 'jose';
-
-const encoder = new TextEncoder();
+import fs from 'node:fs';
+import {
+  RUNNER_TOKEN_ALGORITHM,
+  RUNNER_TOKEN_AUDIENCE,
+  RUNNER_TOKEN_ISSUER,
+  RunnerKeySet,
+  RunnerTokenClaims,
+} from '@cubicle/protocol';
+import { createLocalJWKSet, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJWT } from 'jose';
+import { KEYS_RELOAD_MIN_MS } from '../tuning.js';
 
 export interface MintOptions {
-  secret: string;
+  /** The orchestrator's Ed25519 private key and its key id. */
+  privateKey: KeyObject | CryptoKey;
+  kid: string;
   replId: string;
   user: string;
   ttlSeconds: number;
 }
 
-/** Issues a runner token (the orchestrator's job in production; `runner token` locally). */
-export async function mintRunnerToken({ secret, replId, user, ttlSeconds }: MintOptions): Promise<string> {
+/** Issues a runner token: the orchestrator's job (it alone holds a private key). */
+export async function mintRunnerToken({ privateKey, kid, replId, user, ttlSeconds }: MintOptions): Promise<string> {
   return new SignJWT({ repl: replId })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: RUNNER_TOKEN_ALGORITHM, typ: 'JWT', kid })
+    .setIssuer(RUNNER_TOKEN_ISSUER)
     .setSubject(user)
     .setAudience(RUNNER_TOKEN_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(encoder.encode(secret));
+    .sign(privateKey);
 }
 
 /**
- * Verifies signature (HS256 only), audience, expiry and that the token names this runner's
- * repl. Returns the claims, or null for any token that is not good for this runner.
+ * The public keys a runner accepts tokens from, read from the key-set file the orchestrator
+ * publishes (read-only to the runner). A token naming a key id not yet known makes it read the
+ * file again (at most every KEYS_RELOAD_MIN_MS), so a rotation needs no restart.
  */
-export async function verifyRunnerToken(
-  token: unknown,
-  secret: string,
-  replId: string,
-): Promise<RunnerTokenClaims | null> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+export class RunnerKeyRing {
+  private resolve: JWTVerifyGetKey | null = null;
+  private kids = new Set<string>();
+  private version = '';
+  private checkedAt = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Reads the file now; throws with the reason when it is missing or not a key set. */
+  load(): void {
+    const st = fs.statSync(this.file);
+    const set = RunnerKeySet.parse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
+    this.resolve = createLocalJWKSet(set);
+    this.kids = new Set(set.keys.map((k) => k.kid));
+    this.version = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    this.checkedAt = Date.now();
+  }
+
+  /**
+   * Verifies the signature (EdDSA with a published key only), issuer, audience, expiry and that
+   * the token names this runner's repl. Returns the claims, or null for any token not good here.
+   */
+  async verify(token: unknown, replId: string): Promise<RunnerTokenClaims | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+    try {
+      this.refresh(kidOf(token));
+      const { payload } = await jwtVerify(token, this.resolve as JWTVerifyGetKey, {
+        algorithms: [RUNNER_TOKEN_ALGORITHM],
+        audience: RUNNER_TOKEN_AUDIENCE,
+        issuer: RUNNER_TOKEN_ISSUER,
+        requiredClaims: ['exp', 'sub', 'repl'],
+      });
+      const claims = RunnerTokenClaims.safeParse(payload);
+      return claims.success && claims.data.repl === replId ? claims.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Follows the file: a key id it does not know makes it look at once (a rotation just
+   * happened), otherwise it looks at most every KEYS_RELOAD_MIN_MS (a retired key goes).
+   * Looking is one stat; the file is parsed again only when it changed.
+   */
+  private refresh(kid: string | undefined): void {
+    const unknown = kid !== undefined && !this.kids.has(kid);
+    if (this.resolve && !unknown && Date.now() - this.checkedAt < KEYS_RELOAD_MIN_MS) return;
+    this.checkedAt = Date.now();
+    const st = fs.statSync(this.file, { throwIfNoEntry: false });
+    if (!this.resolve || (st && `${st.mtimeMs}:${st.size}:${st.ino}` !== this.version)) this.load();
+  }
+}
+
+function kidOf(token: string): string | undefined {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), {
-      algorithms: ['HS256'],
-      audience: RUNNER_TOKEN_AUDIENCE,
-      requiredClaims: ['exp', 'sub', 'repl'],
-    });
-    const claims = RunnerTokenClaims.safeParse(payload);
-    return claims.success && claims.data.repl === replId ? claims.data : null;
+    const header: unknown = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString());
+    const kid = (header as { kid?: unknown } | null)?.kid;
+    return typeof kid === 'string' ? kid : undefined;
   } catch {
-    return null;
+    return undefined;
   }
 }
 

@@ -168,7 +168,7 @@ describe('runs (real runner, real S3)', () => {
     assert.equal(keys.filter((k) => k.endsWith('.json')).length, 6);
 
     await runner.stop();
-    runner = await startRunner({ ...s3.env() }, { replId: runner.replId, secret: runner.secret });
+    runner = await startRunner({ ...s3.env() }, { replId: runner.replId, key: runner.key });
     token = await runner.token();
     const page1 = (await api<RunListResult>('/api/runs?limit=4')).body;
     assert.deepEqual(

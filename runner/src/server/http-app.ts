@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ActivityResponse, FlushQuery, type FlushResponse, type HealthResponse } from '@cubicle/protocol';
-import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
+import { bearerToken, type RunnerKeyRing } from '../auth/runner-token.js';
 import type { Logger } from '../log.js';
 import type { ActivityTracker } from './activity-tracker.js';
 import { HttpRouter, sendError, sendJson } from './http-router.js';
@@ -14,7 +14,7 @@ export interface HttpAppDeps {
   clients(): number;
   terminals(): number;
   replId: string;
-  tokenSecret: string;
+  keys: RunnerKeyRing;
   /** Resolves with the status once nothing is pending, or null when the timeout passed first. */
   flush(timeoutMs: number): Promise<FlushResponse | null>;
   pending(): number;
@@ -47,7 +47,7 @@ export function createHttpApp(deps: HttpAppDeps): (req: IncomingMessage, res: Se
     res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text);
   });
   router.add('post', '/flush', async (req, res) => {
-    if (!(await verifyRunnerToken(bearerToken(req.header('authorization')), deps.tokenSecret, deps.replId))) {
+    if (!(await deps.keys.verify(bearerToken(req.header('authorization')), deps.replId))) {
       return sendError(res, { code: 'EACCES', message: 'unauthorized' });
     }
     const query = FlushQuery.safeParse(req.query);

@@ -17,7 +17,7 @@ import {
   RunStartRequest,
 } from '@cubicle/protocol';
 import { z } from 'zod';
-import { bearerToken, verifyRunnerToken } from '../auth/runner-token.js';
+import { bearerToken, type RunnerKeyRing } from '../auth/runner-token.js';
 import { RunnerError } from '../errors.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunEvent, RunService } from '../runs/run-service.js';
@@ -48,7 +48,7 @@ export interface ProcessApiDeps {
   processes: ProcessManager;
   runs: RunService;
   replId: string;
-  tokenSecret: string;
+  keys: RunnerKeyRing;
 }
 
 /** design.md's REST routes for processes and runs, one table that also makes the OpenAPI document. */
@@ -173,8 +173,7 @@ export function addProcessApi(router: HttpRouter, deps: ProcessApiDeps, version:
     });
     sendJson(res, 200, doc);
   });
-  const authorized = (req: HttpRequest) =>
-    verifyRunnerToken(bearerToken(req.header('authorization')), deps.tokenSecret, deps.replId);
+  const authorized = (req: HttpRequest) => deps.keys.verify(bearerToken(req.header('authorization')), deps.replId);
   for (const route of table) {
     router.add(route.method, route.path, async (req, res) => {
       try {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forgeToken } from '../test-support/forged-tokens.js';
 import { type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
+import { makeSigningKey } from '../test-support/test-keys.js';
 
 describe('Socket.io authentication and origins (real runner)', () => {
   let runner: RunnerHarness;
@@ -22,12 +23,14 @@ describe('Socket.io authentication and origins (real runner)', () => {
     }
   };
 
-  it('refuses missing, garbage, wrong-secret, wrong-repl, expired and wrong-audience tokens', async () => {
-    const expired = await forgeToken(runner.secret, { repl: runner.replId, expiresIn: -5 });
-    const wrongAud = await forgeToken(runner.secret, { repl: runner.replId, audience: 'api' });
+  it('refuses missing, garbage, unpublished-key, HS256, wrong-repl, expired and wrong-audience tokens', async () => {
+    const expired = await forgeToken(runner.key, { repl: runner.replId, expiresIn: -5 });
+    const wrongAud = await forgeToken(runner.key, { repl: runner.replId, audience: 'api' });
+    const hmac = await forgeToken({ hmacSecret: 'a-guessed-or-stolen-secret' }, { repl: runner.replId });
     assert.equal(await refusal({ token: '' }), 'unauthorized');
     assert.equal(await refusal({ token: 'garbage' }), 'unauthorized');
-    assert.equal(await refusal({ token: await runner.token({ secret: 'some-other-secret-value' }) }), 'unauthorized');
+    assert.equal(await refusal({ token: hmac }), 'unauthorized');
+    assert.equal(await refusal({ token: await runner.token({ key: await makeSigningKey() }) }), 'unauthorized');
     assert.equal(await refusal({ token: await runner.token({ replId: 'another-repl' }) }), 'unauthorized');
     assert.equal(await refusal({ token: expired }), 'unauthorized');
     assert.equal(await refusal({ token: wrongAud }), 'unauthorized');

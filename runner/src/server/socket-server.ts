@@ -1,13 +1,13 @@
 import type http from 'node:http';
 import { Server } from 'socket.io';
-import { verifyRunnerToken } from '../auth/runner-token.js';
+import type { RunnerKeyRing } from '../auth/runner-token.js';
 import type { Logger } from '../log.js';
 import { originPolicy } from './origin-policy.js';
 import type { RunnerIo } from './socket-types.js';
 
 export interface SocketServerOptions {
   replId: string;
-  tokenSecret: string;
+  keys: RunnerKeyRing;
   allowedOrigins: string[];
   maxFileBytes: number;
   log: Logger;
@@ -37,7 +37,7 @@ export function createSocketServer(httpServer: http.Server, opts: SocketServerOp
   io.use((socket, next) => {
     if (!opts.isReady()) return next(new Error('starting'));
     const token: unknown = socket.handshake.auth?.token;
-    verifyRunnerToken(token, opts.tokenSecret, opts.replId).then(
+    opts.keys.verify(token, opts.replId).then(
       (claims) => {
         if (!claims) {
           opts.log.info({ address: socket.handshake.address }, 'refused a connection: unauthorized');

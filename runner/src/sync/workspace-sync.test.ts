@@ -16,6 +16,7 @@ import {
 } from '../test-support/runner-harness.js';
 import { type S3Harness, startS3 } from '../test-support/s3-harness.js';
 import { TerminalReader } from '../test-support/terminal-reader.js';
+import { makeSigningKey, writeKeySet } from '../test-support/test-keys.js';
 
 /** Objects as name → text, sorted by name so comparisons do not depend on listing order. */
 const text = (m: Map<string, Buffer>) =>
@@ -279,7 +280,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       const before = text(await s3.objects(first.replId));
       assert.ok(Object.keys(before).length < 30, 'the kill really interrupted the sync');
 
-      const second = await startRunner(s3.env(), { root, replId: first.replId, secret: first.secret });
+      const second = await startRunner(s3.env(), { root, replId: first.replId, key: first.key });
       try {
         const client2 = await second.connect();
         const status = watchStatus(client2);
@@ -306,7 +307,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       fs.writeFileSync(path.join(root, 'workspace/notes.md'), 'local edit\n');
       await s3.seed(first.replId, { 'notes.md': 'remote edit\n', 'remote-only.md': 'remote edit\n' });
 
-      const second = await startRunner(s3.env(), { root, replId: first.replId, secret: first.secret });
+      const second = await startRunner(s3.env(), { root, replId: first.replId, key: first.key });
       try {
         const objects = text(await s3.objects(first.replId));
         assert.equal(objects['notes.md'], 'local edit\n');
@@ -347,12 +348,14 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       [{ AWS_ACCESS_KEY_ID: 'WRONG' }, /refused the credentials/],
     ] as const) {
       const root = makeRunnerRoot();
+      const keysFile = path.join(root, 'keys.json');
+      writeKeySet(keysFile, [await makeSigningKey()]);
       try {
         const r = await runCli(['serve'], {
           ...s3.env(),
           ...extra,
           REPL_ID: 'badconfig',
-          RUNNER_TOKEN_SECRET: 'x'.repeat(32),
+          RUNNER_KEYS_FILE: keysFile,
           WORKSPACE_DIR: path.join(root, 'workspace'),
           STATE_DIR: path.join(root, 'state'),
           HOST: '127.0.0.1',

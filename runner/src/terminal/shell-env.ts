@@ -1,5 +1,5 @@
 /** Variables the runner holds that user code must never see. */
-const SECRET = /^(RUNNER_TOKEN_SECRET|ORCHESTRATOR_TOKEN|AWS_.*|S3_.*)$/;
+const SECRET = /^(ORCHESTRATOR_TOKEN|AWS_.*|S3_.*)$/;
 
 export interface ShellEnvOptions {
   home: string;

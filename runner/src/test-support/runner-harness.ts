@@ -8,6 +8,7 @@ import type { RunnerClientEvents, RunnerServerEvents } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { mintRunnerToken } from '../auth/runner-token.js';
 import { RUNNER_NODE_FLAGS } from '../tuning.js';
+import { makeSigningKey, type TestSigningKey, writeKeySet } from './test-keys.js';
 
 export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
 
@@ -18,13 +19,16 @@ export interface RunnerHarness {
   readonly port: number;
   readonly pid: number;
   readonly replId: string;
-  readonly secret: string;
+  /** The orchestrator-side signing key whose public half this runner trusts. */
+  readonly key: TestSigningKey;
+  /** The key-set file the runner reads (RUNNER_KEYS_FILE); rewrite it to rotate keys. */
+  readonly keysFile: string;
   readonly workspace: string;
-  /** Holds workspace/ and state/; reuse it (with replId and secret) to restart "the same" runner. */
+  /** Holds workspace/ and state/; reuse it (with replId and key) to restart "the same" runner. */
   readonly root: string;
   readonly logs: string[];
   readonly process: ChildProcess;
-  token(overrides?: { replId?: string; secret?: string; ttlSeconds?: number }): Promise<string>;
+  token(overrides?: { replId?: string; key?: TestSigningKey; ttlSeconds?: number }): Promise<string>;
   connect(opts?: { token?: string; origin?: string }): Promise<RunnerClient>;
   /** SIGTERM (or the given signal), wait for exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -36,7 +40,7 @@ export interface StartRunnerOptions {
   /** An existing root (from an earlier harness): it is reused and not deleted on stop. */
   root?: string;
   replId?: string;
-  secret?: string;
+  key?: TestSigningKey;
 }
 
 /** A fresh temp root for a runner: workspace/ inside, state/ created by the runner. */
@@ -58,7 +62,9 @@ export async function startRunner(
   const ownsRoot = opts.root === undefined;
   const root = opts.root ?? makeRunnerRoot();
   const workspace = path.join(root, 'workspace');
-  const secret = opts.secret ?? randomBytes(24).toString('hex');
+  const key = opts.key ?? (await makeSigningKey());
+  const keysFile = path.join(root, 'keys', 'jwks.json');
+  writeKeySet(keysFile, [key]);
   const replId = opts.replId ?? `t${randomBytes(4).toString('hex')}`;
   const mark = randomUUID();
   // RUNNER_PROFILE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the runners of a test or bench.
@@ -68,7 +74,7 @@ export async function startRunner(
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LANG: 'C.UTF-8',
       REPL_ID: replId,
-      RUNNER_TOKEN_SECRET: secret,
+      RUNNER_KEYS_FILE: keysFile,
       WORKSPACE_DIR: workspace,
       STATE_DIR: path.join(root, 'state'),
       HOST: '127.0.0.1',
@@ -120,14 +126,16 @@ export async function startRunner(
     port,
     pid: child.pid ?? -1,
     replId,
-    secret,
+    key,
+    keysFile,
     workspace,
     root,
     logs,
     process: child,
     token: (o = {}) =>
       mintRunnerToken({
-        secret: o.secret ?? secret,
+        privateKey: (o.key ?? key).privateKey,
+        kid: (o.key ?? key).kid,
         replId: o.replId ?? replId,
         user: 'tester',
         ttlSeconds: o.ttlSeconds ?? 600,

@@ -66,11 +66,13 @@ describe('k8s/ manifests', () => {
     const role = find(base, 'Role', 'cubicle-orchestrator');
     const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
     const resources = rules.flatMap((r) => r.resources).sort();
-    assert.deepEqual(resources, ['deployments', 'events', 'pods', 'pods/log', 'services']);
+    assert.deepEqual(resources, ['configmaps', 'deployments', 'events', 'pods', 'pods/log', 'services']);
     for (const r of rules)
       assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'));
     const podVerbs = rules.find((r) => r.resources.includes('pods'))?.verbs ?? [];
     assert.deepEqual(podVerbs.sort(), ['get', 'list', 'watch'], 'pods are read, never made or exec’d');
+    const configMapVerbs = rules.find((r) => r.resources.includes('configmaps'))?.verbs ?? [];
+    assert.deepEqual(configMapVerbs.sort(), ['create', 'get', 'update'], 'the runner-keys ConfigMap only');
   });
 
   test('repl pods: traffic only from the gateway; no private ranges, API or metadata address', () => {

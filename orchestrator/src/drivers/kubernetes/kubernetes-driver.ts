@@ -1,3 +1,4 @@
+import type { RunnerKeySet } from '@cubicle/protocol';
 import {
   ApiException,
   AppsV1Api,
@@ -29,6 +30,7 @@ import {
   replDeployment,
   replObjectName,
   replService,
+  runnerKeysConfigMap,
 } from './repl-objects.js';
 
 export interface KubernetesDriverOptions {
@@ -96,6 +98,19 @@ export class KubernetesDriver implements SandboxDriver {
     this.known.set(replId, targets);
     this.watchPods();
     return targets;
+  }
+
+  async publishRunnerKeys(set: RunnerKeySet): Promise<void> {
+    const body = runnerKeysConfigMap(this.ns, set);
+    const name = body.metadata?.name ?? '';
+    try {
+      await this.core.createNamespacedConfigMap({ namespace: this.ns, body });
+    } catch (err) {
+      if (status(err) !== 409) throw this.apiFailure('publish the runner keys', err);
+      await this.core.replaceNamespacedConfigMap({ name, namespace: this.ns, body }).catch((e: unknown) => {
+        throw this.apiFailure('publish the runner keys', e);
+      });
+    }
   }
 
   async stop(replId: string): Promise<StopOutcome> {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { RunnerKeySet } from '@cubicle/protocol';
+import { makeSigningKey } from '@cubicle/runner/test-support/test-keys';
 import { TEST_POD_SETTINGS as SETTINGS } from '../../test-support/kube-test-settings.js';
 import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
-import { replDeployment, replService } from './repl-objects.js';
+import { RUNNER_KEYS_CONFIGMAP, replDeployment, replService, runnerKeysConfigMap } from './repl-objects.js';
 
 describe('repl objects', () => {
   const deployment = replDeployment('abcdefghijkl', SETTINGS);
@@ -17,16 +19,31 @@ describe('repl objects', () => {
     const pod = deployment.spec?.template.spec;
     assert.ok(pod);
     assert.deepEqual(podPolicyProblems('repl pod', pod as never), []);
-    const env = pod.containers[0]?.env ?? [];
-    assert.deepEqual(env.find((e) => e.name === 'RUNNER_TOKEN_SECRET')?.valueFrom, {
-      secretKeyRef: { name: 'cubicle-secrets', key: 'RUNNER_TOKEN_SECRET', optional: false },
-    });
+    const runner = pod.containers[0];
+    const env = runner?.env ?? [];
+    // No signing secret anywhere: the runner reads public keys from a read-only ConfigMap mount.
+    assert.ok(!JSON.stringify(pod).includes('RUNNER_TOKEN_SECRET'));
+    const keysFile = env.find((e) => e.name === 'RUNNER_KEYS_FILE')?.value ?? '';
+    const keysMount = runner?.volumeMounts?.find((m) => keysFile.startsWith(`${m.mountPath}/`));
+    assert.equal(keysMount?.readOnly, true);
+    assert.equal(pod.volumes?.find((v) => v.name === keysMount?.name)?.configMap?.name, RUNNER_KEYS_CONFIGMAP);
     assert.ok((pod.terminationGracePeriodSeconds ?? 0) > SETTINGS.shutdownTimeoutSeconds);
     assert.equal(pod.volumes?.find((v) => v.name === 'workspace')?.emptyDir?.sizeLimit, '2Gi');
     // Pull and serve share the workspace and the state (the base `runner serve` starts from).
     const mounts = (c: { volumeMounts?: { name: string }[] } | undefined) => c?.volumeMounts?.map((m) => m.name);
-    assert.deepEqual(mounts(pod.initContainers?.[0]), mounts(pod.containers[0]));
+    for (const shared of ['workspace', 'state']) {
+      assert.ok(mounts(pod.initContainers?.[0])?.includes(shared) && mounts(pod.containers[0])?.includes(shared));
+    }
     assert.deepEqual(pod.initContainers?.[0]?.args, ['pull', '--allow-empty']);
+  });
+
+  test('the runner-keys ConfigMap is valid and carries public keys only', async () => {
+    const key = await makeSigningKey();
+    const cm = runnerKeysConfigMap('cubicle', { keys: [key.publicJwk] });
+    assert.deepEqual(schemaProblems(cm as never), []);
+    const set = RunnerKeySet.parse(JSON.parse(cm.data?.['jwks.json'] ?? ''));
+    assert.deepEqual(set.keys, [key.publicJwk]);
+    assert.ok(!/"d"\s*:/.test(JSON.stringify(cm)), 'no private key material');
   });
 
   test('the policy check catches what the schemas accept', () => {

@@ -1,4 +1,5 @@
-import type { V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
+import type { RunnerKeySet } from '@cubicle/protocol';
+import type { V1ConfigMap, V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
 
 /** Labels every object of a repl carries; the repl id label is how pods, adoption and policies find it. */
 export const REPL_LABEL = 'cubicle.dev/repl';
@@ -8,11 +9,15 @@ export const APP_PORT = 3000;
 /** Where the runner image keeps the workspace and its state (both emptyDirs shared with the init container). */
 const WORKSPACE = '/workspace';
 const STATE = '/state';
+/** The runner-token public keys: one ConfigMap per namespace, mounted read-only into every repl pod. */
+export const RUNNER_KEYS_CONFIGMAP = 'cubicle-runner-keys';
+const RUNNER_KEYS_DIR = '/etc/cubicle/runner-keys';
+const RUNNER_KEYS_FILE = 'jwks.json';
 
 export interface ReplPodSettings {
   namespace: string;
   runnerImage: string;
-  /** The Secret holding RUNNER_TOKEN_SECRET and the S3 credentials; values never enter the spec. */
+  /** The Secret holding the S3 credentials; values never enter the spec. */
   secretName: string;
   /** Non-secret runner settings (S3_BUCKET, S3_ENDPOINT, ALLOWED_ORIGINS, …). */
   env: Record<string, string>;
@@ -73,7 +78,6 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
     { name: 'STATE_DIR', value: STATE },
     { name: 'SHUTDOWN_TIMEOUT', value: String(s.shutdownTimeoutSeconds) },
     ...Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
-    fromSecret('RUNNER_TOKEN_SECRET'),
     fromSecret('AWS_ACCESS_KEY_ID', true),
     fromSecret('AWS_SECRET_ACCESS_KEY', true),
   ];
@@ -130,12 +134,13 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
                 ...env,
                 { name: 'PORT', value: String(RUNNER_PORT) },
                 { name: 'APP_PORT', value: String(APP_PORT) },
+                { name: 'RUNNER_KEYS_FILE', value: `${RUNNER_KEYS_DIR}/${RUNNER_KEYS_FILE}` },
               ],
               ports: [
                 { name: 'runner', containerPort: RUNNER_PORT },
                 { name: 'app', containerPort: APP_PORT },
               ],
-              volumeMounts: mounts,
+              volumeMounts: [...mounts, { name: 'runner-keys', mountPath: RUNNER_KEYS_DIR, readOnly: true }],
               resources,
               securityContext: SECURITY,
               readinessProbe: { httpGet: { path: '/readyz', port: 'runner' }, periodSeconds: 1, failureThreshold: 3 },
@@ -151,10 +156,26 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
             { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
             { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
             { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+            // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
+            { name: 'runner-keys', configMap: { name: RUNNER_KEYS_CONFIGMAP } },
           ],
         },
       },
     },
+  };
+}
+
+/** The ConfigMap runners read token public keys from (the private halves stay in the orchestrator). */
+export function runnerKeysConfigMap(namespace: string, set: RunnerKeySet): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: RUNNER_KEYS_CONFIGMAP,
+      namespace,
+      labels: { 'app.kubernetes.io/part-of': 'cubicle', 'app.kubernetes.io/managed-by': 'cubicle-orchestrator' },
+    },
+    data: { [RUNNER_KEYS_FILE]: JSON.stringify(set) },
   };
 }
 

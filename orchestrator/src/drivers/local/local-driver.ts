@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunnerKeySet } from '@cubicle/protocol';
 import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
 import { type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
 import type { Logger } from '../../log.js';
@@ -38,7 +39,7 @@ import {
   signalProcess,
   waitForPidExit,
 } from './process-control.js';
-import { SANDBOX_PATHS, sandboxArgs } from './sandbox-command.js';
+import { RUNNER_KEYS_FILE_NAME, SANDBOX_PATHS, sandboxArgs } from './sandbox-command.js';
 import { SandboxFiles } from './sandbox-files.js';
 import { type ReplLimits, SandboxLimits } from './sandbox-limits.js';
 import { detectIsolation, type Isolation } from './sandbox-support.js';
@@ -95,7 +96,6 @@ export interface LocalSandboxSettings {
 export interface LocalDriverOptions {
   dataDir: string;
   s3: S3Settings;
-  runnerTokenSecret: string;
   allowedOrigins: string[];
   sandbox: LocalSandboxSettings;
   /** A short-lived runner token for the driver's own POST /flush. */
@@ -118,6 +118,8 @@ export class LocalDriver implements SandboxDriver {
   private readonly cleaning = new Map<string, Promise<void>>();
   private readonly listeners: SandboxExitListener[] = [];
   private readonly sandboxesDir: string;
+  /** Public keys only: readable by every sandbox (shown read-only at SANDBOX_PATHS.keys). */
+  private readonly keysDir: string;
   private readonly watchdog: NodeJS.Timeout;
   private readonly broker: StorageBroker;
   private readonly limits: SandboxLimits;
@@ -126,6 +128,7 @@ export class LocalDriver implements SandboxDriver {
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.sandboxesDir = path.join(opts.dataDir, 'sandboxes');
+    this.keysDir = path.join(opts.dataDir, 'runner-keys');
     fs.mkdirSync(this.sandboxesDir, { recursive: true, mode: 0o711 });
     fs.chmodSync(this.sandboxesDir, 0o711);
     this.isolation = detectIsolation(opts.sandbox.isolation, this.asRoot ? opts.sandbox.uidBase : null, opts.log);
@@ -221,6 +224,15 @@ export class LocalDriver implements SandboxDriver {
     return sb && !sb.stopping ? sb.targets : null;
   }
 
+  async publishRunnerKeys(set: RunnerKeySet): Promise<void> {
+    fs.mkdirSync(this.keysDir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(this.keysDir, 0o755);
+    const file = path.join(this.keysDir, RUNNER_KEYS_FILE_NAME);
+    const temp = `${file}.${process.pid}.new`;
+    fs.writeFileSync(temp, JSON.stringify(set), { mode: 0o644 });
+    fs.renameSync(temp, file); // runners see the old set or the new one, never half of one
+  }
+
   async remove(replId: string): Promise<void> {
     const sb = this.sandboxes.get(replId);
     if (sb) await this.terminate(sb, false);
@@ -270,7 +282,7 @@ export class LocalDriver implements SandboxDriver {
       }),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       REPL_ID: replId,
-      RUNNER_TOKEN_SECRET: this.opts.runnerTokenSecret,
+      RUNNER_KEYS_FILE: path.join(inside ? SANDBOX_PATHS.keys : this.keysDir, RUNNER_KEYS_FILE_NAME),
       WORKSPACE_DIR: inside ? SANDBOX_PATHS.workspace : files.workspace,
       STATE_DIR: inside ? SANDBOX_PATHS.state : files.state,
       HOME: path.join(inside ? SANDBOX_PATHS.state : files.state, 'home'),
@@ -327,6 +339,7 @@ export class LocalDriver implements SandboxDriver {
           state: files.state,
           storage: files.storage,
           memoryEvents: this.limits.memoryEventsFile(replId),
+          keys: this.keysDir,
           passwd: files.passwd,
           group: files.group,
           code: [INSTALL_ROOT, path.dirname(path.dirname(fs.realpathSync(process.execPath)))],

@@ -1,12 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The key-set file's name in SANDBOX_PATHS.keys (and in the host folder behind it). */
+export const RUNNER_KEYS_FILE_NAME = 'jwks.json';
+
 /** Where things are inside every local sandbox (the same paths as in a repl pod where one exists). */
 export const SANDBOX_PATHS = {
   workspace: '/workspace',
   state: '/var/lib/cubicle',
   /** The storage broker's socket folder, read-only inside. */
   storage: '/run/cubicle',
+  /** The orchestrator's public runner-token keys (a folder, so a replaced file shows), read-only. */
+  keys: '/run/cubicle-keys',
   /** The repl's cgroup out-of-memory counter, read-only inside (when it has a memory limit). */
   memoryEvents: '/run/memory-events',
 } as const;
@@ -20,6 +25,8 @@ export interface SandboxMounts {
   state: string;
   /** Host folder bound read-only at SANDBOX_PATHS.storage. */
   storage: string;
+  /** Host folder of the public key set, bound read-only at SANDBOX_PATHS.keys. */
+  keys: string;
   /** Host file bound read-only at SANDBOX_PATHS.memoryEvents, if any. */
   memoryEvents: string | null;
   /** passwd and group files naming the sandbox's user. */
@@ -74,6 +81,7 @@ export function sandboxArgs(m: SandboxMounts): string[] {
     m.storage,
     SANDBOX_PATHS.storage,
   );
+  args.push('--ro-bind', m.keys, SANDBOX_PATHS.keys);
   if (m.memoryEvents) args.push('--ro-bind', m.memoryEvents, SANDBOX_PATHS.memoryEvents);
   args.push('--chdir', SANDBOX_PATHS.workspace);
   return args;

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunnerKeySet, RunnerPublicKey } from '@cubicle/protocol';
+import { exportJWK, generateKeyPair } from 'jose';
+
+/** An Ed25519 signing key as the orchestrator keeps one: private half, key id, public JWK. */
+export interface TestSigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: RunnerPublicKey;
+}
+
+export async function makeSigningKey(kid = `k${randomBytes(4).toString('hex')}`): Promise<TestSigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk = await exportJWK(publicKey);
+  return {
+    kid,
+    privateKey: privateKey as CryptoKey,
+    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '', kid, alg: 'EdDSA', use: 'sig' },
+  };
+}
+
+/** Writes a key set the way the orchestrator publishes one (a new file renamed over the old). */
+export function writeKeySet(file: string, keys: TestSigningKey[]): void {
+  const set: RunnerKeySet = { keys: keys.map((k) => k.publicJwk) };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(`${file}.new`, JSON.stringify(set));
+  fs.renameSync(`${file}.new`, file);
+}
