@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AuditList, ReplRecord, type StartReplResponse } from '@cubicle/protocol';
+import { AuditList, ReplRecord, RunnerToken, type StartReplResponse } from '@cubicle/protocol';
 import { eventually, processesWithEnv } from '@cubicle/runner/test-support/runner-harness';
 import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
 import { commandLine } from '../drivers/local/process-control.js';
@@ -94,6 +94,40 @@ describe('repl lifecycle with real runner processes', () => {
     const readyLines = () =>
       fs.readFileSync(path.join(h.dataDir, 'sandboxes', id, 'runner.log'), 'utf8').match(/"msg":"ready"/g)?.length ?? 0;
     await eventually(() => readyLines() >= 2, 5000, 'both starts in runner.log');
+    await h.api('POST', `/api/repls/${id}/stop`);
+  });
+
+  test('key rotation: a runner started before it takes new tokens at once, old ones until they expire', async () => {
+    const id = await h.create('shell');
+    const started = await h.start(id);
+    const kidOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid: string; alg: string });
+    const before = kidOf(started.token);
+    assert.equal(before.alg, 'EdDSA');
+    const rotated = await h.api<{ current: string; next: string; retired: string }>(
+      'POST',
+      '/api/signing-keys/rotate',
+    );
+    assert.equal(rotated.status, 200);
+    assert.equal(rotated.body.retired, before.kid);
+    const fresh = RunnerToken.parse((await h.api('POST', `/api/repls/${id}/token`)).body).token;
+    assert.equal(kidOf(fresh).kid, rotated.body.current);
+    for (const token of [fresh, started.token]) {
+      const socket = await h.connect({ ...started, token });
+      assert.ok((await socket.emitWithAck('fetchDir', { path: '' })).ok);
+      socket.disconnect();
+    }
+    // What runners read holds public keys only: current, next and the retired one.
+    const published = JSON.parse(fs.readFileSync(path.join(h.dataDir, 'runner-keys', 'jwks.json'), 'utf8')) as {
+      keys: Record<string, string>[];
+    };
+    assert.deepEqual(
+      published.keys.map((k) => k.kid).sort(),
+      [rotated.body.current, rotated.body.next, rotated.body.retired].sort(),
+    );
+    assert.ok(published.keys.every((k) => k.d === undefined && k.kty === 'OKP'));
+    const audit = AuditList.parse((await h.api('GET', '/api/audit?replId=')).body);
+    assert.ok(audit.events.some((e) => e.action === 'keys.rotate' && e.detail.current === rotated.body.current));
     await h.api('POST', `/api/repls/${id}/stop`);
   });
 
