@@ -21,8 +21,6 @@ export const REAPER_MAX_INTERVAL_MS = 30_000;
 export const PROBE_TIMEOUT_MS = 2_000;
 /** Lines of an app's output on the preview's "starting" / "crashed" page: a screenful. */
 export const APP_PAGE_LINES = 30;
-/** A DeleteObjects body names at most 1,000 keys of at most 1,024 bytes each, XML-escaped. */
-export const BROKER_DELETE_BODY_BYTES = 8 * 1024 * 1024;
 /** A runner log past this size is moved to runner.log.1 at the next start (one old log is kept). */
 export const LOG_ROTATE_BYTES = 8 * 1024 * 1024;
 /** How long killing a stopped sandbox's leftover processes may take before the stop says so. */

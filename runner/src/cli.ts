@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ObjectStore, StorageError } from '@cubicle/storage';
-import { ConfigError, loadPullConfig, loadRunnerConfig } from './config.js';
+import { ObjectStore, StorageBroker, StorageError } from '@cubicle/storage';
+import { ConfigError, loadBrokerConfig, loadPullConfig, loadRunnerConfig } from './config.js';
 import { createLogger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { serve } from './serve.js';
@@ -12,6 +12,8 @@ const USAGE = `usage: runner <command>
 
   pull [--allow-empty]  download code/REPL_ID/ from S3_BUCKET into WORKSPACE_DIR
   serve                 serve WORKSPACE_DIR over Socket.io and HTTP on HOST:PORT, syncing it to S3
+  broker                a repl pod's storage broker: REPL_ID's objects only, on BROKER_SOCKET, signed
+                        with the credentials only this process holds (docs/security.md)
 
 Configuration comes from the environment; see the README.`;
 
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return pullCommand(rest);
     case 'serve':
       return serveCommand();
+    case 'broker':
+      return brokerCommand();
     case undefined:
     case '-h':
     case '--help':
@@ -74,6 +78,23 @@ async function serveCommand(): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** Serves until SIGTERM: a native sidecar, it is stopped after the runner has flushed through it. */
+async function brokerCommand(): Promise<number> {
+  const config = loadBrokerConfig();
+  const log = createLogger(config.logLevel);
+  const broker = new StorageBroker(config.s3, log);
+  // The socket's folder is a volume of this pod alone; the runner runs as another user.
+  await broker.open(config.replId, config.socket, null, 0o666);
+  log.info({ socket: config.socket, replId: config.replId }, 'storage broker listening');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'storage broker stopping');
+  await broker.close(config.replId);
+  return 0;
 }
 
 // If the event loop ever drains with the command unfinished (a promise that can never settle), Node

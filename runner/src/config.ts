@@ -147,6 +147,26 @@ function workspaceConfig(e: z.infer<typeof WorkspaceEnv>, s3: S3Settings | null)
   };
 }
 
+/** `runner broker`: the storage broker of one repl pod (its own container, uid and credentials). */
+const BrokerEnv = z.object({
+  REPL_ID: WorkspaceEnv.shape.REPL_ID,
+  /** In a volume only this pod's containers mount (the runner reaches storage through it). */
+  BROKER_SOCKET: z.string().default('/run/cubicle/s3.sock'),
+  LOG_LEVEL: WorkspaceEnv.shape.LOG_LEVEL,
+});
+export interface BrokerConfig {
+  replId: string;
+  socket: string;
+  s3: S3Settings;
+  logLevel: RunnerConfig['logLevel'];
+}
+
+export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const { e, s3 } = parseEnv(BrokerEnv, env, true);
+  if (!s3) throw new ConfigError('invalid runner configuration: object storage settings are required');
+  return { replId: e.REPL_ID, socket: e.BROKER_SOCKET, s3, logLevel: e.LOG_LEVEL };
+}
+
 /** `runner pull`: the workspace, its state directory and object storage. */
 export function loadPullConfig(env: NodeJS.ProcessEnv = process.env): WorkspaceConfig & { s3: S3Settings } {
   const { e, s3 } = parseEnv(WorkspaceEnv, env, true);

@@ -1,3 +1,4 @@
+export { type BrokerLog, StorageBroker } from './broker/storage-broker.js';
 export { EMBEDDED_S3_CREDENTIALS, EmbeddedS3, type EmbeddedS3Options } from './embedded/embedded-s3.js';
 export { forEachLimit } from './for-each-limit.js';
 export { isKeyTooLong, MAX_KEY_BYTES } from './object-keys.js';

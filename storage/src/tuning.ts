@@ -16,3 +16,5 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const DELETE_BATCH = 1000;
 /** Server-side copies in flight when a repl is created from a template (each is one small request). */
 export const COPY_CONCURRENCY = 16;
+/** A DeleteObjects body names at most 1,000 keys of at most 1,024 bytes each, XML-escaped. */
+export const BROKER_DELETE_BODY_BYTES = 8 * 1024 * 1024;

@@ -11,6 +11,9 @@ const RUNNER_CLI = path.resolve(import.meta.dirname, '..', '..', '..', 'runner',
 interface Container {
   name: string;
   args?: string[];
+  restartPolicy?: string;
+  startupProbe?: { exec?: { command: string[] } };
+  securityContext?: { runAsUser?: number; runAsGroup?: number };
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string; optional?: boolean } } }[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -20,6 +23,7 @@ interface Volume {
   configMap?: { name: string };
 }
 interface PodSpec {
+  securityContext?: { runAsUser?: number; runAsGroup?: number };
   initContainers?: Container[];
   containers: Container[];
   volumes?: Volume[];
@@ -34,7 +38,10 @@ interface PodSpec {
  * /readyz answers, deleted → SIGTERM with the grace period.
  */
 export class FakeKubelet {
-  private readonly running = new Map<string, { child: ChildProcess; dir: string; spec: PodSpec }>();
+  private readonly running = new Map<
+    string,
+    { name: string; dir: string; spec: PodSpec; sidecars: ChildProcess[]; main: ChildProcess | null }
+  >();
 
   constructor(
     private readonly api: FakeKubeApi,
@@ -49,7 +56,7 @@ export class FakeKubelet {
 
   /** Pids of the pods' runner processes still alive. */
   get pids(): number[] {
-    return [...this.running.values()].map((r) => r.child.pid ?? -1);
+    return [...this.running.values()].flatMap((r) => [r.main, ...r.sidecars].map((c) => c?.pid ?? -1));
   }
 
   async close(): Promise<void> {
@@ -61,35 +68,48 @@ export class FakeKubelet {
     const name = pod.metadata.name;
     const spec = pod.spec as unknown as PodSpec;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubelet-'));
-    fs.chmodSync(dir, 0o755); // the runner, started as root here, drops to uid 1000
-    for (const v of spec.volumes ?? []) fs.mkdirSync(path.join(dir, v.name), { recursive: true });
+    fs.chmodSync(dir, 0o755);
+    for (const v of spec.volumes ?? []) {
+      fs.mkdirSync(path.join(dir, v.name), { recursive: true });
+      if (v.emptyDir) fs.chmodSync(path.join(dir, v.name), 0o777); // as the kubelet makes emptyDirs
+    }
     for (const cm of this.api.list('configmaps')) if (cm.metadata.namespace === ns) this.writeConfigMaps(dir, spec, cm);
     const ip = await this.serviceIp(ns, pod.metadata.labels?.['cubicle.dev/repl'] ?? '');
+    const pod_ = { name, dir, spec, sidecars: [] as ChildProcess[], main: null as ChildProcess | null };
+    this.running.set(name, pod_);
+    const onHost = (c: Container, value: string) => {
+      // A path under a mount is the same path in the volume's folder here.
+      const mounts = [...(c.volumeMounts ?? [])].sort((a, b) => b.mountPath.length - a.mountPath.length);
+      const m = mounts.find((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`));
+      return m ? path.join(dir, m.name, value.slice(m.mountPath.length)) : value;
+    };
     const envOf = (c: Container): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         LANG: 'C.UTF-8',
+        HOME: '/tmp',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      };
-      // A path under a mount is the same path in the volume's folder here.
-      const mounts = (c.volumeMounts ?? []).sort((a, b) => b.mountPath.length - a.mountPath.length);
-      const onHost = (value: string) => {
-        const m = mounts.find((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`));
-        return m ? path.join(dir, m.name, value.slice(m.mountPath.length)) : value;
       };
       for (const e of c.env ?? []) {
         const value = e.valueFrom?.secretKeyRef ? this.secrets[e.valueFrom.secretKeyRef.key] : e.value;
-        if (value !== undefined) env[e.name] = onHost(value);
+        if (value !== undefined) env[e.name] = onHost(c, value);
       }
       return { ...env, HOST: ip };
     };
-    const init = spec.initContainers?.[0];
-    if (init) {
+    for (const init of spec.initContainers ?? []) {
+      if (init.restartPolicy === 'Always') {
+        // A native sidecar: started, then the next init container once its startup probe passes.
+        pod_.sidecars.push(this.exec(init, envOf(init), spec));
+        const probe = init.startupProbe?.exec?.command;
+        const socket = probe?.[0] === 'test' && probe[1] === '-S' ? onHost(init, probe[2] ?? '') : null;
+        for (let i = 0; socket && i < 300 && !fs.existsSync(socket); i++) await sleep(50);
+        continue;
+      }
       this.api.setPodStatus(ns, name, {
         phase: 'Pending',
         initContainerStatuses: [{ name: init.name, ready: false, restartCount: 0, state: { running: {} } }],
       });
-      const code = await this.exec(init, envOf(init), dir, null);
+      const code = await exitCode(this.exec(init, envOf(init), spec));
       if (code !== 0) {
         this.api.setPodStatus(ns, name, {
           initContainerStatuses: [
@@ -105,9 +125,9 @@ export class FakeKubelet {
       }
     }
     const main = spec.containers[0];
-    if (!main) return;
+    if (!main || !this.running.has(name)) return;
     const env = envOf(main);
-    await this.exec(main, env, dir, name, spec);
+    pod_.main = this.exec(main, env, spec);
     for (let i = 0; i < 300 && this.running.has(name); i++) {
       const ok = await fetch(`http://${ip}:${env.PORT}/readyz`).then(
         (r) => r.ok,
@@ -118,23 +138,32 @@ export class FakeKubelet {
     }
   }
 
-  /** Runs a container's command: resolves with its exit code (init), or once spawned (`keep` names the pod). */
-  private exec(
-    c: Container,
-    env: NodeJS.ProcessEnv,
-    dir: string,
-    keep: string | null,
-    spec?: PodSpec,
-  ): Promise<number> {
-    const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, RUNNER_CLI, ...(c.args ?? [])], {
-      env,
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    if (keep) {
-      this.running.set(keep, { child, dir, spec: spec ?? { containers: [] } });
-      return Promise.resolve(0);
-    }
-    return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  /**
+   * Runs a container's command as the image would: as root here, each container gets its pod's
+   * (or its own) user and a PID namespace of its own, as containers without a shared process
+   * namespace do, so one container's processes cannot read another's environment through /proc.
+   */
+  private exec(c: Container, env: NodeJS.ProcessEnv, spec: PodSpec): ChildProcess {
+    const command = [process.execPath, ...RUNNER_NODE_FLAGS, RUNNER_CLI, ...(c.args ?? [])];
+    const uid = c.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+    const gid = c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup ?? uid;
+    const asContainer =
+      process.getuid?.() === 0 && uid !== undefined
+        ? [
+            'unshare',
+            '--pid',
+            '--fork',
+            '--mount-proc',
+            '--kill-child=SIGKILL',
+            'setpriv',
+            `--reuid=${uid}`,
+            `--regid=${gid}`,
+            '--clear-groups',
+            '--',
+          ]
+        : [];
+    const [cmd = '', ...args] = [...asContainer, ...command];
+    return spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
   }
 
   /** ConfigMap volumes: one file per key, replaced atomically (as the kubelet's symlink swap does). */
@@ -161,18 +190,29 @@ export class FakeKubelet {
     throw new Error(`no Service for repl ${replId}`);
   }
 
-  /** Pod deleted: SIGTERM (the runner flushes to S3), SIGKILL after the grace period. */
+  /** Pod deleted: SIGTERM to the runner (it flushes to S3), SIGKILL after the grace period; then the sidecars. */
   private async kill(name: string): Promise<void> {
     const r = this.running.get(name);
     if (!r) return;
     this.running.delete(name);
-    const exited = new Promise<void>((resolve) => {
-      if (r.child.exitCode !== null) resolve();
-      else r.child.once('exit', () => resolve());
-    });
-    r.child.kill('SIGTERM');
-    await Promise.race([exited, sleep(30_000)]);
-    r.child.kill('SIGKILL');
+    for (const child of [r.main, ...r.sidecars]) if (child) await stopContainer(child);
     fs.rmSync(r.dir, { recursive: true, force: true });
   }
+}
+
+function exitCode(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** SIGTERM to the container's first process (inside its PID namespace, when it has one), SIGKILL after 30 s. */
+async function stopContainer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = exitCode(child);
+  const inner = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0];
+  process.kill(inner ? Number(inner) : (child.pid ?? -1), 'SIGTERM');
+  await Promise.race([exited, sleep(30_000)]);
+  child.kill('SIGKILL');
 }

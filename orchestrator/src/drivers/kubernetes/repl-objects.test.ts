@@ -15,6 +15,8 @@ describe('repl objects', () => {
     assert.deepEqual(schemaProblems(service as never), []);
   });
 
+  const mounts = (c: { volumeMounts?: { name: string }[] } | undefined) => c?.volumeMounts?.map((m) => m.name);
+
   test('the pod follows the security model: hardening, limits, no literal secrets', () => {
     const pod = deployment.spec?.template.spec;
     assert.ok(pod);
@@ -30,11 +32,30 @@ describe('repl objects', () => {
     assert.ok((pod.terminationGracePeriodSeconds ?? 0) > SETTINGS.shutdownTimeoutSeconds);
     assert.equal(pod.volumes?.find((v) => v.name === 'workspace')?.emptyDir?.sizeLimit, '2Gi');
     // Pull and serve share the workspace and the state (the base `runner serve` starts from).
-    const mounts = (c: { volumeMounts?: { name: string }[] } | undefined) => c?.volumeMounts?.map((m) => m.name);
+    const pull = pod.initContainers?.find((c) => c.name === 'pull');
     for (const shared of ['workspace', 'state']) {
-      assert.ok(mounts(pod.initContainers?.[0])?.includes(shared) && mounts(pod.containers[0])?.includes(shared));
+      assert.ok(mounts(pull)?.includes(shared) && mounts(pod.containers[0])?.includes(shared));
     }
-    assert.deepEqual(pod.initContainers?.[0]?.args, ['pull', '--allow-empty']);
+    assert.deepEqual(pull?.args, ['pull', '--allow-empty']);
+  });
+
+  test('no container that touches user code holds a storage credential: a broker sidecar does, apart', () => {
+    const pod = deployment.spec?.template.spec;
+    assert.ok(pod);
+    const [broker, pull] = pod.initContainers ?? [];
+    const runner = pod.containers[0];
+    assert.equal(broker?.name, 'storage-broker');
+    assert.equal(broker?.restartPolicy, 'Always', 'a native sidecar: up before pull, down after the runner');
+    for (const c of [pull, runner]) {
+      assert.ok(c && !JSON.stringify(c).includes('secretKeyRef'), `${c?.name} references no Secret`);
+      assert.ok(!c.env?.some((e) => /^AWS_/.test(e.name)), `${c.name} has no AWS_* variable`);
+      assert.equal(c.env?.find((e) => e.name === 'S3_SOCKET')?.value, '/run/cubicle/s3.sock');
+    }
+    assert.match(JSON.stringify(broker?.env), /AWS_SECRET_ACCESS_KEY.*secretKeyRef/);
+    // Apart: its own user, no shared process namespace, and only the socket's folder mounted.
+    assert.notEqual(broker?.securityContext?.runAsUser, runner?.securityContext?.runAsUser);
+    assert.notEqual(pod.shareProcessNamespace, true);
+    assert.deepEqual(mounts(broker), ['storage-broker']);
   });
 
   test('the runner-keys ConfigMap is valid and carries public keys only', async () => {

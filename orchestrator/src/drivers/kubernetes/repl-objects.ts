@@ -13,6 +13,14 @@ const STATE = '/state';
 export const RUNNER_KEYS_CONFIGMAP = 'cubicle-runner-keys';
 const RUNNER_KEYS_DIR = '/etc/cubicle/runner-keys';
 const RUNNER_KEYS_FILE = 'jwks.json';
+/** The storage broker's socket folder, shared by the pod's containers only. */
+const BROKER_DIR = '/run/cubicle';
+/** The broker's own user: not the runner's (1000), so the repl's processes cannot read its /proc. */
+const BROKER_UID = 1001;
+const BROKER_RESOURCES = {
+  requests: { cpu: '20m', memory: '48Mi', 'ephemeral-storage': '16Mi' },
+  limits: { cpu: '500m', memory: '128Mi', 'ephemeral-storage': '64Mi' },
+};
 
 export interface ReplPodSettings {
   namespace: string;
@@ -72,12 +80,24 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
     name: key,
     valueFrom: { secretKeyRef: { name: s.secretName, key, optional } },
   });
-  const env: V1EnvVar[] = [
-    { name: 'REPL_ID', value: replId },
-    { name: 'WORKSPACE_DIR', value: WORKSPACE },
-    { name: 'STATE_DIR', value: STATE },
-    { name: 'SHUTDOWN_TIMEOUT', value: String(s.shutdownTimeoutSeconds) },
-    ...Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
+  const literal = (vars: Record<string, string>): V1EnvVar[] =>
+    Object.entries(vars).map(([name, value]) => ({ name, value }));
+  const storage = Object.fromEntries(Object.entries(s.env).filter(([k]) => k.startsWith('S3_')));
+  const others = Object.fromEntries(Object.entries(s.env).filter(([k]) => !k.startsWith('S3_')));
+  // The runner and `runner pull` (and so the user's shell) hold no storage credential: they reach
+  // storage through the broker's socket, which opens this repl's objects only.
+  const env: V1EnvVar[] = literal({
+    REPL_ID: replId,
+    WORKSPACE_DIR: WORKSPACE,
+    STATE_DIR: STATE,
+    SHUTDOWN_TIMEOUT: String(s.shutdownTimeoutSeconds),
+    ...others,
+    S3_BUCKET: storage.S3_BUCKET ?? '',
+    ...(storage.S3_REGION ? { S3_REGION: storage.S3_REGION } : {}),
+    S3_SOCKET: `${BROKER_DIR}/s3.sock`,
+  });
+  const brokerEnv: V1EnvVar[] = [
+    ...literal({ REPL_ID: replId, BROKER_SOCKET: `${BROKER_DIR}/s3.sock`, ...storage }),
     fromSecret('AWS_ACCESS_KEY_ID', true),
     fromSecret('AWS_SECRET_ACCESS_KEY', true),
   ];
@@ -85,6 +105,7 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
     { name: 'workspace', mountPath: WORKSPACE },
     { name: 'state', mountPath: STATE },
     { name: 'tmp', mountPath: '/tmp' },
+    { name: 'storage-broker', mountPath: BROKER_DIR },
   ];
   const r = s.resources;
   const resources = {
@@ -115,6 +136,23 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
             seccompProfile: { type: 'RuntimeDefault' },
           },
           initContainers: [
+            {
+              // A native sidecar (restartPolicy Always): up before `pull`, stopped after the runner has
+              // flushed. Its own container and uid: no process of the repl can read its memory or env.
+              name: 'storage-broker',
+              image: s.runnerImage,
+              args: ['broker'],
+              restartPolicy: 'Always',
+              env: brokerEnv,
+              volumeMounts: [{ name: 'storage-broker', mountPath: BROKER_DIR }],
+              resources: BROKER_RESOURCES,
+              securityContext: { ...SECURITY, runAsUser: BROKER_UID, runAsGroup: BROKER_UID },
+              startupProbe: {
+                exec: { command: ['test', '-S', `${BROKER_DIR}/s3.sock`] },
+                periodSeconds: 1,
+                failureThreshold: 30,
+              },
+            },
             {
               name: 'pull',
               image: s.runnerImage,
@@ -156,6 +194,7 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
             { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
             { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
             { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+            { name: 'storage-broker', emptyDir: { sizeLimit: '1Mi' } },
             // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
             { name: 'runner-keys', configMap: { name: RUNNER_KEYS_CONFIGMAP } },
           ],

@@ -7,9 +7,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnerKeySet } from '@cubicle/protocol';
 import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
-import { type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
+import { type S3Settings, StorageBroker, s3SettingsToEnv } from '@cubicle/storage';
 import type { Logger } from '../../log.js';
-import { StorageBroker } from '../../storage-broker/storage-broker.js';
 import {
   ADOPTED_PROBE_MS,
   FLUSH_TIMEOUT_S,
@@ -271,12 +270,12 @@ export class LocalDriver implements SandboxDriver {
     const inside = this.isolation === 'bwrap';
     return {
       ...env,
-      // The broker is the only way to storage; the key pair is a placeholder the SDK signs with.
+      // The broker's socket is the only way to storage, and no credential is in the sandbox.
       ...s3SettingsToEnv({
-        endpoint: 'http://storage.cubicle.internal',
+        endpoint: undefined,
         region: this.opts.s3.region,
         bucket: this.opts.s3.bucket,
-        credentials: { accessKeyId: `repl-${replId}`, secretAccessKey: 'the-socket-is-the-credential' },
+        credentials: undefined,
         forcePathStyle: true,
         socketPath: inside ? path.join(SANDBOX_PATHS.storage, 's3.sock') : files.storageSocket,
       }),

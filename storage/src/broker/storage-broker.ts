@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, type S3Settings } from '@cubicle/storage';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Logger } from '../log.js';
+import { createS3Client } from '../s3-client.js';
+import type { S3Settings } from '../s3-settings.js';
 import { BROKER_DELETE_BODY_BYTES } from '../tuning.js';
 import { deleteBatchKeys, judgeRequest, keyInScope, replPrefixes } from './storage-scope.js';
 
@@ -29,6 +29,11 @@ const DROPPED_HEADERS = new Set([
  * repl's prefixes, then signed with the real credentials and sent on. The sandbox holds no
  * credential worth stealing: the socket is the capability, and it opens one repl's objects.
  */
+/** Where the broker reports refusals and upstream failures (pino's `warn` fits). */
+export interface BrokerLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export class StorageBroker {
   private readonly servers = new Map<string, http.Server>();
   private readonly client: S3Client;
@@ -37,7 +42,7 @@ export class StorageBroker {
 
   constructor(
     private readonly settings: S3Settings,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {
     this.client = createS3Client({ ...settings, socketPath: undefined });
     this.upstream = new URL(settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`);
@@ -51,8 +56,16 @@ export class StorageBroker {
     });
   }
 
-  /** Serves `replId` on a socket at `socketPath`, connectable only by `owner` (and root). */
-  async open(replId: string, socketPath: string, owner: { uid: number; gid: number } | null): Promise<void> {
+  /**
+   * Serves `replId` on a socket at `socketPath`, connectable only by `owner` (and root); with no
+   * owner, by anyone who can reach the socket's folder (a pod's own volume: `mode` 0666 there).
+   */
+  async open(
+    replId: string,
+    socketPath: string,
+    owner: { uid: number; gid: number } | null,
+    mode = 0o600,
+  ): Promise<void> {
     await this.close(replId);
     fs.rmSync(socketPath, { force: true });
     const server = http.createServer((req, res) => void this.handle(replId, req, res));
@@ -60,7 +73,7 @@ export class StorageBroker {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
     });
-    fs.chmodSync(socketPath, 0o600);
+    fs.chmodSync(socketPath, mode);
     if (owner) fs.chownSync(socketPath, owner.uid, owner.gid);
     this.servers.set(replId, server);
   }
