@@ -101,13 +101,10 @@ describe('repl lifecycle with real runner processes', () => {
     const id = await h.create('shell');
     const started = await h.start(id);
     const kidOf = (token: string) =>
-      (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid: string; alg: string });
+      JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid: string; alg: string };
     const before = kidOf(started.token);
     assert.equal(before.alg, 'EdDSA');
-    const rotated = await h.api<{ current: string; next: string; retired: string }>(
-      'POST',
-      '/api/signing-keys/rotate',
-    );
+    const rotated = await h.api<{ current: string; next: string; retired: string }>('POST', '/api/signing-keys/rotate');
     assert.equal(rotated.status, 200);
     assert.equal(rotated.body.retired, before.kid);
     const fresh = RunnerToken.parse((await h.api('POST', `/api/repls/${id}/token`)).body).token;

@@ -16,7 +16,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import S3rver, { type S3rverContext } from 's3rver';
+import { EMBEDDED_S3_CREDENTIALS } from './embedded-s3.js';
 import { keyProblem } from './key-guard.js';
+import { signatureProblem } from './signature-check.js';
 
 const LEGACY = '--openssl-legacy-provider';
 
@@ -76,14 +78,18 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
 }
 
 /**
- * Runs before s3rver's own middleware: a request must be signed (s3rver lets an unsigned one
- * through as anonymous, and then checks nothing), and a key must fit its file-backed store
+ * Runs before s3rver's own middleware: a request must be signed with the store's key pair
+ * (s3rver lets an unsigned one through as anonymous, and takes any secret with a known key id),
+ * and a key must fit its file-backed store
  * (a name segment too long for the filesystem used to crash the whole server).
  */
 function guardRequests(server: S3rver): void {
   server.middleware.unshift(async (ctx, next) => {
-    const signed = 'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
-    if (!signed) return s3Error(ctx, 403, 'AccessDenied', 'Anonymous requests are not accepted: sign them');
+    const unsigned = await signatureProblem(
+      { method: ctx.method, url: ctx.url, headers: ctx.headers },
+      EMBEDDED_S3_CREDENTIALS,
+    );
+    if (unsigned) return s3Error(ctx, 403, 'SignatureDoesNotMatch', `Refused: ${unsigned}`);
     let key: string;
     try {
       key = decodeURIComponent(ctx.path.split('/').slice(2).join('/'));

@@ -44,6 +44,20 @@ test('anonymous requests are refused: no write, no read, no listing', async () =
   assert.ok(await store.head('code/bbbbbbbbbbbb/secret.txt'));
 });
 
+test('a request signed with any secret but the store\'s own is refused (s3rver alone accepted it)', async () => {
+  const forger = new ObjectStore(
+    { ...s3.settings(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'guessed-secret' } },
+    { maxAttempts: 1 },
+  );
+  try {
+    await assert.rejects(forger.listKeys('code/'), (err) => err instanceof StorageError && err.kind === 'denied');
+    await assert.rejects(forger.put('code/aaaaaaaaaaaa/forged', Buffer.from('x'), 1), StorageError);
+    assert.equal(await store.head('code/aaaaaaaaaaaa/forged'), null);
+  } finally {
+    forger.destroy();
+  }
+});
+
 test('a key the store cannot keep is a clear client error, and the server stays up', async () => {
   for (const name of ['a'.repeat(241), 'é'.repeat(200), `${'d'.repeat(300)}/f`]) {
     await assert.rejects(

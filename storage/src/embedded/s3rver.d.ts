@@ -17,6 +17,9 @@ declare module 's3rver' {
     headers: Record<string, string | string[] | undefined>;
     query: Record<string, string | string[] | undefined>;
     path: string;
+    method: string;
+    /** The request target as received (path and query, percent-encoded). */
+    url: string;
     status: number;
     type: string;
     body: unknown;
