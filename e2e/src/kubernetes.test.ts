@@ -72,6 +72,18 @@ test('DRIVER=kubernetes: start â†’ shell and a saved file through the gateway â†
   const { id: term } = (await socket.emitWithAck('terminal:create', { cols: 100, rows: 30 })) as { id: string };
   socket.emit('terminal:write', { id: term, data: 'echo "in the pod: $((6*7)) as $(id -u)"\r' });
   await reader.waitFor(term, 'in the pod: 42');
+  // From the repl's shell, everything its processes can read: no storage key, no signing key.
+  socket.emit('terminal:write', {
+    id: term,
+    data: 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; done 2>/dev/null | sort -u | base64 -w0; echo " <-END"\r',
+  });
+  const seen = Buffer.from(
+    /([A-Za-z0-9+/=]{16,}) <-END/.exec(await reader.waitFor(term, /[A-Za-z0-9+/=]{16,} <-END/))?.[1] ?? '',
+    'base64',
+  ).toString();
+  assert.match(seen, /S3_SOCKET=/, "the runner's environment was read");
+  assert.doesNotMatch(seen, /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|RUNNER_TOKEN_SECRET/);
+  assert.ok(!seen.includes(EMBEDDED_S3_CREDENTIALS.secretAccessKey), 'the storage secret');
   const saved = await socket.emitWithAck('updateContent', {
     path: 'from-k8s.txt',
     content: 'saved through the kubernetes driver\n',

@@ -44,7 +44,7 @@ test('anonymous requests are refused: no write, no read, no listing', async () =
   assert.ok(await store.head('code/bbbbbbbbbbbb/secret.txt'));
 });
 
-test('a request signed with any secret but the store\'s own is refused (s3rver alone accepted it)', async () => {
+test("a request signed with any secret but the store's own is refused (s3rver alone accepted it)", async () => {
   const forger = new ObjectStore(
     { ...s3.settings(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'guessed-secret' } },
     { maxAttempts: 1 },
