@@ -60,17 +60,11 @@ export function sandboxArgs(m: SandboxMounts): string[] {
     ...systemMounts(),
   ];
   args.push('--ro-bind', '/etc', '/etc', '--ro-bind', m.passwd, '/etc/passwd', '--ro-bind', m.group, '/etc/group');
+  // The private /tmp and /run first: code installed under /tmp (a clone there) is bound on top of them.
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run');
   for (const dir of m.code) if (!isInside(dir, '/usr')) args.push('--ro-bind', dir, dir);
   for (const dir of m.hidden) if (m.code.some((c) => isInside(dir, c))) args.push('--tmpfs', dir);
   args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--tmpfs',
-    '/tmp',
-    '--tmpfs',
-    '/run',
     '--bind',
     m.workspace,
     SANDBOX_PATHS.workspace,
