@@ -44,7 +44,7 @@ describe('from a shell in one repl, nothing outside it can be reached', {
 
   test("each repl is its own user; another repl's files, processes and the data folder are out of sight", async () => {
     assert.notEqual(uidOf(a), uidOf(b));
-    assert.equal((await shellA.run('test "$(id -u)" = ' + uidOf(a))).status, 0);
+    assert.equal((await shellA.run(`test "$(id -u)" = ${uidOf(a)}`)).status, 0);
     await shellB.run('echo private-to-b > mine.txt');
     for (const target of [
       path.join(sandbox(b), 'workspace', 'mine.txt'),

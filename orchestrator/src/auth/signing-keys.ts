@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { RunnerKeySet, RunnerPublicKey } from '@cubicle/protocol';
-import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { KeyRotation, RunnerKeySet, RunnerPublicKey } from '@cubicle/protocol';
+import { generateRunnerKey } from '@cubicle/runner/token';
+import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Db } from '../state/database.js';
 
 type KeyState = 'next' | 'current' | 'retired';
@@ -52,8 +53,8 @@ export class SigningKeys {
     return this.active;
   }
 
-  /** Next becomes current, current retires, a new next is made. Returns the new current key id. */
-  async rotate(): Promise<{ retired: string; current: string; next: string }> {
+  /** Next becomes current, current retires, a new next is made. Returns the three key ids. */
+  async rotate(): Promise<KeyRotation> {
     const created = await this.generate();
     const now = new Date().toISOString();
     const before = { current: this.row('current')?.kid ?? '', next: this.row('next')?.kid ?? '' };
@@ -86,15 +87,8 @@ export class SigningKeys {
     this.store(await this.generate(), state);
   }
 
-  private async generate(): Promise<{ kid: string; privateJwk: JWK; publicJwk: RunnerPublicKey }> {
-    const kid = `k-${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('hex')}`;
-    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const pub = await exportJWK(publicKey);
-    return {
-      kid,
-      privateJwk: await exportJWK(privateKey),
-      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: pub.x ?? '', kid, alg: 'EdDSA', use: 'sig' },
-    };
+  private generate(): Promise<{ kid: string; privateJwk: JWK; publicJwk: RunnerPublicKey }> {
+    return generateRunnerKey(`k-${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('hex')}`);
   }
 
   private store(k: { kid: string; privateJwk: JWK; publicJwk: RunnerPublicKey }, state: KeyState): void {

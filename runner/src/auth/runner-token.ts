@@ -4,9 +4,20 @@ import {
   RUNNER_TOKEN_AUDIENCE,
   RUNNER_TOKEN_ISSUER,
   RunnerKeySet,
+  type RunnerPublicKey,
   RunnerTokenClaims,
 } from '@cubicle/protocol';
-import { createLocalJWKSet, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJWT } from 'jose';
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  type KeyObject,
+  SignJWT,
+} from 'jose';
 import { KEYS_RELOAD_MIN_MS } from '../tuning.js';
 
 export interface MintOptions {
@@ -16,6 +27,23 @@ export interface MintOptions {
   replId: string;
   user: string;
   ttlSeconds: number;
+}
+
+/** A new Ed25519 key pair for signing runner tokens: the private key, its JWK (to store) and the public JWK (to publish). */
+export async function generateRunnerKey(
+  kid: string,
+): Promise<{ kid: string; privateKey: CryptoKey; privateJwk: JWK; publicJwk: RunnerPublicKey }> {
+  const { privateKey, publicKey } = await generateKeyPair(RUNNER_TOKEN_ALGORITHM, {
+    crv: 'Ed25519',
+    extractable: true,
+  });
+  const x = (await exportJWK(publicKey)).x ?? '';
+  return {
+    kid,
+    privateKey,
+    privateJwk: await exportJWK(privateKey),
+    publicJwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: RUNNER_TOKEN_ALGORITHM, use: 'sig' },
+  };
 }
 
 /** Issues a runner token: the orchestrator's job (it alone holds a private key). */
@@ -45,11 +73,11 @@ export class RunnerKeyRing {
 
   /** Reads the file now; throws with the reason when it is missing or not a key set. */
   load(): void {
-    const st = fs.statSync(this.file);
+    const version = fileVersion(fs.statSync(this.file));
     const set = RunnerKeySet.parse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
     this.resolve = createLocalJWKSet(set);
     this.kids = new Set(set.keys.map((k) => k.kid));
-    this.version = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    this.version = version;
     this.checkedAt = Date.now();
   }
 
@@ -84,8 +112,13 @@ export class RunnerKeyRing {
     if (this.resolve && !unknown && Date.now() - this.checkedAt < KEYS_RELOAD_MIN_MS) return;
     this.checkedAt = Date.now();
     const st = fs.statSync(this.file, { throwIfNoEntry: false });
-    if (!this.resolve || (st && `${st.mtimeMs}:${st.size}:${st.ino}` !== this.version)) this.load();
+    if (!this.resolve || (st && fileVersion(st) !== this.version)) this.load();
   }
+}
+
+/** Changes whenever the orchestrator replaces the file (a rename gives a new inode). */
+function fileVersion(st: fs.Stats): string {
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
 }
 
 function kidOf(token: string): string | undefined {

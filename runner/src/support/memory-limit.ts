@@ -21,9 +21,14 @@ export class ReplMemoryLimit {
     }
   }
 
+  /** Why the kernel killed something here, in words: "the repl ran out of memory (its limit is N MB)". */
+  reason(): string {
+    const limit = this.limitBytes ? ` (its limit is ${Math.round(this.limitBytes / 1024 / 1024)} MB)` : '';
+    return `the repl ran out of memory${limit}`;
+  }
+
   /** Words for a process the kernel killed for memory. */
   describeKill(): string {
-    const limit = this.limitBytes ? ` (its limit is ${Math.round(this.limitBytes / 1024 / 1024)} MB)` : '';
-    return `was killed: the repl ran out of memory${limit}`;
+    return `was killed: ${this.reason()}`;
   }
 }

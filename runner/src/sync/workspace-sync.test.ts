@@ -29,6 +29,18 @@ function watchStatus(client: RunnerClient): SyncStatusPush[] {
   return seen;
 }
 
+/** A runner on the suite's store, with one connected client and the statuses pushed to it. */
+async function watchedRunner(s3: S3Harness) {
+  const runner = await startRunner(s3.env());
+  const client = await runner.connect();
+  return { runner, client, status: watchStatus(client) };
+}
+
+/** POST /flush with a good token: answers once every change is in S3. */
+async function postFlush(runner: RunnerHarness): Promise<Response> {
+  return fetch(`${runner.url}/flush`, { method: 'POST', headers: { authorization: `Bearer ${await runner.token()}` } });
+}
+
 describe('workspace sync (real runner, real S3 server on loopback)', () => {
   let s3: S3Harness;
   before(async () => {
@@ -43,9 +55,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
     let client: RunnerClient;
     let status: SyncStatusPush[];
     before(async () => {
-      runner = await startRunner(s3.env());
-      client = await runner.connect();
-      status = watchStatus(client);
+      ({ runner, client, status } = await watchedRunner(s3));
     });
     after(async () => {
       assert.equal(await runner.stop(), 0);
@@ -125,10 +135,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       const sum = createHash('md5').update(big).digest('hex');
       const key = `code/${runner.replId}/big.bin`;
       // The watcher may report the file while it is still being written: wait for sync to settle.
-      const flushed = await fetch(`${runner.url}/flush`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await runner.token()}` },
-      });
+      const flushed = await postFlush(runner);
       assert.equal(flushed.status, 200);
       assert.equal((await s3.store.head(key))?.size, big.length);
       const back = await readBody((await s3.store.get(key)).body);
@@ -153,23 +160,14 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
 
   describe('names the store cannot keep', () => {
     let runner: RunnerHarness;
-    let client: RunnerClient;
     let status: SyncStatusPush[];
     before(async () => {
-      runner = await startRunner(s3.env());
-      client = await runner.connect();
-      status = watchStatus(client);
+      ({ runner, status } = await watchedRunner(s3));
     });
     after(async () => {
       assert.equal(await runner.stop(), 0);
     });
-    const flush = async () =>
-      (await (
-        await fetch(`${runner.url}/flush`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${await runner.token()}` },
-        })
-      ).json()) as FlushResponse;
+    const flush = async () => (await (await postFlush(runner)).json()) as FlushResponse;
 
     it('reports a file it cannot store as not synced, by name and why, and keeps syncing the rest', async () => {
       const long = 'n'.repeat(240); // a fine file name; too long for the embedded store's file system

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { EmbeddedS3, forEachLimit, ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
+import { type EmbeddedS3, forEachLimit, type ObjectStore, StorageError, s3SettingsToEnv } from '@cubicle/storage';
+import { startTestS3 } from '@cubicle/storage/test-support/test-s3';
 import { codePrefix } from '../sync/object-names.js';
 import { readBody } from '../sync/object-transfer.js';
 
@@ -19,12 +17,12 @@ export interface S3Harness {
 
 /** A real S3-protocol server (embedded s3rver) on a free loopback port with a temp data dir. */
 export async function startS3(): Promise<S3Harness> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-s3-test-'));
-  const s3 = await EmbeddedS3.start({ directory, buckets: ['cubicle-test'] });
-  const store = new ObjectStore(s3.settings());
+  const server = await startTestS3();
+  const { s3, store } = server;
   return {
     s3,
     store,
+    close: () => server.close(),
     env: () => s3SettingsToEnv(s3.settings()),
     async objects(replId) {
       const prefix = codePrefix(replId);
@@ -48,11 +46,6 @@ export async function startS3(): Promise<S3Harness> {
         const body = Buffer.from(content);
         await store.put(codePrefix(replId) + name, body, body.length, { mode });
       });
-    },
-    async close() {
-      store.destroy();
-      await s3.stop();
-      fs.rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunnerKeySet, RunnerPublicKey } from '@cubicle/protocol';
-import { exportJWK, generateKeyPair } from 'jose';
+import type { CryptoKey } from 'jose';
+import { generateRunnerKey } from '../auth/runner-token.js';
 
 /** An Ed25519 signing key as the orchestrator keeps one: private half, key id, public JWK. */
 export interface TestSigningKey {
@@ -12,13 +13,8 @@ export interface TestSigningKey {
 }
 
 export async function makeSigningKey(kid = `k${randomBytes(4).toString('hex')}`): Promise<TestSigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = await exportJWK(publicKey);
-  return {
-    kid,
-    privateKey: privateKey as CryptoKey,
-    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '', kid, alg: 'EdDSA', use: 'sig' },
-  };
+  const { privateKey, publicJwk } = await generateRunnerKey(kid);
+  return { kid, privateKey, publicJwk };
 }
 
 /** Writes a key set the way the orchestrator publishes one (a new file renamed over the old). */

@@ -3,37 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EmbeddedS3 } from '../embedded/embedded-s3.js';
 import { ObjectStore } from '../object-store.js';
 import { StorageError } from '../storage-error.js';
+import { startTestS3, type TestS3 } from '../test-support/test-s3.js';
 import { StorageBroker } from './storage-broker.js';
-
-/** The real store behind the broker, and a client with the real credentials (the orchestrator's view). */
-interface S3Harness {
-  s3: EmbeddedS3;
-  store: ObjectStore;
-  close(): Promise<void>;
-}
-
-async function startS3(): Promise<S3Harness> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-broker-s3-'));
-  const s3 = await EmbeddedS3.start({ directory, buckets: ['cubicle-test'] });
-  const store = new ObjectStore(s3.settings());
-  return {
-    s3,
-    store,
-    async close() {
-      store.destroy();
-      await s3.stop();
-      fs.rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
 
 const silent = { warn: () => {} };
 
 /** A repl's runner as the sandbox makes it: the broker's socket, a made-up key, the real bucket name. */
-function sandboxStore(s3: S3Harness, socketPath: string): ObjectStore {
+function sandboxStore(s3: TestS3, socketPath: string): ObjectStore {
   return new ObjectStore(
     {
       endpoint: 'http://storage.cubicle.internal',
@@ -48,13 +26,13 @@ function sandboxStore(s3: S3Harness, socketPath: string): ObjectStore {
 }
 
 describe('StorageBroker', () => {
-  let s3: S3Harness;
+  let s3: TestS3;
   let broker: StorageBroker;
   let dir: string;
   let mine: ObjectStore;
 
   before(async () => {
-    s3 = await startS3();
+    s3 = await startTestS3();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-broker-test-'));
     broker = new StorageBroker(s3.s3.settings(s3.store.bucket), silent);
     await broker.open('aaaaaaaaaaaa', path.join(dir, 'a.sock'), null);

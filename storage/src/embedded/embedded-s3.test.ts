@@ -7,21 +7,17 @@ import { text } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
 import { ObjectStore } from '../object-store.js';
 import { StorageError } from '../storage-error.js';
+import { startTestS3, type TestS3 } from '../test-support/test-s3.js';
 import { EmbeddedS3, type EmbeddedS3Event } from './embedded-s3.js';
 
+let server: TestS3;
 let s3: EmbeddedS3;
 let store: ObjectStore;
-let dir: string;
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-embedded-s3-test-'));
-  s3 = await EmbeddedS3.start({ directory: dir, buckets: ['cubicle-test'] });
-  store = new ObjectStore(s3.settings(), { maxAttempts: 1 });
+  server = await startTestS3({ maxAttempts: 1 });
+  ({ s3, store } = server);
 });
-after(async () => {
-  store.destroy();
-  await s3.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.close());
 
 function anonymous(method: string, route: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -300,12 +300,8 @@ export class LocalDriver implements SandboxDriver {
     if (!events) return {};
     return {
       MEMORY_EVENTS_FILE: inside ? SANDBOX_PATHS.memoryEvents : events,
-      REPL_MEMORY_LIMIT_MB: String(this.memoryLimitMb),
+      REPL_MEMORY_LIMIT_MB: String(Math.round(this.opts.sandbox.limits.memoryBytes / 1024 / 1024)),
     };
-  }
-
-  private get memoryLimitMb(): number {
-    return Math.round(this.opts.sandbox.limits.memoryBytes / 1024 / 1024);
   }
 
   /**
@@ -380,7 +376,7 @@ export class LocalDriver implements SandboxDriver {
       exited,
       markExited,
       stopping: false,
-      oomKillsAtStart: this.limits.oomKills(replId),
+      oomKillsAtStart: this.limits.memory(replId).oomKills(),
     };
     this.sandboxes.set(replId, sb);
     child?.once('exit', (code, signal) => markExited({ code, signal }));
@@ -393,8 +389,8 @@ export class LocalDriver implements SandboxDriver {
     if (sb.stopping) return;
     const cleaning = this.cleanUp(sb).finally(() => this.cleaning.delete(sb.replId));
     this.cleaning.set(sb.replId, cleaning);
-    const outOfMemory = this.limits.oomKills(sb.replId) > sb.oomKillsAtStart;
-    const why = outOfMemory ? `the repl ran out of memory (its limit is ${this.memoryLimitMb} MB)` : describeExit(info);
+    const memory = this.limits.memory(sb.replId);
+    const why = memory.oomKills() > sb.oomKillsAtStart ? memory.reason() : describeExit(info);
     const error = new SandboxError(`the runner stopped unexpectedly (${why})`, sb.files.tailLog());
     this.opts.log.warn({ replId: sb.replId, pid: sb.pid, ...info }, 'runner exited unexpectedly');
     for (const l of this.listeners) l(sb.replId, error);

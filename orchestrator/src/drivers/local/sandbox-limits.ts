@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ReplMemoryLimit } from '@cubicle/runner/memory-limit';
 import type { Logger } from '../../log.js';
 
 export interface ReplLimits {
@@ -49,23 +50,22 @@ export class SandboxLimits {
    */
   prepare(replId: string): string[] {
     const h = this.hierarchy;
+    const dirs = this.groupDirs(replId);
     if (!h) return [];
+    for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
     const l = this.limits;
     if (h.version === 2) {
-      const dir = path.join(h.root, `repl-${replId}`);
-      fs.mkdirSync(dir, { recursive: true });
+      const [dir] = dirs as [string];
       write(dir, 'pids.max', String(l.processes));
       if (l.memoryBytes > 0) write(dir, 'memory.max', String(l.memoryBytes));
       if (l.memoryBytes > 0) write(dir, 'memory.swap.max', '0');
       write(dir, 'cpu.weight', String(l.cpuWeight));
-      return [path.join(dir, 'cgroup.procs')];
+    } else {
+      const [memory, pids, cpu] = dirs as [string, string, string | undefined];
+      if (l.memoryBytes > 0) write(memory, 'memory.limit_in_bytes', String(l.memoryBytes));
+      write(pids, 'pids.max', String(l.processes));
+      if (cpu) write(cpu, 'cpu.shares', String(Math.max(2, Math.round((l.cpuWeight * 1024) / 100))));
     }
-    const dirs = [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])].map((root) => path.join(root, `repl-${replId}`));
-    for (const dir of dirs) fs.mkdirSync(dir, { recursive: true });
-    const [memory, pids, cpu] = dirs as [string, string, string | undefined];
-    if (l.memoryBytes > 0) write(memory, 'memory.limit_in_bytes', String(l.memoryBytes));
-    write(pids, 'pids.max', String(l.processes));
-    if (cpu) write(cpu, 'cpu.shares', String(Math.max(2, Math.round((l.cpuWeight * 1024) / 100))));
     return dirs.map((d) => path.join(d, 'cgroup.procs'));
   }
 
@@ -75,30 +75,33 @@ export class SandboxLimits {
    */
   memoryEventsFile(replId: string): string | null {
     const h = this.hierarchy;
-    if (!h || this.limits.memoryBytes <= 0) return null;
-    return h.version === 2
-      ? path.join(h.root, `repl-${replId}`, 'memory.events')
-      : path.join(h.memory, `repl-${replId}`, 'memory.oom_control');
+    const [memoryDir] = this.groupDirs(replId); // v2's one folder, or v1's memory hierarchy
+    if (!h || !memoryDir || this.limits.memoryBytes <= 0) return null;
+    return path.join(memoryDir, h.version === 2 ? 'memory.events' : 'memory.oom_control');
   }
 
-  /** Out-of-memory kills in the repl's cgroup so far (0 without one). */
-  oomKills(replId: string): number {
-    const file = this.memoryEventsFile(replId);
-    return file ? Number(/^oom_kill (\d+)$/m.exec(readOr(file, ''))?.[1] ?? 0) : 0;
+  /** The repl's memory limit and its out-of-memory kills, read the same way the runner reads them. */
+  memory(replId: string): ReplMemoryLimit {
+    return new ReplMemoryLimit(this.memoryEventsFile(replId), this.limits.memoryBytes || null);
   }
 
   /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
   release(replId: string): void {
-    const h = this.hierarchy;
-    if (!h) return;
-    const roots = h.version === 2 ? [h.root] : [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])];
-    for (const root of roots) {
+    for (const dir of this.groupDirs(replId)) {
       try {
-        fs.rmdirSync(path.join(root, `repl-${replId}`));
+        fs.rmdirSync(dir);
       } catch {
         // still has processes (being killed) or already gone
       }
     }
+  }
+
+  /** The repl's cgroup folder in each hierarchy: v2's one, or v1's memory, pids (and cpu); none without cgroups. */
+  private groupDirs(replId: string): string[] {
+    const h = this.hierarchy;
+    if (!h) return [];
+    const roots = h.version === 2 ? [h.root] : [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])];
+    return roots.map((root) => path.join(root, `repl-${replId}`));
   }
 }
 
