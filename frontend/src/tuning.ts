@@ -30,3 +30,12 @@ export const RECONNECT_ATTEMPTS_BEFORE_STATE_CHECK = 3;
 
 /** The home page refreshes repl states this often while one is starting or stopping. */
 export const HOME_POLL_MS = 1500;
+
+/**
+ * A paste larger than this goes to the shell in pieces of this size, each acknowledged before
+ * the next: well under the runner's 1 MiB message limit, and small enough that a keystroke
+ * typed during a huge paste waits one round trip, not the whole paste.
+ */
+export const TERMINAL_PASTE_CHUNK_CHARS = 64 * 1024;
+/** Larger pastes are refused with a message: the browser holds all of it, and a file upload is the tool. */
+export const TERMINAL_PASTE_MAX_CHARS = 16 * 1024 * 1024;

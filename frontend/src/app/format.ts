@@ -1,9 +1,9 @@
-/** "14 bytes", "3.2 KB", "12.5 MB"; "–" for unknown. */
+/** "14 bytes", "3.2 KB", "2 MB", "12.5 MB"; "–" for unknown. */
 export function formatBytes(n: number | null): string {
   if (n === null) return '–';
   if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const [value, unit] = n < 1024 * 1024 ? [n / 1024, 'KB'] : [n / 1024 / 1024, 'MB'];
+  return `${value.toFixed(1).replace(/\.0$/, '')} ${unit}`;
 }
 
 export function formatDuration(ms: number | null): string {

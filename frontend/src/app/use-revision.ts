@@ -13,3 +13,16 @@ export function useRevision(source: Revisioned): number {
     () => source.revision,
   );
 }
+
+/** Re-renders the component whenever any of `sources` changes. */
+export function useRevisions(sources: readonly Revisioned[]): string {
+  return useSyncExternalStore(
+    (l) => {
+      const offs = sources.map((s) => s.subscribe(l));
+      return () => {
+        for (const off of offs) off();
+      };
+    },
+    () => sources.map((s) => s.revision).join(','),
+  );
+}

@@ -111,7 +111,15 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           <FileTree activePath={files.active} onOpen={files.open} onMoved={files.moved} onDeleted={files.deleted} />
         }
         editor={
-          <EditorArea docs={files.docs} active={files.active} onActivate={files.setActive} onClose={files.close} />
+          <EditorArea
+            docs={files.docs}
+            active={files.active}
+            closing={files.closing}
+            onActivate={files.setActive}
+            onClose={(path) => void files.close(path)}
+            onDiscard={files.discard}
+            onConfirmClose={files.confirmClose}
+          />
         }
         terminal={<TerminalPanel onFirstReady={onShellReady} />}
         preview={
@@ -131,7 +139,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           />
         }
       />
-      <StatusBar />
+      <StatusBar docs={files.docs} />
     </>
   );
 }

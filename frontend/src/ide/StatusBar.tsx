@@ -1,6 +1,8 @@
 import type { SyncStatusPush } from '@cubicle/protocol';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { timeAgo } from '../app/time';
+import { useRevisions } from '../app/use-revision';
+import type { OpenDocument } from './editor/open-document';
 import { useReplSession } from './repl-session';
 
 const CONNECTION_WORDS = {
@@ -10,8 +12,11 @@ const CONNECTION_WORDS = {
   closed: 'Disconnected',
 } as const;
 
-/** Connection, storage sync and repl state, always visible. */
-export function StatusBar() {
+/**
+ * Connection, the editor's saves, storage sync and repl state, always visible. The editor and
+ * storage are two steps (tab → repl's disk → object storage) and each is named for what it is.
+ */
+export function StatusBar({ docs }: { docs: readonly OpenDocument[] }) {
   const { connection, repl } = useReplSession();
   const state = useSyncExternalStore(
     (l) => connection.onState(l),
@@ -24,6 +29,7 @@ export function StatusBar() {
       <span className={`status-item conn-${state}`} data-testid="connection-state">
         ● {CONNECTION_WORDS[state]}
       </span>
+      <EditorState docs={docs} />
       <span className={`status-item sync-${sync?.state ?? 'unknown'}`} data-testid="sync-state">
         {syncWords(sync)}
       </span>
@@ -39,13 +45,33 @@ export function StatusBar() {
   );
 }
 
+function EditorState({ docs }: { docs: readonly OpenDocument[] }) {
+  useRevisions(docs);
+  const unsaved = docs.filter((d) => d.unsaved && d.doc?.status !== 'saving');
+  const saving = docs.filter((d) => d.doc?.status === 'saving');
+  const words =
+    unsaved.length > 0
+      ? `${unsaved.length} unsaved file${unsaved.length === 1 ? '' : 's'}`
+      : saving.length > 0
+        ? 'Saving…'
+        : 'All files saved';
+  return (
+    <span
+      className={`status-item editor-${unsaved.length > 0 ? 'unsaved' : 'saved'}`}
+      data-testid="editor-state"
+      title={unsaved.map((d) => `${d.path}: ${d.doc?.error ?? d.doc?.status}`).join('\n') || undefined}
+    >
+      {words}
+    </span>
+  );
+}
+
+/** What has reached object storage (a stopped repl keeps exactly that). */
 function syncWords(sync: SyncStatusPush | null): string {
   if (!sync) return 'Storage: …';
   if (sync.state === 'offline') return `Storage unreachable: ${sync.pending} change(s) waiting`;
-  if (sync.state === 'pending') return `Saving ${sync.pending} change(s) to storage…`;
-  return sync.lastSyncedAt
-    ? `All changes saved ${timeAgo(new Date(sync.lastSyncedAt).toISOString())}`
-    : 'All changes saved';
+  if (sync.state === 'pending') return `Storing ${sync.pending} change(s)…`;
+  return sync.lastSyncedAt ? `Stored ${timeAgo(new Date(sync.lastSyncedAt).toISOString())}` : 'Stored';
 }
 
 /** One line per refused file: what a user needs to rename or move it. */

@@ -38,7 +38,6 @@ export interface RunnerConnectionOptions {
 }
 
 type AnyHandler = (payload: never) => void;
-type RequestEvent = Exclude<RunnerRequestEvent, RunnerFireAndForgetEvent>;
 
 /**
  * The IDE's one Socket.io connection to a repl's runner (design.md, "Socket.io contract"):
@@ -85,8 +84,8 @@ export class RunnerConnection {
     return () => s.off(event, handler as AnyHandler);
   }
 
-  /** An acknowledged request; rejects with RunnerRequestError. */
-  async request<E extends RequestEvent>(event: E, payload: RunnerRequest<E>): Promise<RunnerResult<E>> {
+  /** An acknowledged request (any event, fire-and-forget ones included); rejects with RunnerRequestError. */
+  async request<E extends RunnerRequestEvent>(event: E, payload: RunnerRequest<E>): Promise<RunnerResult<E>> {
     const emit = this.socket.timeout(this.opts.requestTimeoutMs ?? 30_000) as unknown as {
       emitWithAck(e: string, p: unknown): Promise<Ack<RunnerResult<E>>>;
     };

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ConfirmDialog } from '../../app/ConfirmDialog';
 import { PaneTab } from '../../app/PaneTab';
 import { useRevision } from '../../app/use-revision';
 import { baseName } from '../files/workspace-path';
@@ -7,12 +8,18 @@ import type { OpenDocument } from './open-document';
 interface EditorAreaProps {
   docs: OpenDocument[];
   active: string | null;
+  /** A tab whose unsaved text could not be saved, waiting for the person's word before it closes. */
+  closing: OpenDocument | null;
   onActivate(path: string): void;
+  /** Saves, then closes (or asks through `closing`). */
   onClose(path: string): void;
+  /** Closes without saving: the person chose to drop the text. */
+  onDiscard(path: string): void;
+  onConfirmClose(discard: boolean): void;
 }
 
 /** Editor tabs with dirty markers, and the active file's editor (or its message). */
-export function EditorArea({ docs, active, onActivate, onClose }: EditorAreaProps) {
+export function EditorArea({ docs, active, closing, onActivate, onClose, onDiscard, onConfirmClose }: EditorAreaProps) {
   return (
     <div className="editor-area">
       <div className="tabs" role="tablist" aria-label="Open files">
@@ -29,9 +36,18 @@ export function EditorArea({ docs, active, onActivate, onClose }: EditorAreaProp
       <div className="editor-body">
         {docs.length === 0 && <div className="empty-editor muted">Open a file from the tree to edit it.</div>}
         {docs.map((doc) => (
-          <DocumentPanel key={doc.path} doc={doc} visible={doc.path === active} />
+          <DocumentPanel key={doc.path} doc={doc} visible={doc.path === active} onDiscard={() => onDiscard(doc.path)} />
         ))}
       </div>
+      {closing && (
+        <ConfirmDialog
+          title="Close without saving?"
+          message={closingWords(closing)}
+          confirmLabel="Close without saving"
+          onConfirm={() => onConfirmClose(true)}
+          onCancel={() => onConfirmClose(false)}
+        />
+      )}
     </div>
   );
 }
@@ -62,7 +78,7 @@ function EditorTab({
   );
 }
 
-function DocumentPanel({ doc, visible }: { doc: OpenDocument; visible: boolean }) {
+function DocumentPanel({ doc, visible, onDiscard }: { doc: OpenDocument; visible: boolean; onDiscard(): void }) {
   useRevision(doc);
   const host = useRef<HTMLDivElement>(null);
   const { view } = doc;
@@ -93,9 +109,25 @@ function DocumentPanel({ doc, visible }: { doc: OpenDocument; visible: boolean }
           </button>
         </div>
       )}
+      {state?.status === 'deleted' && (
+        <div className="banner warning" role="alert">
+          {baseName(doc.path)} was deleted on disk; this tab holds the only copy of its text.
+          <button type="button" onClick={() => void doc.save()}>
+            Save it here again
+          </button>
+          <button type="button" onClick={onDiscard}>
+            Close without saving
+          </button>
+        </div>
+      )}
       {state?.error && (
         <div className="banner error" role="alert">
           Not saved: {state.error}
+        </div>
+      )}
+      {doc.notice && (
+        <div className="banner warning" role="alert">
+          {doc.notice}
         </div>
       )}
       {view.kind === 'loading' && <div className="muted editor-message">Opening…</div>}
@@ -103,4 +135,10 @@ function DocumentPanel({ doc, visible }: { doc: OpenDocument; visible: boolean }
       <div ref={host} className="code-host" hidden={view.kind !== 'text'} />
     </div>
   );
+}
+
+function closingWords({ path, doc }: OpenDocument): string {
+  if (doc?.status === 'deleted') return `${path} was deleted on disk: closing its tab drops the only copy of its text.`;
+  if (doc?.status === 'conflict') return `${path} changed on disk: closing its tab drops your version of it.`;
+  return `${path} has changes that could not be saved${doc?.error ? ` (${doc.error})` : ''}: closing its tab drops them.`;
 }

@@ -91,3 +91,29 @@ describe('document save state', () => {
     expect(ok.state).toMatchObject({ status: 'clean', error: null });
   });
 });
+
+describe('a file deleted on disk', () => {
+  it('closes a clean tab, keeps an unsaved one as "deleted" until it is saved again', () => {
+    expect(run([{ type: 'diskDeleted' }]).effects).toEqual(['close']);
+    const deleted = run([{ type: 'edited' }, { type: 'diskDeleted' }, { type: 'edited' }]);
+    expect(deleted.state.status).toBe('deleted');
+    expect(deleted.effects).toEqual(['none', 'none', 'none']);
+    const again = run([
+      { type: 'edited' },
+      { type: 'diskDeleted' },
+      { type: 'saveStarted' },
+      { type: 'saved', version: 'v2' },
+    ]);
+    expect(again.state).toMatchObject({ status: 'clean', version: 'v2' });
+  });
+
+  it('a save that finds the file gone leaves the text as "deleted", not as a failed save', () => {
+    const { state } = run([{ type: 'edited' }, { type: 'saveStarted' }, { type: 'saveFoundDeleted' }]);
+    expect(state).toMatchObject({ status: 'deleted', error: null });
+  });
+
+  it('a deleted file that someone creates again is a conflict: both texts exist', () => {
+    const { state } = run([{ type: 'edited' }, { type: 'diskDeleted' }, { type: 'diskChanged', version: 'v5' }]);
+    expect(state).toMatchObject({ status: 'conflict', diskVersion: 'v5' });
+  });
+});

@@ -1,13 +1,15 @@
 /**
- * The save/conflict state of one open file (design.md: `updateContent` with `baseVersion`).
+ * The save/conflict state of one open file (docs/ide.md: `updateContent` with `baseVersion`).
  *
  *   clean ──edit──> dirty ──save──> saving ──ok──> clean (or dirty if edited meanwhile)
  *                                      └──ECONFLICT──> conflict ──overwrite|reload──> …
  *   clean + changed on disk ─> reload silently;  dirty + changed on disk ─> conflict
+ *   clean + deleted on disk ─> close the tab;    unsaved + deleted on disk ─> deleted
+ *   deleted ──save──> saving (the file is created again) ──ok──> clean
  *
  * Pure: the editor component feeds it events and carries out the `effect` it returns.
  */
-export type DocumentStatus = 'clean' | 'dirty' | 'saving' | 'conflict';
+export type DocumentStatus = 'clean' | 'dirty' | 'saving' | 'conflict' | 'deleted';
 
 export interface DocumentState {
   status: DocumentStatus;
@@ -27,19 +29,26 @@ export type DocumentEvent =
   | { type: 'saved'; version: string }
   | { type: 'saveConflicted'; diskVersion: string }
   | { type: 'saveFailed'; message: string }
+  | { type: 'saveFoundDeleted' }
   | { type: 'diskChanged'; version: string }
   | { type: 'reloaded'; version: string }
-  | { type: 'overwriteChosen' };
+  | { type: 'overwriteChosen' }
+  | { type: 'diskDeleted' };
 
-/** What the editor must do after an event: nothing, adopt the disk's text, or save again. */
-export type DocumentEffect = 'none' | 'reload' | 'save';
+/** What the editor must do after an event: nothing, adopt the disk's text, save again, or close the tab. */
+export type DocumentEffect = 'none' | 'reload' | 'save' | 'close';
 
 export function openedDocument(version: string): DocumentState {
   return { status: 'clean', version, editedWhileSaving: false, diskVersion: null, error: null };
 }
 
 export function canSave(state: DocumentState): boolean {
-  return state.status === 'dirty';
+  return state.status === 'dirty' || state.status === 'deleted';
+}
+
+/** The tab holds text that is not on disk (closing or leaving must save it, or ask). */
+export function isUnsaved(state: DocumentState): boolean {
+  return state.status !== 'clean';
 }
 
 /** The `baseVersion` a save sends: the disk's version once the person chose to overwrite it. */
@@ -69,9 +78,13 @@ export function reduceDocument(
       });
     case 'saveConflicted':
       return next({ status: 'conflict', diskVersion: event.diskVersion, editedWhileSaving: false });
+    case 'saveFoundDeleted':
+      return next({ status: 'deleted', diskVersion: null, editedWhileSaving: false, error: null });
     case 'saveFailed':
       return next({ status: 'dirty', editedWhileSaving: false, error: event.message });
     case 'diskChanged':
+      // Deleted, then created again by someone else: both texts exist, so the person chooses.
+      if (state.status === 'deleted') return next({ status: 'conflict', diskVersion: event.version });
       // Our own save's echo, or a change we already know about.
       if (event.version === state.version || event.version === state.diskVersion) return next({});
       if (state.status === 'clean') return next({}, 'reload');
@@ -89,5 +102,11 @@ export function reduceDocument(
     case 'overwriteChosen':
       if (state.status !== 'conflict') return next({});
       return next({ status: 'dirty' }, 'save');
+    case 'diskDeleted':
+      // A clean tab only shows what was deleted; unsaved text is now the only copy.
+      if (state.status === 'clean') return next({}, 'close');
+      // While saving, the save's own answer decides (it may have created the file again).
+      if (state.status === 'saving') return next({});
+      return next({ status: 'deleted', diskVersion: null, error: null });
   }
 }

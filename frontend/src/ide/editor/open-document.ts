@@ -12,39 +12,51 @@ import {
   canSave,
   type DocumentEvent,
   type DocumentState,
+  isUnsaved,
   openedDocument,
   reduceDocument,
 } from './document-state';
 import { languageFor } from './language';
+import { sizeLimit, utf8Length } from './size-limit';
+import type { UnsavedBackups } from './unsaved-backups';
 
 /** What a tab shows: the editor, or a message instead of a frozen tab (binary, too large, failed). */
 export type TabView = { kind: 'loading' } | { kind: 'text' } | { kind: 'message'; message: string };
 
+const tooLarge = (bytes: number) =>
+  `This file is ${formatBytes(bytes)}: too large to edit here (the editor's limit is ${formatBytes(EDITOR_MAX_FILE_BYTES)}).`;
+
 /**
  * One open file: its CodeMirror view (kept while the tab is open, so undo history survives tab
  * switches), its save state, autosave, and its reaction to changes made on disk by others.
+ * Unsaved text is never dropped silently: closing saves first, and a page going away leaves a
+ * backup that the next load restores.
  */
 export class OpenDocument {
   view: TabView = { kind: 'loading' };
   /** Bumped on every change the tab shows (for React's useSyncExternalStore). */
   revision = 0;
   doc: DocumentState | null = null;
+  /** A passing message about the last edit (a paste refused for size); cleared by the next edit. */
+  notice: string | null = null;
   private editor: EditorView | null = null;
   private readonly language = new Compartment();
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> | null = null;
   private readonly listeners = new Set<() => void>();
   private disposed = false;
 
   constructor(
     private readonly connection: RunnerConnection,
     public path: string,
+    private readonly backups: UnsavedBackups,
   ) {}
 
   /** Loads the file; `size` (from the tree) lets a huge file be refused before it is read. */
   async load(size?: number): Promise<void> {
-    if (size !== undefined && size > EDITOR_MAX_FILE_BYTES) {
-      return this.show({ kind: 'message', message: `This file is ${formatBytes(size)}: too large to edit here.` });
-    }
+    if (size !== undefined && size > EDITOR_MAX_FILE_BYTES)
+      return this.show({ kind: 'message', message: tooLarge(size) });
+    const backup = this.backups.get(this.path);
     try {
       const file = await this.connection.request('fetchContent', { path: this.path });
       if (this.disposed) return;
@@ -53,15 +65,38 @@ export class OpenDocument {
         const bytes = (file.content.length / 4) * 3 - padding;
         return this.show({ kind: 'message', message: `Binary file (${formatBytes(bytes)}): not shown in the editor.` });
       }
-      this.editor = new EditorView({ state: this.editorState(file.content) });
-      this.doc = openedDocument(file.version);
-      this.show({ kind: 'text' });
-      const language = await languageFor(baseName(this.path));
-      if (language && this.editor) this.editor.dispatch({ effects: this.language.reconfigure(language) });
+      const bytes = utf8Length(file.content);
+      if (bytes > EDITOR_MAX_FILE_BYTES && !backup) return this.show({ kind: 'message', message: tooLarge(bytes) });
+      if (!backup || backup.text === file.content) {
+        this.backups.remove(this.path);
+        this.open(file.content, openedDocument(file.version));
+      } else if (backup.baseVersion === file.version) {
+        // Edited from what is on disk now: the edit simply had not landed. Save it.
+        this.open(backup.text, { ...openedDocument(file.version), status: 'dirty' });
+        void this.save();
+      } else {
+        // The disk moved on since: both texts exist, the person chooses.
+        const base = openedDocument(backup.baseVersion ?? file.version);
+        this.open(backup.text, { ...base, status: 'conflict', diskVersion: file.version });
+      }
     } catch (err) {
+      if (this.disposed) return;
+      if (backup && err instanceof RunnerRequestError && err.code === 'ENOENT') {
+        // Deleted while its unsaved text waited in the browser: show it, ready to be saved again.
+        return this.open(backup.text, { ...openedDocument(backup.baseVersion ?? ''), status: 'deleted' });
+      }
       const tooBig = err instanceof RunnerRequestError && err.code === 'E2BIG';
       this.show({ kind: 'message', message: tooBig ? 'This file is too large to edit here.' : describeError(err) });
     }
+  }
+
+  private open(text: string, state: DocumentState): void {
+    this.editor = new EditorView({ state: this.editorState(text) });
+    this.doc = state;
+    this.show({ kind: 'text' });
+    void languageFor(baseName(this.path)).then((language) => {
+      if (language && this.editor) this.editor.dispatch({ effects: this.language.reconfigure(language) });
+    });
   }
 
   /** Puts the editor into its tab's element (the view is created once, moved on re-mount). */
@@ -82,24 +117,78 @@ export class OpenDocument {
     return () => this.listeners.delete(listener);
   }
 
-  /** Saves now if there is anything to save (Ctrl/Cmd+S, autosave, "keep mine"). */
-  async save(): Promise<void> {
-    if (!this.doc || !this.editor || !canSave(this.doc)) return;
+  /** The tab holds text that is not on disk yet. */
+  get unsaved(): boolean {
+    return this.doc !== null && isUnsaved(this.doc);
+  }
+
+  /** Saves now if there is anything to save (Ctrl/Cmd+S, autosave, "keep mine", "save it here again"). */
+  save(): Promise<void> {
+    if (!this.doc || !this.editor || !canSave(this.doc)) return this.saving ?? Promise.resolve();
+    const saving = this.saveNow(this.doc, this.editor.state.doc.toString()).finally(() => {
+      if (this.saving === saving) this.saving = null;
+    });
+    this.saving = saving;
+    return saving;
+  }
+
+  private async saveNow(state: DocumentState, content: string): Promise<void> {
     clearTimeout(this.autosaveTimer);
-    const baseVersion = baseVersionForSave(this.doc);
-    const content = this.editor.state.doc.toString();
+    const recreate = state.status === 'deleted';
+    const baseVersion = baseVersionForSave(state);
     this.apply({ type: 'saveStarted' });
     try {
-      const { version } = await this.connection.request('updateContent', { path: this.path, content, baseVersion });
+      const { version } = recreate
+        ? await this.connection.request('createFile', { path: this.path, content })
+        : await this.connection.request('updateContent', { path: this.path, content, baseVersion });
       this.apply({ type: 'saved', version });
+      if (this.disposed) this.backups.remove(this.path); // the last save of a closed tab landed
     } catch (err) {
-      if (err instanceof RunnerRequestError && err.code === 'ECONFLICT') {
+      const code = err instanceof RunnerRequestError ? err.code : null;
+      if (code === 'ECONFLICT' && err instanceof RunnerRequestError) {
         this.apply({ type: 'saveConflicted', diskVersion: err.version ?? '' });
+      } else if (code === 'ENOENT' && !recreate) {
+        this.apply({ type: 'saveFoundDeleted' });
+      } else if (code === 'EEXIST' && recreate) {
+        this.apply({ type: 'saveFailed', message: `${this.path} exists again` });
+        await this.diskChanged(); // created by someone else meanwhile: a conflict to resolve
       } else {
         this.apply({ type: 'saveFailed', message: describeError(err) });
       }
     }
+    if (this.doc && !this.unsaved) this.backups.remove(this.path);
     if (this.doc?.status === 'dirty' && !this.doc.error) this.scheduleAutosave();
+  }
+
+  /** Saves whatever is unsaved and waits for it; true when the tab's text is then on disk. */
+  async flush(): Promise<boolean> {
+    for (let attempt = 0; attempt < 3 && this.sendable(); attempt++) {
+      const before = this.doc;
+      await this.save();
+      if (this.doc === before || this.doc?.error) break; // nothing could be sent, or it failed
+    }
+    return !this.unsaved;
+  }
+
+  /** Unsaved text that a save may simply send: not a choice only the person can make (two texts, a deleted file). */
+  private sendable(): boolean {
+    const status = this.doc?.status;
+    return status === 'dirty' || status === 'saving';
+  }
+
+  /**
+   * The page is going away: keep the unsaved text in the browser and send one last save. False
+   * when the text could not be kept anywhere (the page should ask before it leaves).
+   */
+  preserve(): boolean {
+    if (!this.doc || !this.editor || !this.unsaved) return true;
+    const { status } = this.doc;
+    // In a conflict the text stays based on what it was edited from, so it stays a choice.
+    const baseVersion =
+      status === 'deleted' ? null : status === 'conflict' ? this.doc.version : baseVersionForSave(this.doc);
+    const kept = this.backups.put(this.path, { baseVersion, text: this.editor.state.doc.toString() });
+    if (this.doc.status === 'dirty' && !this.saving) void this.save();
+    return kept;
   }
 
   /** The file changed on disk (a `file:refresh`, or a reconnect): reload or flag a conflict. */
@@ -109,10 +198,20 @@ export class OpenDocument {
     let content: string;
     try {
       ({ version, content } = await this.connection.request('fetchContent', { path: this.path }));
-    } catch {
-      return; // deleted or unreadable: the tree's own events say so
+    } catch (err) {
+      if (err instanceof RunnerRequestError && err.code === 'ENOENT') this.diskDeleted();
+      return; // unreadable: the tree's own events say so
     }
-    if (this.apply({ type: 'diskChanged', version }) === 'reload') this.replaceText(content, version);
+    const effect = this.apply({ type: 'diskChanged', version });
+    if (effect !== 'reload') return;
+    const bytes = utf8Length(content);
+    if (bytes > EDITOR_MAX_FILE_BYTES) return this.closeEditor(tooLarge(bytes));
+    this.replaceText(content, version);
+  }
+
+  /** The file was deleted on disk; returns 'close' when the tab holds nothing unsaved. */
+  diskDeleted(): 'close' | 'keep' {
+    return this.apply({ type: 'diskDeleted' }) === 'close' ? 'close' : 'keep';
   }
 
   /** Conflict choice: overwrite the disk with this tab's text. */
@@ -130,12 +229,28 @@ export class OpenDocument {
     }
   }
 
+  /** Closes the tab for good, dropping any unsaved text (the person chose to). */
+  discard(): void {
+    this.backups.remove(this.path);
+    this.dispose();
+  }
+
+  /** Ends the tab's view; unsaved text is kept as a backup and saved (a closed IDE, a reload). */
   dispose(): void {
+    if (this.disposed) return;
+    this.preserve();
     this.disposed = true;
     clearTimeout(this.autosaveTimer);
     this.editor?.destroy();
     this.editor = null;
     this.listeners.clear();
+  }
+
+  private closeEditor(message: string): void {
+    this.editor?.destroy();
+    this.editor = null;
+    this.doc = null;
+    this.show({ kind: 'message', message });
   }
 
   private editorState(content: string): EditorState {
@@ -145,6 +260,10 @@ export class OpenDocument {
         basicSetup,
         oneDark,
         this.language.of([]),
+        sizeLimit(EDITOR_MAX_FILE_BYTES, (bytes) => {
+          this.notice = `Not changed: the file would be ${formatBytes(bytes)}, over the editor's limit of ${formatBytes(EDITOR_MAX_FILE_BYTES)}.`;
+          this.notify();
+        }),
         keymap.of([
           {
             key: 'Mod-s',
@@ -158,6 +277,10 @@ export class OpenDocument {
         EditorView.updateListener.of((update) => {
           const byPerson = update.transactions.some((t) => t.docChanged && !t.annotation(Transaction.remote));
           if (byPerson) {
+            if (this.notice) {
+              this.notice = null;
+              this.notify();
+            }
             this.apply({ type: 'edited' });
             this.scheduleAutosave();
           }

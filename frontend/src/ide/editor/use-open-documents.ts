@@ -1,43 +1,76 @@
 import type { FileEntry } from '@cubicle/protocol';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunnerConnection } from '../../runner/runner-connection';
 import { isWithin, rebase } from '../files/workspace-path';
 import { OpenDocument } from './open-document';
+import { UnsavedBackups } from './unsaved-backups';
 
 const tabsKey = (replId: string) => `cubicle:tabs:${replId}`;
 
 /**
  * The editor's open tabs: opened from the tree, kept in step with moves and deletes, told about
- * changes on disk (from `file:refresh` and after a reconnect), and remembered per repl.
+ * changes on disk (from `file:refresh` and after a reconnect), and remembered per repl. Closing a
+ * tab saves it first; a tab whose text cannot be saved is only closed once the person agrees
+ * (`closing`). A page going away keeps every unsaved text (see UnsavedBackups).
  */
 export function useOpenDocuments(replId: string, connection: RunnerConnection) {
   const [docs, setDocs] = useState<OpenDocument[]>([]);
   const [active, setActive] = useState<string | null>(null);
+  /** A tab waiting for the person to confirm that its unsaved text may go. */
+  const [closing, setClosing] = useState<OpenDocument | null>(null);
   const docsRef = useRef(docs);
   docsRef.current = docs;
+  const backups = useMemo(() => new UnsavedBackups(replId), [replId]);
 
   const open = useCallback(
     (path: string, entry?: FileEntry) => {
       setActive(path);
       if (docsRef.current.some((d) => d.path === path)) return;
-      const doc = new OpenDocument(connection, path);
+      const doc = new OpenDocument(connection, path, backups);
       docsRef.current = [...docsRef.current, doc];
       setDocs(docsRef.current);
       void doc.load(entry?.size);
     },
-    [connection],
+    [connection, backups],
   );
 
-  const close = useCallback((path: string) => {
+  /** Takes a tab away; `discard` drops its unsaved text, otherwise it is kept and saved. */
+  const remove = useCallback((doc: OpenDocument, how: 'keep' | 'discard' = 'keep') => {
     const list = docsRef.current;
-    const i = list.findIndex((d) => d.path === path);
+    const i = list.indexOf(doc);
     if (i < 0) return;
-    list[i]?.dispose();
+    if (how === 'discard') doc.discard();
+    else doc.dispose();
     const rest = list.filter((_, j) => j !== i);
     docsRef.current = rest;
     setDocs(rest);
-    setActive((a) => (a === path ? (rest[Math.min(i, rest.length - 1)]?.path ?? null) : a));
+    setActive((a) => (a === doc.path ? (rest[Math.min(i, rest.length - 1)]?.path ?? null) : a));
   }, []);
+
+  /** The person closes a tab: save it, or ask before its text is dropped. */
+  const close = useCallback(
+    async (path: string) => {
+      const doc = docsRef.current.find((d) => d.path === path);
+      if (!doc) return;
+      if (await doc.flush()) remove(doc);
+      else setClosing(doc);
+    },
+    [remove],
+  );
+  const discard = useCallback(
+    (path: string) => {
+      const doc = docsRef.current.find((d) => d.path === path);
+      if (doc) remove(doc, 'discard');
+    },
+    [remove],
+  );
+  const confirmClose = useCallback(
+    (discard: boolean) => {
+      if (closing && discard) remove(closing, 'discard');
+      setClosing(null);
+    },
+    [closing, remove],
+  );
 
   const moved = useCallback((from: string, to: string) => {
     for (const d of docsRef.current) if (isWithin(d.path, from)) d.path = rebase(d.path, from, to);
@@ -45,11 +78,13 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
     setActive((a) => (a && isWithin(a, from) ? rebase(a, from, to) : a));
   }, []);
 
+  // Deleted (from the tree, the shell, anyone): a clean tab goes; an unsaved one stays, its
+  // text now the only copy, until it is saved again or discarded.
   const deleted = useCallback(
     (path: string) => {
-      for (const d of [...docsRef.current]) if (isWithin(d.path, path)) close(d.path);
+      for (const d of [...docsRef.current]) if (isWithin(d.path, path) && d.diskDeleted() === 'close') remove(d);
     },
-    [close],
+    [remove],
   );
 
   useEffect(() => {
@@ -58,8 +93,7 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
         const doc = docsRef.current.find((d) => d.path === change.path);
         if (!doc) continue;
         if (change.type === 'change' || change.type === 'add') void doc.diskChanged();
-        // Deleted by someone else: a clean tab goes; a dirty one stays so its text is not lost.
-        if (change.type === 'unlink' && doc.doc?.status !== 'dirty') close(doc.path);
+        if (change.type === 'unlink' && doc.diskDeleted() === 'close') remove(doc);
       }
     });
     let wasConnected = connection.state === 'connected';
@@ -71,7 +105,21 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
       offRefresh();
       offState();
     };
-  }, [connection, close]);
+  }, [connection, remove]);
+
+  // A reload or a closed window: keep every unsaved text, and ask only if one could not be kept.
+  useEffect(() => {
+    const preserveAll = () => docsRef.current.map((d) => d.preserve()).every(Boolean);
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (!preserveAll()) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    window.addEventListener('pagehide', preserveAll);
+    return () => {
+      window.removeEventListener('beforeunload', beforeUnload);
+      window.removeEventListener('pagehide', preserveAll);
+    };
+  }, []);
 
   // Reopen the tabs of the last visit; remember them on every change.
   useEffect(() => {
@@ -103,5 +151,5 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
     [],
   );
 
-  return { docs, active, setActive, open, close, moved, deleted };
+  return { docs, active, setActive, open, close, discard, closing, confirmClose, moved, deleted };
 }

@@ -1,10 +1,12 @@
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
+import { formatBytes } from '../../app/format';
 import { PaneTab } from '../../app/PaneTab';
 import { queryParam, setQueryParam } from '../../app/router';
 import { useRevision } from '../../app/use-revision';
 import { useReplSession } from '../repl-session';
 import { formatTerminalIds, newTerminalId, parseTerminalIds } from './terminal-ids';
+import type { InputNotice } from './terminal-input';
 import { TerminalTab } from './terminal-tab';
 
 interface TerminalPanelProps {
@@ -144,6 +146,7 @@ function TerminalView({ tab, visible }: { tab: TerminalTab; visible: boolean }) 
           This terminal could not be opened.
         </div>
       )}
+      {tab.inputNotice && <InputNoticeBar notice={tab.inputNotice} onDismiss={() => tab.dismissNotice()} />}
       <button
         type="button"
         className="terminal-search-toggle"
@@ -174,6 +177,24 @@ function TerminalView({ tab, visible }: { tab: TerminalTab; visible: boolean }) 
           />
         </div>
       )}
+    </div>
+  );
+}
+
+function InputNoticeBar({ notice, onDismiss }: { notice: InputNotice; onDismiss(): void }) {
+  if (notice.kind === 'progress') {
+    return (
+      <div className="terminal-notice" role="status">
+        Pasting {formatBytes(notice.sent)} of {formatBytes(notice.total)}…
+      </div>
+    );
+  }
+  return (
+    <div className="terminal-notice error" role="alert">
+      {notice.message}
+      <button type="button" onClick={onDismiss} aria-label="Dismiss">
+        ✕
+      </button>
     </div>
   );
 }

@@ -11,6 +11,7 @@ import {
   TERMINAL_SCROLLBACK_LINES,
 } from '../../tuning';
 import { AckCounter } from './ack-counter';
+import { type InputNotice, TerminalInput } from './terminal-input';
 
 /** `reconnecting`: the socket dropped; input is blocked until the runner replays the screen. */
 export type TerminalStatus = 'attaching' | 'ready' | 'reconnecting' | 'exited' | 'failed';
@@ -24,6 +25,8 @@ export class TerminalTab {
   status: TerminalStatus = 'attaching';
   exitCode: number | null = null;
   revision = 0;
+  /** A large paste's progress, or why input did not reach the shell. */
+  inputNotice: InputNotice | null = null;
   readonly search = new SearchAddon();
   private readonly term: Terminal;
   private readonly fit = new FitAddon();
@@ -34,6 +37,7 @@ export class TerminalTab {
   private readonly listeners = new Set<() => void>();
   private observer: ResizeObserver | null = null;
   private sentSize = '';
+  private readonly typed: TerminalInput;
   /** Ctrl/Cmd+Shift+F in the terminal (plain Ctrl+F belongs to the shell). */
   onFindRequested: (() => void) | null = null;
 
@@ -57,6 +61,16 @@ export class TerminalTab {
       const find = e.type === 'keydown' && e.shiftKey && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f';
       if (find) this.onFindRequested?.();
       return !find;
+    });
+    this.typed = new TerminalInput({
+      send: (data) => this.connection.send('terminal:write', { id: this.id, data }),
+      write: async (data) => {
+        await this.connection.request('terminal:write', { id: this.id, data });
+      },
+      notice: (notice) => {
+        this.inputNotice = notice;
+        this.changed();
+      },
     });
     const input = this.term.onData((data) => this.input(data));
     this.cleanups.push(
@@ -152,7 +166,12 @@ export class TerminalTab {
       if (data === '\r') void this.attach();
       return;
     }
-    if (this.status === 'ready') this.connection.send('terminal:write', { id: this.id, data });
+    if (this.status === 'ready') this.typed.push(data);
+  }
+
+  dismissNotice(): void {
+    this.inputNotice = null;
+    this.changed();
   }
 
   /** Output comes as bytes (asked for with `binary`): xterm.js decodes UTF-8 itself. */
@@ -185,6 +204,11 @@ export class TerminalTab {
 
   private setStatus(s: TerminalStatus): void {
     this.status = s;
+    if (s !== 'ready') this.typed.reset();
+    this.changed();
+  }
+
+  private changed(): void {
     this.revision += 1;
     for (const l of this.listeners) l();
   }
