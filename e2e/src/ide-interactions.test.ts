@@ -101,6 +101,17 @@ test('keyboard: arrows move through the tree, Enter opens, F2 renames', async ()
   await ide.editorTab('renamed-by-keyboard.txt').waitFor();
 });
 
+test('"New file" with a path makes its folders and opens the file', async () => {
+  await page.locator('.file-tree').focus();
+  await page.getByRole('button', { name: 'New file', exact: true }).click();
+  await page.getByLabel('New file name').fill('src/lib/app.js');
+  await page.getByLabel('New file name').press('Enter');
+  await ide.treeRow('src/lib/app.js').waitFor(); // both folders opened to show it
+  await page.locator('.document:not([hidden])[data-path="src/lib/app.js"]').waitFor();
+  await ide.typeInTerminal('test -f src/lib/app.js && echo "nested-made"');
+  await ide.waitForTerminal(/\nnested-made/);
+});
+
 test('the gateway restarting under an open terminal: "Reconnecting…", then the same screen once', async () => {
   await ide.typeInTerminal('echo "marker=$((40+2))"');
   await ide.waitForTerminal(/marker=42/);

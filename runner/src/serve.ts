@@ -28,6 +28,7 @@ import { SyncJournal } from './sync/sync-journal.js';
 import { WorkspaceSync } from './sync/workspace-sync.js';
 import { ScreenMirror } from './terminal/screen-mirror.js';
 import { shellEnv } from './terminal/shell-env.js';
+import { seedShellRc } from './terminal/shell-rc.js';
 import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
@@ -61,6 +62,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   await fs.mkdir(config.workspaceDir, { recursive: true });
   await fs.mkdir(home, { recursive: true });
   await dropPrivileges(config.runAs, [config.workspaceDir, config.stateDir], log);
+  await seedShellRc(home, config.workspaceDir);
 
   const keys = new RunnerKeyRing(config.keysFile);
   try {

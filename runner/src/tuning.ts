@@ -115,6 +115,8 @@ export const PROCESS_BACKOFF_MAX_MS = 30_000;
 /** More crashes than this within the window → `errored` (a crash loop, not a hiccup). */
 export const PROCESS_MAX_RESTARTS = 5;
 export const PROCESS_RESTART_WINDOW_MS = 60_000;
+/** A crash loop's message quotes the error found in this many last lines (a Node stack is ~10). */
+export const CRASH_SUMMARY_LINES = 40;
 /** A process that stayed up this long has its backoff reset. */
 export const PROCESS_STABLE_MS = 30_000;
 /** SIGTERM → SIGKILL for a process or a run's session: enough for a server to close sockets. */

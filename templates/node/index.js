@@ -7,7 +7,7 @@ const server = http.createServer((req, res) => {
   res.end(`<!doctype html>
 <title>Hello from Node.js</title>
 <h1>Hello from Node.js</h1>
-<p>Edit <code>index.js</code> and press Run to see your change. You asked for <code>${req.url}</code>.</p>
+<p>Edit <code>index.js</code>, then press Restart to see your change. You asked for <code>${req.url}</code>.</p>
 `);
 });
 

@@ -10,7 +10,7 @@ class Hello(BaseHTTPRequestHandler):
         body = (
             "<!doctype html><title>Hello from Python</title>"
             "<h1>Hello from Python</h1>"
-            f"<p>Edit <code>main.py</code> and press Run. You asked for <code>{html.escape(self.path)}</code>.</p>"
+            f"<p>Edit <code>main.py</code>, then press Restart to see your change. You asked for <code>{html.escape(self.path)}</code>.</p>"
         ).encode()
         self.send_response(200)
         self.send_header("content-type", "text/html; charset=utf-8")

@@ -82,7 +82,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           onRun={() => setTool((t) => (t === 'preview' || t === 'console' ? t : 'preview'))}
         />
         {notice && (
-          <span className="top-notice" role="alert">
+          <span className="top-notice" role="alert" title={notice}>
             {notice}
           </span>
         )}

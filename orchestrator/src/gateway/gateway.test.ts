@@ -67,6 +67,11 @@ describe('gateway: routing by Host header', () => {
     const none = await httpRequest(`${preview(id)}/`);
     assert.equal(none.status, 502);
     assert.match(none.text, /Nothing is running yet/);
+    // The waiting page checks with a probe, which is no error (no 502 in the browser's console).
+    const probe = { headers: { 'x-cubicle-preview-probe': '1' } };
+    const waiting = await httpRequest(`${preview(id)}/`, probe);
+    assert.equal(waiting.status, 204);
+    assert.equal(waiting.headers['x-cubicle-waiting'], '1');
 
     const socket = await h.connect(started);
     const reader = new TerminalReader(socket);
@@ -79,6 +84,9 @@ describe('gateway: routing by Host header', () => {
     const page = await httpRequest(`${preview(id)}/hello?x=1`);
     assert.equal(page.status, 200);
     assert.equal(page.text, `app saw ${id}.localhost:${h.port}/hello?x=1`, 'path, query and Host reach the app');
+    const ready = await httpRequest(`${preview(id)}/`, probe);
+    assert.equal(ready.status, 200, 'once the app answers, the probe reaches it (and the page reloads)');
+    assert.equal(ready.headers['x-cubicle-waiting'], undefined);
 
     const u = await upgrade(`${preview(id)}/hmr`);
     assert.equal(u.status, 101);

@@ -7,7 +7,7 @@ import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
 import { APP_PAGE_LINES, WS_UPSTREAM_CLOSE_GRACE_MS } from '../tuning.js';
-import { type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
+import { PREVIEW_PROBE_HEADER, type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
 import type { PreviewActivity } from './preview-activity.js';
 
@@ -43,13 +43,13 @@ export class Gateway {
       opts.metrics.gatewayRequests.inc({ kind, outcome: 'upstream-error' });
       const refusal = upstreamDown(kind, match?.id ?? '?', err);
       if (!('writeHead' in resOrSocket)) return void resOrSocket.destroy();
-      if (kind !== 'preview' || refusal.status !== 502 || !match)
-        return sendRefusal(resOrSocket, refusal, kind === 'runner');
+      const as = answerAs(kind, req);
+      if (kind !== 'preview' || refusal.status !== 502 || !match) return sendRefusal(resOrSocket, refusal, as);
       // Nothing listens on the app port: say whether the app is starting or crashed, with its output.
       void opts
         .appStatus(match.id)
         .catch(() => null)
-        .then((app) => sendRefusal(resOrSocket, app ? (appPage(match.id, app) ?? refusal) : refusal, false));
+        .then((app) => sendRefusal(resOrSocket, app ? (appPage(match.id, app) ?? refusal) : refusal, as));
     });
     // The upstream closed (a runner refusing an oversized frame, an app restarting): the proxy ends
     // the browser's socket, but one still sending would keep it half-open; cut it after a grace.
@@ -69,7 +69,7 @@ export class Gateway {
     if (!match) return false;
     const target = this.target(match.kind, match.id);
     if ('status' in target) {
-      sendRefusal(res, target, match.kind === 'runner');
+      sendRefusal(res, target, answerAs(match.kind, req));
       return true;
     }
     this.proxy.web(req, res, { target: target.url });
@@ -111,6 +111,12 @@ export class Gateway {
     this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'proxied' });
     return { url: proxyTarget(kind === 'runner' ? route.targets.runner : route.targets.app) };
   }
+}
+
+/** Runner requests are API calls (JSON errors); preview requests get pages, or 204 for a waiting page's probe. */
+function answerAs(kind: HostKind, req: IncomingMessage): 'page' | 'json' | 'probe' {
+  if (kind === 'runner') return 'json';
+  return req.headers[PREVIEW_PROBE_HEADER] === '1' ? 'probe' : 'page';
 }
 
 function upstreamDown(kind: HostKind, id: string, err: Error): Refusal {

@@ -32,7 +32,8 @@ const state = async (name: string) => (await list()).processes.find((p) => p.nam
 const CONFIG = {
   run: 'echo "app on port $PORT"; exec sleep 300',
   processes: {
-    crasher: 'echo "boom" >&2; exit 3',
+    // Node's way to die: the error line, then its stack frames and banner (the message must pick the error).
+    crasher: `node -e "process.exitCode = 3; throw new Error('boom')"; exit 3`,
     hog: `node -e "const a=[]; setInterval(() => a.push(Buffer.alloc(16e6, 1)), 50)"`,
     forker: 'sleep 300 & sleep 301 & wait',
     portless: 'echo "port=[$PORT]"; exec sleep 300',
@@ -88,7 +89,7 @@ describe('process manager (real runner, real processes)', () => {
     );
   });
 
-  test('a crash loop backs off, then ends errored with the last output after the cap', async () => {
+  test('a crash loop backs off, then ends errored with the error line itself after the cap', async () => {
     await call('process:start', { name: 'crasher' });
     const errored = await eventually(
       async () => {
@@ -100,7 +101,7 @@ describe('process manager (real runner, real processes)', () => {
     );
     assert.equal(errored.restarts, 5);
     assert.equal(errored.exitCode, 3);
-    assert.match(errored.message ?? '', /crashed 6 times .*boom/);
+    assert.match(errored.message ?? '', /^Error: boom \(exited with code 3\); crashed 6 times/);
     assert.ok(statuses.some((s) => s.name === 'crasher' && s.state === 'backoff'));
     const restarted = await call('process:restart', { name: 'crasher' });
     assert.equal((restarted.process as ProcessInfo).restarts, 0, 'a person restarting it resets the count');

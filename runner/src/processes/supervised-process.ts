@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { ReplMemoryLimit } from '../support/memory-limit.js';
 import { sessionUsage } from '../support/process-stats.js';
 import {
+  CRASH_SUMMARY_LINES,
   PROCESS_BACKOFF_MAX_MS,
   PROCESS_LOG_LINES,
   PROCESS_MAX_RESTARTS,
@@ -12,6 +13,7 @@ import {
   PROCESS_STARTUP_GRACE_MS,
   PROCESS_STOP_GRACE_MS,
 } from '../tuning.js';
+import { crashSummary } from './crash-summary.js';
 import { LogRing } from './log-ring.js';
 import { type CommandExit, describeExit, SessionCommand } from './session-command.js';
 
@@ -159,12 +161,13 @@ export class SupervisedProcess {
     if (this.startedAt !== null && now - this.startedAt > PROCESS_STABLE_MS) this.crashes = [];
     this.crashes = [...this.crashes.filter((t) => now - t < PROCESS_RESTART_WINDOW_MS), now];
     if (this.crashes.length > PROCESS_MAX_RESTARTS) {
-      const last = this.logs
-        .tail(5)
-        .filter((l) => l.stream !== 'system')
-        .map((l) => l.text)
-        .join(' | ');
-      this.message = `${how}; crashed ${this.crashes.length} times in ${PROCESS_RESTART_WINDOW_MS / 1000} s, not restarting${last ? `. Last output: ${last}` : ''}`;
+      const error = crashSummary(
+        this.logs
+          .tail(CRASH_SUMMARY_LINES)
+          .filter((l) => l.stream !== 'system')
+          .map((l) => l.text),
+      );
+      this.message = `${error ? `${error} (${how})` : how}; crashed ${this.crashes.length} times in ${PROCESS_RESTART_WINDOW_MS / 1000} s, not restarting`;
       this.say(this.message);
       this.setState('errored');
       return;

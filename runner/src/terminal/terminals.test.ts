@@ -43,6 +43,19 @@ describe('terminals (real runner, real PTYs)', () => {
     assert.deepEqual(runner.leftoverProcesses(), [], 'no process outlives the runner');
   });
 
+  it('the prompt names the workspace as ~/workspace, not the path it is mounted at', async () => {
+    const client = await runner.connect();
+    const term = new TerminalReader(client);
+    const id = await createTerminal(client);
+    await term.waitFor(id, '~/workspace\x1b[0m$ ');
+    client.emit('terminal:write', { id, data: 'mkdir -p src/lib && cd src/lib\r' });
+    const out = await term.waitFor(id, '~/workspace/src/lib\x1b[0m$ ');
+    assert.ok(!out.includes(runner.workspace), `the host path stays out of the prompt:\n${out}`);
+    client.emit('terminal:close', { id });
+    await eventually(() => term.exits.get(id), 3000, 'exit');
+    client.disconnect();
+  });
+
   it('echoes through a shell in the workspace, as an unprivileged user, with a 256-colour TERM', async () => {
     const client = await runner.connect();
     const term = new TerminalReader(client);

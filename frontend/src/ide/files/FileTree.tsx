@@ -51,6 +51,8 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreePro
   const create = (dir: string, type: 'file' | 'dir', name: string) =>
     run(async () => {
       const path = joinPath(dir, name);
+      // `src/app.js` typed at the root: the runner makes `src`; the tree opens it to show the file.
+      for (let folder = parentOf(path); folder && folder !== dir; folder = parentOf(folder)) toggle(folder, true);
       if (type === 'file') {
         await connection.request('createFile', { path });
         onOpen(path, { name, path, type: 'file', size: 0, mtimeMs: Date.now() });

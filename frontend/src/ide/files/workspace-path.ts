@@ -23,11 +23,17 @@ export function rebase(path: string, from: string, to: string): string {
   return path === from ? to : `${to}${path.slice(from.length)}`;
 }
 
-/** A name typed by a person for a new file or a rename: one segment, no separators. */
+/**
+ * A name typed by a person for a new file or folder or a rename. As in VS Code, `src/app.js`
+ * is a path below the folder it is typed in: the missing folders are made.
+ */
 export function validateName(name: string): string | null {
   if (!name.trim()) return 'A name is required.';
-  if (name.includes('/') || name.includes('\\')) return 'A name cannot contain slashes.';
-  if (name === '.' || name === '..') return 'That name is reserved.';
-  if (name.length > 255) return 'That name is too long.';
+  if (name.includes('\\')) return 'Use / between folders, not \\.';
+  if (name.startsWith('/')) return 'Names are relative to the folder: remove the leading /.';
+  const segments = name.split('/');
+  if (segments.some((s) => s === '')) return 'A name cannot end with / or contain //.';
+  if (segments.some((s) => s === '.' || s === '..')) return 'Names cannot contain . or .. as a folder.';
+  if (segments.some((s) => s.length > 255)) return 'That name is too long.';
   return null;
 }

@@ -43,7 +43,7 @@ export function AppControls({ state, onRun }: { state: ProcessesView; onRun(): v
         </span>
       )}
       {notice && (
-        <span className="top-notice" role="alert">
+        <span className="top-notice" role="alert" title={notice}>
           {notice}
         </span>
       )}
