@@ -203,6 +203,9 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
     const runner = await startRunner(s3.env());
     const client = await runner.connect();
     const acked = new Map<string, string>();
+    // Writes whose answer never came (the socket closed as the runner stopped): each may or may not
+    // have been applied, so storage may hold one of them instead of the last acknowledged version.
+    const unanswered = new Map<string, Set<string>>();
     let refused = 0;
     let ackedWrites = 0;
     // Four lanes, each sending its next write when the previous one is answered, like editors saving.
@@ -211,7 +214,10 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
         const p = `burst/f${i % 50}.txt`;
         const content = `file ${i % 50} version ${Math.floor(i / 50)}\n`;
         const r = await client.emitWithAck('updateContent', { path: p, content }).catch(() => null);
-        if (!r) return; // the socket closed as the runner stopped
+        if (!r) {
+          unanswered.set(p, (unanswered.get(p) ?? new Set()).add(content));
+          return;
+        }
         if (r.ok) {
           acked.set(p, content); // a file's writes are answered in order: the last ack wins
           if (++ackedWrites === 100) runner.process.kill('SIGTERM'); // mid-burst
@@ -227,7 +233,15 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
     assert.equal(code, 0, `exit 0 after a complete flush; logs:\n${runner.logs.slice(-15).join('\n')}`);
     assert.ok(acked.size > 0);
     const objects = text(await s3.objects(runner.replId));
-    for (const [p, content] of acked) assert.equal(objects[p], content, p);
+    for (const [p, content] of acked) {
+      const stored = objects[p] ?? '(missing)';
+      const allowed = stored === content || unanswered.get(p)?.has(stored);
+      assert.ok(allowed, `${p}: storage has ${JSON.stringify(stored)}, last acknowledged ${JSON.stringify(content)}`);
+    }
+    // What is stored is always the text of a write the client sent (never a torn or stale mix).
+    for (const p of Object.keys(objects).filter((k) => k.startsWith('burst/') && !k.endsWith('/'))) {
+      assert.ok(acked.get(p) === objects[p] || unanswered.get(p)?.has(objects[p] ?? ''), `${p} holds a sent version`);
+    }
     assert.ok(runner.logs.some((l) => l.includes('"clean":true')));
     assert.ok(ackedWrites >= 100 && refused > 0, `${ackedWrites} acked, ${refused} refused: SIGTERM landed mid-burst`);
   });
@@ -282,7 +296,7 @@ describe('workspace sync (real runner, real S3 server on loopback)', () => {
       try {
         const client2 = await second.connect();
         const status = watchStatus(client2);
-        await eventually(() => status.at(-1)?.state === 'synced', 5000, 'synced status on connect');
+        await eventually(() => status.at(-1)?.state === 'synced', 20_000, 'synced status on connect'); // a loaded machine's uploads are slow
         const objects = text(await s3.objects(first.replId));
         for (const [p, content] of Object.entries(acked)) assert.equal(objects[p], content, p);
         assert.equal(objects['k/from-shell.txt'], 'shell', 'the reconcile found the change the watcher missed');
