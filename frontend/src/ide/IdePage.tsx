@@ -4,6 +4,10 @@ import type { OrchestratorClient } from '../api/orchestrator-client';
 import { navigate } from '../app/router';
 import { BootScreen } from './boot/BootScreen';
 import { useReplBoot } from './boot/use-repl-boot';
+import { Picker } from './commands/Picker';
+import { QuickOpen } from './commands/QuickOpen';
+import { showShortcut } from './commands/shortcuts';
+import { useIdeCommands } from './commands/use-ide-commands';
 import { EditorArea } from './editor/EditorArea';
 import { useOpenDocuments } from './editor/use-open-documents';
 import { FileTree } from './files/FileTree';
@@ -17,6 +21,7 @@ import { useProcesses } from './processes/use-processes';
 import { type ReplSession, ReplSessionContext } from './repl-session';
 import { RunsView } from './runs/RunsView';
 import { StatusBar } from './StatusBar';
+import { SettingsDialog } from './settings/SettingsDialog';
 import { TerminalPanel } from './terminal/TerminalPanel';
 
 /** One repl: boot it, then the IDE. Default export for React.lazy (its own chunk). */
@@ -54,6 +59,28 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
   const [tool, setTool] = useState('preview');
   const [notice, setNotice] = useState<string | null>(null);
   const [stopping, setStopping] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [picker, setPicker] = useState<'files' | 'commands' | null>(null);
+
+  const stopRepl = async () => {
+    setStopping(true);
+    try {
+      await api.stop(repl.id);
+      navigate('/');
+    } catch (err) {
+      setNotice(describeError(err));
+      setStopping(false);
+    }
+  };
+  const commands = useIdeCommands({
+    files,
+    connection,
+    showTool: setTool,
+    openPicker: setPicker,
+    openSettings: () => setSettingsOpen(true),
+    reloadPreview: () => setPreviewReload((n) => n + 1),
+    stopRepl,
+  });
 
   // The preview follows the app: it reloads each time the app comes up.
   const appState = processes.app?.state;
@@ -87,20 +114,14 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           </span>
         )}
         <span className="top-spacer" />
+        <button type="button" aria-label="Settings" title="Settings" onClick={() => setSettingsOpen(true)}>
+          ⚙
+        </button>
         <button
           type="button"
           disabled={stopping}
           title="Save everything to storage and stop this repl's sandbox"
-          onClick={async () => {
-            setStopping(true);
-            try {
-              await api.stop(repl.id);
-              navigate('/');
-            } catch (err) {
-              setNotice(describeError(err));
-              setStopping(false);
-            }
-          }}
+          onClick={() => void stopRepl()}
         >
           {stopping ? 'Stopping…' : 'Stop repl'}
         </button>
@@ -140,6 +161,20 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
         }
       />
       <StatusBar docs={files.docs} />
+      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      {picker === 'files' && <QuickOpen onOpen={(path) => files.open(path)} onClose={() => setPicker(null)} />}
+      {picker === 'commands' && (
+        <Picker
+          title="Commands"
+          placeholder="Type a command"
+          items={commands.map((c) => ({ ...c, hint: c.shortcut && showShortcut(c.shortcut) }))}
+          onPick={(c) => {
+            setPicker(null);
+            c.run();
+          }}
+          onClose={() => setPicker(null)}
+        />
+      )}
     </>
   );
 }

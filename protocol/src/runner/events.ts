@@ -16,6 +16,7 @@ import * as terminals from './terminals.js';
  */
 export const runnerRequests = {
   fetchDir: { request: files.FetchDirRequest, result: files.FetchDirResult },
+  listFiles: { request: files.ListFilesRequest, result: files.ListFilesResult },
   fetchContent: { request: files.FetchContentRequest, result: files.FileContent },
   updateContent: { request: files.UpdateContentRequest, result: files.VersionResult },
   createFile: { request: files.CreateFileRequest, result: files.VersionResult },

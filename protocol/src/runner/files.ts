@@ -22,6 +22,16 @@ export const FileVersion = z.string().min(1).max(128);
 export const FetchDirRequest = z.object({ path: WorkspacePath });
 export const FetchDirResult = z.object({ entries: z.array(FileEntry) });
 
+/** Every file of the workspace (for quick open), without .git, node_modules and what .gitignore ignores. */
+export const ListFilesRequest = z.object({}).optional();
+export const ListFilesResult = z.object({
+  paths: z.array(WorkspacePath),
+  /** More files exist than a listing carries (LIST_FILES_MAX). */
+  truncated: z.boolean(),
+});
+/** A listing stops here: fuzzy matching stays instant, and a tree this large is mostly generated files. */
+export const LIST_FILES_MAX = 20_000;
+
 export const FetchContentRequest = z.object({ path: WorkspacePath });
 export const FileContent = z.object({
   content: z.string(),

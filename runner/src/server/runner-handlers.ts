@@ -29,6 +29,7 @@ export function runnerHandlers(
   const client = socketTerminalClient(socket);
   return {
     fetchDir: (p) => files.fetchDir(p),
+    listFiles: () => files.listFiles(),
     fetchContent: async (p, ctx) => {
       const result = await files.fetchContent(p);
       if (!ctx.acked) socket.emit('file:content', { path: p.path, ...result });

@@ -1,11 +1,18 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FileContent, FileEncoding, FileEntry, RunnerRequest } from '@cubicle/protocol';
+import {
+  type FileContent,
+  type FileEncoding,
+  type FileEntry,
+  LIST_FILES_MAX,
+  type RunnerRequest,
+} from '@cubicle/protocol';
 import { fromFsError, RunnerError } from '../errors.js';
 import { SerialQueue } from '../support/serial-queue.js';
 import { createFileAtomic, isTempFileName, writeFileAtomic } from './atomic-write.js';
 import { contentVersion } from './content-version.js';
+import { listWorkspaceFiles } from './workspace-files.js';
 import type { WorkspacePaths } from './workspace-paths.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -67,6 +74,10 @@ export class FileService {
     } catch (err) {
       throw fromFsError(err, dir.rel);
     }
+  }
+
+  listFiles(): Promise<{ paths: string[]; truncated: boolean }> {
+    return listWorkspaceFiles(this.paths.root, LIST_FILES_MAX);
   }
 
   async fetchContent({ path: input }: RunnerRequest<'fetchContent'>): Promise<FileContent> {

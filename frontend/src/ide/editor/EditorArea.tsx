@@ -140,5 +140,6 @@ function DocumentPanel({ doc, visible, onDiscard }: { doc: OpenDocument; visible
 function closingWords({ path, doc }: OpenDocument): string {
   if (doc?.status === 'deleted') return `${path} was deleted on disk: closing its tab drops the only copy of its text.`;
   if (doc?.status === 'conflict') return `${path} changed on disk: closing its tab drops your version of it.`;
-  return `${path} has changes that could not be saved${doc?.error ? ` (${doc.error})` : ''}: closing its tab drops them.`;
+  if (doc?.error) return `${path} has changes that could not be saved (${doc.error}): closing its tab drops them.`;
+  return `${path} has unsaved changes: closing its tab drops them.`;
 }

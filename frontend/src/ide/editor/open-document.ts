@@ -1,5 +1,4 @@
 import { Compartment, EditorState, Transaction } from '@codemirror/state';
-import { oneDark } from '@codemirror/theme-one-dark';
 import { keymap } from '@codemirror/view';
 import { basicSetup, EditorView } from 'codemirror';
 import { describeError } from '../../api/error-messages';
@@ -7,6 +6,7 @@ import { formatBytes } from '../../app/format';
 import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
 import { AUTOSAVE_DELAY_MS, EDITOR_MAX_FILE_BYTES } from '../../tuning';
 import { baseName } from '../files/workspace-path';
+import { ideSettings } from '../settings/ide-settings';
 import {
   baseVersionForSave,
   canSave,
@@ -16,6 +16,7 @@ import {
   openedDocument,
   reduceDocument,
 } from './document-state';
+import { editorSettings } from './editor-settings';
 import { languageFor } from './language';
 import { sizeLimit, utf8Length } from './size-limit';
 import type { UnsavedBackups } from './unsaved-backups';
@@ -41,6 +42,8 @@ export class OpenDocument {
   notice: string | null = null;
   private editor: EditorView | null = null;
   private readonly language = new Compartment();
+  private readonly settings = new Compartment();
+  private readonly offSettings: () => void;
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> | null = null;
   private readonly listeners = new Set<() => void>();
@@ -50,7 +53,11 @@ export class OpenDocument {
     private readonly connection: RunnerConnection,
     public path: string,
     private readonly backups: UnsavedBackups,
-  ) {}
+  ) {
+    this.offSettings = ideSettings.subscribe(() =>
+      this.editor?.dispatch({ effects: this.settings.reconfigure(editorSettings(ideSettings.current)) }),
+    );
+  }
 
   /** Loads the file; `size` (from the tree) lets a huge file be refused before it is read. */
   async load(size?: number): Promise<void> {
@@ -71,9 +78,9 @@ export class OpenDocument {
         this.backups.remove(this.path);
         this.open(file.content, openedDocument(file.version));
       } else if (backup.baseVersion === file.version) {
-        // Edited from what is on disk now: the edit simply had not landed. Save it.
+        // Edited from what is on disk now: the edit simply had not landed. Save it (as autosave would).
         this.open(backup.text, { ...openedDocument(file.version), status: 'dirty' });
-        void this.save();
+        if (ideSettings.current.autosave) void this.save();
       } else {
         // The disk moved on since: both texts exist, the person chooses.
         const base = openedDocument(backup.baseVersion ?? file.version);
@@ -162,6 +169,7 @@ export class OpenDocument {
 
   /** Saves whatever is unsaved and waits for it; true when the tab's text is then on disk. */
   async flush(): Promise<boolean> {
+    if (!ideSettings.current.autosave) return !this.unsaved; // saving is the person's call: ask
     for (let attempt = 0; attempt < 3 && this.sendable(); attempt++) {
       const before = this.doc;
       await this.save();
@@ -187,7 +195,7 @@ export class OpenDocument {
     const baseVersion =
       status === 'deleted' ? null : status === 'conflict' ? this.doc.version : baseVersionForSave(this.doc);
     const kept = this.backups.put(this.path, { baseVersion, text: this.editor.state.doc.toString() });
-    if (this.doc.status === 'dirty' && !this.saving) void this.save();
+    if (this.doc.status === 'dirty' && !this.saving && ideSettings.current.autosave) void this.save();
     return kept;
   }
 
@@ -239,6 +247,7 @@ export class OpenDocument {
   dispose(): void {
     if (this.disposed) return;
     this.preserve();
+    this.offSettings();
     this.disposed = true;
     clearTimeout(this.autosaveTimer);
     this.editor?.destroy();
@@ -257,8 +266,8 @@ export class OpenDocument {
     return EditorState.create({
       doc: content,
       extensions: [
+        this.settings.of(editorSettings(ideSettings.current)), // first: Vim/Emacs keys before the standard ones
         basicSetup,
-        oneDark,
         this.language.of([]),
         sizeLimit(EDITOR_MAX_FILE_BYTES, (bytes) => {
           this.notice = `Not changed: the file would be ${formatBytes(bytes)}, over the editor's limit of ${formatBytes(EDITOR_MAX_FILE_BYTES)}.`;
@@ -303,6 +312,7 @@ export class OpenDocument {
 
   private scheduleAutosave(): void {
     clearTimeout(this.autosaveTimer);
+    if (!ideSettings.current.autosave) return;
     this.autosaveTimer = setTimeout(() => void this.save(), AUTOSAVE_DELAY_MS);
   }
 

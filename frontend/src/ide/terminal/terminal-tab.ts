@@ -10,6 +10,7 @@ import {
   TERMINAL_RESIZE_DEBOUNCE_MS,
   TERMINAL_SCROLLBACK_LINES,
 } from '../../tuning';
+import { ideSettings } from '../settings/ide-settings';
 import { AckCounter } from './ack-counter';
 import { type InputNotice, TerminalInput } from './terminal-input';
 
@@ -49,10 +50,9 @@ export class TerminalTab {
     this.term = new Terminal({
       scrollback: TERMINAL_SCROLLBACK_LINES,
       fontFamily: 'ui-monospace, "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace',
-      fontSize: 13,
       cursorBlink: true,
       allowProposedApi: true,
-      theme: { background: '#1e1f24' },
+      ...terminalLook(),
     });
     this.term.loadAddon(this.fit);
     this.term.loadAddon(this.search);
@@ -74,6 +74,10 @@ export class TerminalTab {
     });
     const input = this.term.onData((data) => this.input(data));
     this.cleanups.push(
+      ideSettings.subscribe(() => {
+        Object.assign(this.term.options, terminalLook());
+        this.fitNow(); // a new font size changes how many rows and columns fit
+      }),
       () => input.dispose(),
       connection.on('terminal:data', ({ id, data }) => {
         if (id === this.id) this.output(data);
@@ -212,4 +216,16 @@ export class TerminalTab {
     this.revision += 1;
     for (const l of this.listeners) l();
   }
+}
+
+/** The terminal's font size and colours from the person's settings. */
+function terminalLook() {
+  const { fontSize, theme } = ideSettings.current;
+  return {
+    fontSize,
+    theme:
+      theme === 'dark'
+        ? { background: '#1e1f24' }
+        : { background: '#ffffff', foreground: '#1f2328', cursor: '#1f2328', selectionBackground: '#b6d3ff' },
+  };
 }

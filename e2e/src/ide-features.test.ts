@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type IdeSession, startIdeSession } from './support/ide-session.js';
+import { retryUntilPasses } from './support/retry.js';
+
+// What people reach for in their first minutes, from the keyboard, in a real browser: quick open,
+// the command palette and settings that follow them across a reload.
+
+let session: IdeSession;
+let replId: string;
+let h: IdeSession['h'];
+let page: IdeSession['page'];
+let ide: IdeSession['ide'];
+
+before(async () => {
+  session = await startIdeSession();
+  ({ h, page, ide } = session);
+  replId = await ide.createRepl(/Bash/, 'features');
+  await ide.typeInTerminal(
+    'mkdir -p src/lib node_modules/dep && printf "one\\ntwo\\n" > src/lib/helpers.js && echo x > node_modules/dep/helpers.js && echo y > readme.md',
+  );
+  await ide.treeRow('src').waitFor();
+});
+after(() => session?.close());
+
+const workspaceFile = (name: string) => path.join(h.dataDir, 'sandboxes', replId, 'workspace', name);
+
+test('quick open (Ctrl+P) finds a file deep in the tree by a fuzzy name and opens it, from the terminal too', async () => {
+  await page.locator('.terminal-view:not([hidden]) .xterm-screen').click(); // focus in the shell: Ctrl+P is still ours
+  await page.keyboard.press('Control+p');
+  const picker = page.getByRole('dialog', { name: 'Go to file' });
+  await picker.waitFor();
+  await page.keyboard.type('hlprs');
+  const options = picker.getByRole('option');
+  await options.first().filter({ hasText: 'helpers.js' }).waitFor();
+  // node_modules is not listed: one match, the workspace's own file.
+  assert.deepEqual(await options.allTextContents(), ['helpers.jssrc/lib']);
+  await page.keyboard.press('Enter');
+  await picker.waitFor({ state: 'detached' });
+  await page.locator('.document:not([hidden])[data-path="src/lib/helpers.js"]').waitFor();
+  await ide.editor.filter({ hasText: 'two' }).waitFor();
+});
+
+test('the command palette (Ctrl+Shift+P) lists actions with their shortcuts and runs the one picked', async () => {
+  await page.keyboard.press('Control+Shift+P');
+  const palette = page.getByRole('dialog', { name: 'Commands' });
+  await palette.waitFor();
+  await palette.getByRole('option', { name: /Go to file.*Ctrl\+P/ }).waitFor();
+  await page.keyboard.type('light theme');
+  await page.keyboard.press('Enter');
+  await palette.waitFor({ state: 'detached' });
+  await retryUntilPasses(async () => {
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  }, 5000);
+  await page.keyboard.press('Escape');
+});
+
+test('settings apply at once and survive a reload: font size, word wrap, Vim keys, autosave', async () => {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await dialog.getByLabel('Font size').fill('18');
+  await dialog.getByLabel('Word wrap').check();
+  await dialog.getByLabel('Keys').selectOption('vim');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  const check = async () => {
+    const editor = page.locator('.document:not([hidden]) .cm-editor');
+    await editor.waitFor();
+    assert.equal(await editor.evaluate((el) => getComputedStyle(el).fontSize), '18px');
+    assert.equal(await page.locator('.document:not([hidden]) .cm-lineWrapping').count(), 1);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  };
+  await check();
+  // Vim: in normal mode, `gg` then `dd` deletes the first line, and autosave writes it.
+  await ide.editor.click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.type('ggdd');
+  await retryUntilPasses(() => {
+    assert.equal(fs.readFileSync(workspaceFile('src/lib/helpers.js'), 'utf8'), 'two\n');
+  }, 10_000);
+
+  await page.reload();
+  await ide.waitForShell();
+  await check();
+  // Still Vim after the reload: `gg` `dd` deletes the line that is left.
+  await ide.editor.click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.type('ggdd');
+  await retryUntilPasses(() => {
+    assert.equal(fs.readFileSync(workspaceFile('src/lib/helpers.js'), 'utf8'), '');
+  }, 10_000);
+
+  // Autosave off: nothing is written until Ctrl+S, and closing the unsaved tab asks first.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await dialog.getByLabel('Keys').selectOption('standard');
+  await dialog.getByLabel('Autosave').uncheck();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await ide.editor.click();
+  await page.keyboard.type('typed by hand');
+  await ide.editorTab('src/lib/helpers.js').locator('.tab-close').click();
+  const ask = page.getByRole('dialog', { name: 'Close without saving?' });
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(fs.readFileSync(workspaceFile('src/lib/helpers.js'), 'utf8'), '');
+  await ide.editor.click();
+  await page.keyboard.press('Control+s');
+  await retryUntilPasses(() => {
+    assert.equal(fs.readFileSync(workspaceFile('src/lib/helpers.js'), 'utf8'), 'typed by hand');
+  }, 10_000);
+  assert.deepEqual(session.problems, [], 'no page errors');
+});
