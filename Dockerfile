@@ -28,11 +28,12 @@ RUN pnpm --filter @cubicle/runner deploy --prod --legacy /out/runner \
 
 # ── runner: one per running repl (init container `runner pull`, container `runner serve`) ──────
 FROM node:20-bookworm-slim AS runner
-# What a person expects in a shell: git, python, editors, build tools, the usual utilities.
+# What a person expects in a shell: git, python, editors, build tools, the usual utilities; ripgrep
+# is the IDE's search in files.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       bash ca-certificates curl git jq less make g++ nano openssh-client procps \
-      python3 python3-pip python3-venv unzip vim-tiny zip \
+      python3 python3-pip python3-venv ripgrep unzip vim-tiny zip \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/runner /opt/cubicle/runner
 # The image's `node` user is uid/gid 1000: the runner never needs root.

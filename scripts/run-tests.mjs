@@ -39,10 +39,12 @@ if (files.some((f) => f.includes('k8s-manifests'))) {
   if (kubectl.status !== 0) process.exit(kubectl.status ?? 1);
 }
 
-// Repls started by orchestrator and end-to-end tests run in bubblewrap sandboxes (docs/security.md).
-if (files.some((f) => f.includes(`${path.sep}orchestrator${path.sep}`) || f.includes(`${path.sep}e2e${path.sep}`))) {
-  const bwrap = spawnSync('bash', [path.join(root, 'scripts', 'ensure-bubblewrap.sh')], { stdio: 'inherit' });
-  if (bwrap.status !== 0) process.exit(bwrap.status ?? 1);
+// Repls started by orchestrator and end-to-end tests run in bubblewrap sandboxes (docs/security.md);
+// runners search with ripgrep and run git: scripts/ensure-repl-tools.sh installs what is missing.
+const inPackage = (f, name) => f.includes(`${path.sep}${name}${path.sep}`);
+if (files.some((f) => ['runner', 'orchestrator', 'e2e'].some((name) => inPackage(f, name)))) {
+  const tools = spawnSync('bash', [path.join(root, 'scripts', 'ensure-repl-tools.sh')], { stdio: 'inherit' });
+  if (tools.status !== 0) process.exit(tools.status ?? 1);
 }
 
 // Browser tests (e2e/src/support/browser.ts) drive Debian's chromium, installed here when missing.

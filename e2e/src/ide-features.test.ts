@@ -43,6 +43,43 @@ test('quick open (Ctrl+P) finds a file deep in the tree by a fuzzy name and open
   await ide.editor.filter({ hasText: 'two' }).waitFor();
 });
 
+test('search in files (Ctrl+Shift+F): hits stream in, a hit opens at its line, Replace all rewrites the files', async () => {
+  await ide.typeInTerminal(
+    'printf "alpha\\nbeta\\nlet target = 1;\\n" > src/search-me.js && printf "target again\\n" > readme.md',
+  );
+  await ide
+    .treeRow('src/search-me.js')
+    .waitFor({ state: 'attached' })
+    .catch(() => undefined);
+  await ide.editor.click(); // from the editor: Ctrl+Shift+F is the IDE's, not the terminal's find
+  await page.keyboard.press('Control+Shift+F');
+  const input = page.getByLabel('Search in files');
+  await input.waitFor();
+  await page.keyboard.type('TARGET');
+  const view = page.locator('.search-view');
+  await view.getByRole('status').filter({ hasText: '2 results in 2 files' }).waitFor();
+  assert.deepEqual(
+    await view.locator('.search-file').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')).sort()),
+    ['readme.md', 'src/search-me.js'],
+  );
+  await view.locator('.search-file[data-path="src/search-me.js"] .search-hit').click();
+  await page.locator('.document:not([hidden])[data-path="src/search-me.js"]').waitFor();
+  await page.locator('.document:not([hidden]) .cm-activeLine', { hasText: 'let target = 1;' }).waitFor();
+
+  await page.getByLabel('Match case').click(); // "TARGET" no longer matches anything
+  await view.getByRole('status').filter({ hasText: '0 results' }).waitFor();
+  await page.getByLabel('Match case').click();
+  await page.getByLabel('Replace with').fill('goal');
+  await page.getByRole('button', { name: 'Replace all' }).click();
+  await retryUntilPasses(() => {
+    assert.equal(fs.readFileSync(workspaceFile('src/search-me.js'), 'utf8'), 'alpha\nbeta\nlet goal = 1;\n');
+    assert.equal(fs.readFileSync(workspaceFile('readme.md'), 'utf8'), 'goal again\n');
+  }, 10_000);
+  await view.getByRole('status').filter({ hasText: '0 results' }).waitFor(); // searched again after replacing
+  await ide.editor.filter({ hasText: 'let goal = 1;' }).waitFor(); // the open tab reloaded
+  await page.getByRole('tab', { name: 'Files' }).click();
+});
+
 test('the command palette (Ctrl+Shift+P) lists actions with their shortcuts and runs the one picked', async () => {
   await page.keyboard.press('Control+Shift+P');
   const palette = page.getByRole('dialog', { name: 'Commands' });
@@ -64,6 +101,7 @@ test('settings apply at once and survive a reload: font size, word wrap, Vim key
   await dialog.getByLabel('Word wrap').check();
   await dialog.getByLabel('Keys').selectOption('vim');
   await dialog.getByRole('button', { name: 'Done' }).click();
+  await ide.editorTab('src/lib/helpers.js').click();
 
   const check = async () => {
     const editor = page.locator('.document:not([hidden]) .cm-editor');

@@ -39,3 +39,6 @@ export const HOME_POLL_MS = 1500;
 export const TERMINAL_PASTE_CHUNK_CHARS = 64 * 1024;
 /** Larger pastes are refused with a message: the browser holds all of it, and a file upload is the tool. */
 export const TERMINAL_PASTE_MAX_CHARS = 16 * 1024 * 1024;
+
+/** Search in files starts once typing pauses this long: one ripgrep run per word, not per key. */
+export const SEARCH_DEBOUNCE_MS = 250;

@@ -11,6 +11,7 @@ export * from './runner/http.js';
 export * from './runner/paths.js';
 export * from './runner/processes.js';
 export * from './runner/runs.js';
+export * from './runner/search.js';
 export * from './runner/sync.js';
 export * from './runner/terminals.js';
 export * from './runner/token.js';

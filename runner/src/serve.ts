@@ -179,12 +179,23 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     metrics.clients.inc();
     if (sync) socket.emit('sync:status', sync.status());
     log.debug({ socket: socket.id, user: socket.data.user }, 'client connected');
-    bindEventHandlers(socket, runnerHandlers(socket, { files, terminals, activity, processes, runs }), {
-      log,
-      onResult: (event, result) => {
-        if (!/^(terminal|process|run):/.test(event)) metrics.fileOps.inc({ op: event, result });
+    bindEventHandlers(
+      socket,
+      runnerHandlers(socket, {
+        files,
+        terminals,
+        activity,
+        processes,
+        runs,
+        search: { workspaceDir: config.workspaceDir, ripgrep: 'rg' },
+      }),
+      {
+        log,
+        onResult: (event, result) => {
+          if (!/^(terminal|process|run):/.test(event)) metrics.fileOps.inc({ op: event, result });
+        },
       },
-    });
+    );
     socket.on('disconnect', () => {
       metrics.clients.dec();
       terminals.detachEverywhere(socket.id);

@@ -135,3 +135,8 @@ export const RUN_TAIL_CHARS = 2048;
 export const SSE_HEARTBEAT_MS = 15_000;
 /** A token with an unknown key id re-reads the key-set file at most this often (a flood of forged kids costs nothing). */
 export const KEYS_RELOAD_MIN_MS = 1_000;
+
+// ── Search ──────────────────────────────────────────────────────────────────────────────────
+
+/** A search hit shows this much of its line (around the match): a line of code, not a minified bundle. */
+export const SEARCH_PREVIEW_CHARS = 240;

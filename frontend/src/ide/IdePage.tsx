@@ -21,6 +21,7 @@ import { useProcesses } from './processes/use-processes';
 import { type ReplSession, ReplSessionContext } from './repl-session';
 import { RunsView } from './runs/RunsView';
 import { StatusBar } from './StatusBar';
+import { SearchView } from './search/SearchView';
 import { SettingsDialog } from './settings/SettingsDialog';
 import { TerminalPanel } from './terminal/TerminalPanel';
 
@@ -57,6 +58,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
   const processes = useProcesses(connection);
   const [previewReload, setPreviewReload] = useState(0);
   const [tool, setTool] = useState('preview');
+  const [side, setSide] = useState('files');
   const [notice, setNotice] = useState<string | null>(null);
   const [stopping, setStopping] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
@@ -76,6 +78,10 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
     files,
     connection,
     showTool: setTool,
+    showSearch: () => {
+      setSide('search');
+      requestAnimationFrame(() => document.querySelector<HTMLInputElement>('.search-view input')?.select());
+    },
     openPicker: setPicker,
     openSettings: () => setSettingsOpen(true),
     reloadPreview: () => setPreviewReload((n) => n + 1),
@@ -129,7 +135,30 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
       <IdeLayout
         replId={repl.id}
         tree={
-          <FileTree activePath={files.active} onOpen={files.open} onMoved={files.moved} onDeleted={files.deleted} />
+          <ToolPanel
+            label="Side bar"
+            active={side}
+            onActivate={setSide}
+            tabs={[
+              {
+                id: 'files',
+                label: 'Files',
+                body: (
+                  <FileTree
+                    activePath={files.active}
+                    onOpen={files.open}
+                    onMoved={files.moved}
+                    onDeleted={files.deleted}
+                  />
+                ),
+              },
+              {
+                id: 'search',
+                label: 'Search',
+                body: <SearchView onOpenAt={(path, at) => files.open(path, undefined, at)} />,
+              },
+            ]}
+          />
         }
         editor={
           <EditorArea
@@ -145,6 +174,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
         terminal={<TerminalPanel onFirstReady={onShellReady} />}
         preview={
           <ToolPanel
+            label="Tools"
             active={tool}
             onActivate={setTool}
             tabs={[

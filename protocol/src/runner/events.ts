@@ -6,6 +6,8 @@ import type { ProcessLogPush, ProcessStatusPush } from './processes.js';
 import * as processes from './processes.js';
 import type { RunOutputPush } from './runs.js';
 import * as runs from './runs.js';
+import type { SearchResultPush } from './search.js';
+import * as search from './search.js';
 import type { SyncStatusPush } from './sync.js';
 import type { TerminalDataPush, TerminalExitPush } from './terminals.js';
 import * as terminals from './terminals.js';
@@ -41,6 +43,8 @@ export const runnerRequests = {
   'run:get': { request: runs.RunIdRequest, result: runs.RunResult },
   'run:cancel': { request: runs.RunIdRequest, result: runs.RunResult },
   'run:logs': { request: runs.RunLogsRequest, result: runs.RunLogsResult },
+  'search:start': { request: search.SearchStartRequest, result: search.SearchSummary },
+  'search:cancel': { request: search.SearchCancelRequest, result: files.EmptyResult },
 } as const;
 
 export type RunnerRequestEvent = keyof typeof runnerRequests;
@@ -55,7 +59,12 @@ export function isRunnerRequestEvent(name: string): name is RunnerRequestEvent {
  * Events a client sends without waiting for an answer (keystrokes, resizes, flow-control acks).
  * The runner still answers them if an ack callback is passed, and pushes `runner:error` if not.
  */
-export type RunnerFireAndForgetEvent = 'terminal:write' | 'terminal:resize' | 'terminal:ack' | 'terminal:close';
+export type RunnerFireAndForgetEvent =
+  | 'terminal:write'
+  | 'terminal:resize'
+  | 'terminal:ack'
+  | 'terminal:close'
+  | 'search:cancel';
 
 /** Socket.io typing for clients: `io(url) as Socket<RunnerServerEvents, RunnerClientEvents>`. */
 export type RunnerClientEvents = {
@@ -74,6 +83,8 @@ export interface RunnerServerEvents {
   'process:log': (push: ProcessLogPush) => void;
   'run:status': (push: runs.RunRecord) => void;
   'run:output': (push: RunOutputPush) => void;
+  /** One file's matches of a `search:start`, to the socket that searched. */
+  'search:result': (push: SearchResultPush) => void;
   /** A failed event that carried no ack callback (e.g. `terminal:write` to an unknown id). */
   'runner:error': (push: EventErrorPush) => void;
 }

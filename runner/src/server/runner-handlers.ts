@@ -1,5 +1,7 @@
+import type { SearchMatch } from '@cubicle/protocol';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunService } from '../runs/run-service.js';
+import { searchText, type TextSearchOptions } from '../search/text-search.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 import type { FileService } from '../workspace/file-service.js';
 import type { ActivityTracker } from './activity-tracker.js';
@@ -13,13 +15,17 @@ export interface HandlerDeps {
   activity: ActivityTracker;
   processes: ProcessManager;
   runs: RunService;
+  search: TextSearchOptions;
 }
 
 /** The protocol's events for one connected socket (design.md, "Files" and "Terminals"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs }: HandlerDeps,
+  { files, terminals, activity, processes, runs, search }: HandlerDeps,
 ): EventHandlers {
+  // One search at a time per socket: a newer one (the person typed on) cancels the last.
+  let searching: { id: string; abort: AbortController } | null = null;
+  socket.on('disconnect', () => searching?.abort.abort());
   const control = async (name: string, verb: 'start' | 'stop' | 'restart') => {
     const p = processes.get(name);
     activity.touch();
@@ -30,6 +36,23 @@ export function runnerHandlers(
   return {
     fetchDir: (p) => files.fetchDir(p),
     listFiles: () => files.listFiles(),
+    'search:start': async (req) => {
+      searching?.abort.abort();
+      const mine = { id: req.id, abort: new AbortController() };
+      searching = mine;
+      try {
+        const onFile = (path: string, matches: SearchMatch[]) =>
+          socket.emit('search:result', { id: req.id, path, matches });
+        const outcome = await searchText(req, search, onFile, mine.abort.signal);
+        return { id: req.id, ...outcome, canceled: mine.abort.signal.aborted };
+      } finally {
+        if (searching === mine) searching = null;
+      }
+    },
+    'search:cancel': ({ id }) => {
+      if (searching?.id === id) searching.abort.abort();
+      return {};
+    },
     fetchContent: async (p, ctx) => {
       const result = await files.fetchContent(p);
       if (!ctx.acked) socket.emit('file:content', { path: p.path, ...result });

@@ -6,5 +6,7 @@ export interface IdeCommand {
   shortcut?: string;
   /** The shortcut works anywhere in the IDE, the editor and terminal included (as in VS Code). */
   global?: boolean;
+  /** A CSS selector: the global shortcut is left alone when the key is typed inside it. */
+  notIn?: string;
   run(): void;
 }

@@ -11,7 +11,11 @@ export function useGlobalShortcuts(commands: readonly IdeCommand[]): void {
   current.current = commands;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const command = current.current.find((c) => c.global && c.shortcut && matchesShortcut(e, c.shortcut));
+      const target = e.target instanceof Element ? e.target : null;
+      const command = current.current.find(
+        (c) =>
+          c.global && c.shortcut && matchesShortcut(e, c.shortcut) && !(c.notIn && target?.closest(c.notIn) !== null),
+      );
       if (!command) return;
       e.preventDefault();
       e.stopPropagation();

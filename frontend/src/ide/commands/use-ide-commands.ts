@@ -10,6 +10,7 @@ interface IdeActions {
   files: ReturnType<typeof useOpenDocuments>;
   connection: RunnerConnection;
   showTool(tool: string): void;
+  showSearch(): void;
   openPicker(which: 'files' | 'commands'): void;
   openSettings(): void;
   reloadPreview(): void;
@@ -32,6 +33,14 @@ export function useIdeCommands(a: IdeActions): IdeCommand[] {
         shortcut: 'Mod+Shift+P',
         global: true,
         run: () => a.openPicker('commands'),
+      },
+      {
+        id: 'search',
+        label: 'Search in files',
+        shortcut: 'Mod+Shift+F',
+        global: true,
+        notIn: '.terminal-view', // the terminal's own find keeps Ctrl+Shift+F there
+        run: a.showSearch,
       },
       { id: 'save', label: 'Save file', shortcut: 'Mod+S', run: () => void activeDoc()?.save() },
       {

@@ -21,6 +21,13 @@ import { languageFor } from './language';
 import { sizeLimit, utf8Length } from './size-limit';
 import type { UnsavedBackups } from './unsaved-backups';
 
+/** A place in a file to show: a search hit (1-based line, 0-based UTF-16 column). */
+export interface TextLocation {
+  line: number;
+  column: number;
+  length: number;
+}
+
 /** What a tab shows: the editor, or a message instead of a frozen tab (binary, too large, failed). */
 export type TabView = { kind: 'loading' } | { kind: 'text' } | { kind: 'message'; message: string };
 
@@ -46,6 +53,7 @@ export class OpenDocument {
   private readonly offSettings: () => void;
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> | null = null;
+  private pendingReveal: TextLocation | null = null;
   private readonly listeners = new Set<() => void>();
   private disposed = false;
 
@@ -101,6 +109,7 @@ export class OpenDocument {
     this.editor = new EditorView({ state: this.editorState(text) });
     this.doc = state;
     this.show({ kind: 'text' });
+    if (this.pendingReveal) this.reveal(this.pendingReveal);
     void languageFor(baseName(this.path)).then((language) => {
       if (language && this.editor) this.editor.dispatch({ effects: this.language.reconfigure(language) });
     });
@@ -113,6 +122,21 @@ export class OpenDocument {
 
   focus(): void {
     this.editor?.focus();
+  }
+
+  /** Selects `at` and scrolls it to the middle of the view (now, or once the file has loaded). */
+  reveal(at: TextLocation): void {
+    this.pendingReveal = this.editor ? null : at;
+    if (!this.editor) return;
+    const doc = this.editor.state.doc;
+    const line = doc.line(Math.min(Math.max(at.line, 1), doc.lines));
+    const from = Math.min(line.from + at.column, line.to);
+    const to = Math.min(from + at.length, line.to);
+    this.editor.dispatch({
+      selection: { anchor: from, head: to },
+      effects: EditorView.scrollIntoView(from, { y: 'center' }),
+    });
+    this.editor.focus();
   }
 
   get text(): string | null {

@@ -2,7 +2,7 @@ import type { FileEntry } from '@cubicle/protocol';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunnerConnection } from '../../runner/runner-connection';
 import { isWithin, rebase } from '../files/workspace-path';
-import { OpenDocument } from './open-document';
+import { OpenDocument, type TextLocation } from './open-document';
 import { UnsavedBackups } from './unsaved-backups';
 
 const tabsKey = (replId: string) => `cubicle:tabs:${replId}`;
@@ -22,14 +22,18 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
   docsRef.current = docs;
   const backups = useMemo(() => new UnsavedBackups(replId), [replId]);
 
+  /** Opens `path` (or shows its tab), at `at` when given (a search hit). */
   const open = useCallback(
-    (path: string, entry?: FileEntry) => {
+    (path: string, entry?: FileEntry, at?: TextLocation) => {
       setActive(path);
-      if (docsRef.current.some((d) => d.path === path)) return;
-      const doc = new OpenDocument(connection, path, backups);
-      docsRef.current = [...docsRef.current, doc];
-      setDocs(docsRef.current);
-      void doc.load(entry?.size);
+      let doc = docsRef.current.find((d) => d.path === path);
+      if (!doc) {
+        doc = new OpenDocument(connection, path, backups);
+        docsRef.current = [...docsRef.current, doc];
+        setDocs(docsRef.current);
+        void doc.load(entry?.size);
+      }
+      if (at) doc.reveal(at);
     },
     [connection, backups],
   );

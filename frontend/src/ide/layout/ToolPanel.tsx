@@ -1,11 +1,14 @@
 import type { ReactNode } from 'react';
 
-/** The right-hand pane: one tab shown at a time, every tab kept mounted (the preview never reloads on a switch). */
+/** A pane of tabs (the tools at the right, files and search at the left): one shown, every tab kept mounted (the preview never reloads on a switch). */
 export function ToolPanel({
+  label,
   tabs,
   active,
   onActivate,
 }: {
+  /** What the tab strip is called for assistive technology ("Tools", "Side bar"). */
+  label: string;
   tabs: { id: string; label: string; body: ReactNode }[];
   /** The tab shown; the IDE owns it (Run brings the preview forward). */
   active: string;
@@ -13,7 +16,7 @@ export function ToolPanel({
 }) {
   return (
     <div className="tool-panel">
-      <div className="tabs" role="tablist" aria-label="Tools">
+      <div className="tabs" role="tablist" aria-label={label}>
         {tabs.map((t) => (
           <button
             key={t.id}
