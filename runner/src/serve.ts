@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
 import { ProcessManager } from './processes/process-manager.js';
+import { RestartOnSave } from './processes/restart-on-save.js';
 import { RunHistory } from './runs/run-history.js';
 import { RunService } from './runs/run-service.js';
 import { ActivityTracker } from './server/activity-tracker.js';
@@ -33,6 +34,7 @@ import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
   LOG_PUSH_MS,
+  RESTART_ON_SAVE_DEBOUNCE_MS,
   SHUTDOWN_DEADLINE_MS,
   TERMINAL_SCROLLBACK_LINES,
   WATCHER_SETTLE_MS,
@@ -97,6 +99,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       void processes.reload();
     }
     sync?.touch(rel);
+    restartOnSave.changed(rel);
   };
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: noteChange });
   const mirror = new ScreenMirror(TERMINAL_SCROLLBACK_LINES, log);
@@ -131,6 +134,16 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       io.emit('process:status', info);
     },
     onLog: (name, lines) => processLogs.add(name, lines),
+  });
+  const restartOnSave = new RestartOnSave({
+    debounceMs: RESTART_ON_SAVE_DEBOUNCE_MS,
+    enabled: () => processes.config.restartOnSave,
+    appUp: () => processes.list().some((p) => p.name === 'app' && p.state !== 'stopped' && p.state !== 'errored'),
+    ignored: (rel) => syncIgnore.ignores(rel, false),
+    restart: async () => {
+      log.info('restarting the app: a workspace file changed (restartOnSave)');
+      await processes.get('app').restart();
+    },
   });
   const runs = new RunService({
     history: new RunHistory(config.s3 ? new ObjectStore(config.s3) : null, config.replId, log),
@@ -239,6 +252,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       files.refuseWrites('the runner is shutting down and takes no more writes');
       httpServer.close(); // no new connections; open ones are ended below
       appForwarder?.close();
+      restartOnSave.close();
       await files.drain();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
       // The user's processes and runs end with their sessions (runs are recorded as canceled).

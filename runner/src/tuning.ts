@@ -115,6 +115,8 @@ export const PROCESS_BACKOFF_MAX_MS = 30_000;
 /** More crashes than this within the window → `errored` (a crash loop, not a hiccup). */
 export const PROCESS_MAX_RESTARTS = 5;
 export const PROCESS_RESTART_WINDOW_MS = 60_000;
+/** restartOnSave waits for this much quiet after the last change: a save of many files (a git checkout) is one restart. */
+export const RESTART_ON_SAVE_DEBOUNCE_MS = 300;
 /** A crash loop's message quotes the error found in this many last lines (a Node stack is ~10). */
 export const CRASH_SUMMARY_LINES = 40;
 /** A process that stayed up this long has its backoff reset. */

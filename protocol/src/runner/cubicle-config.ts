@@ -14,6 +14,8 @@ export const CubicleConfig = z
     processes: z.record(ProcessName, z.string().min(1)).optional(),
     tasks: z.record(ProcessName, z.string().min(1)).optional(),
     env: z.record(z.string(), z.string()).optional(),
+    /** Restart the Run button's app when a file of the workspace changes (saved in the IDE or written in the shell). */
+    restartOnSave: z.boolean().optional(),
     /** gitignore-style patterns never uploaded to object storage. */
     ignore: z.array(z.string()).optional(),
   })

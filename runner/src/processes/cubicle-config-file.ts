@@ -7,6 +7,8 @@ export interface ResolvedConfig {
   processes: Record<string, string>;
   tasks: Record<string, string>;
   env: Record<string, string>;
+  /** cubicle.json's `restartOnSave`: the app restarts when workspace files change. */
+  restartOnSave: boolean;
   status: ProcessConfigStatus;
 }
 
@@ -45,6 +47,7 @@ export class CubicleConfigFile {
       processes: { ...(c.run ? { app: c.run } : guessed?.processes), ...c.processes },
       tasks: { ...c.tasks },
       env: { ...c.env },
+      restartOnSave: c.restartOnSave ?? false,
       status: { source: 'cubicle.json', problem: null, tasks: { ...c.tasks } },
     });
   }
@@ -61,6 +64,7 @@ export class CubicleConfigFile {
       processes: run ? { app: run } : {},
       tasks: {},
       env: {},
+      restartOnSave: false,
       status: { source: run ? 'guess' : 'none', problem: null, tasks: {} },
     };
   }

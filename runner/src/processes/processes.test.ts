@@ -135,6 +135,44 @@ describe('process manager (real runner, real processes)', () => {
     assert.deepEqual(sessionMembers(forker.pid), []);
   });
 
+  test('restartOnSave: a saved file restarts the running app once; dependencies and a stopped app do not', async () => {
+    await writeConfig({ ...CONFIG, restartOnSave: true });
+    const launches = async () =>
+      ((await call('process:logs', { name: 'app' })).lines as { text: string }[]).filter((l) =>
+        l.text.startsWith('$ echo "app on port'),
+      ).length;
+    const before = await launches();
+    await call('process:start', { name: 'app' });
+    const running = await eventually(
+      async () => {
+        const s = await state('app');
+        return s?.state === 'running' && s.pid ? s : undefined;
+      },
+      5000,
+      'app running',
+    );
+    // A burst: ten files saved at once, plus changes under node_modules, is one restart.
+    for (let i = 0; i < 10; i++) assert.ok((await call('updateContent', { path: `src/f${i}.js`, content: `${i}` })).ok);
+    assert.ok((await call('updateContent', { path: 'node_modules/dep/index.js', content: 'x' })).ok);
+    const restarted = await eventually(
+      async () => {
+        const s = await state('app');
+        return s?.state === 'running' && s.pid !== running.pid ? s : undefined;
+      },
+      10_000,
+      'app restarted with a new pid',
+    );
+    assert.equal(restarted.restarts, 0, 'a restart on purpose, not a crash');
+    assert.equal((await launches()) - before, 2, 'started once, restarted once for the whole burst');
+
+    await call('process:stop', { name: 'app' });
+    await eventually(async () => (await state('app'))?.state === 'stopped', 5000, 'app stopped');
+    assert.ok((await call('updateContent', { path: 'src/after-stop.js', content: 'x' })).ok);
+    await writeConfig(CONFIG); // a change that settles: the debounce has run its course after this
+    await eventually(async () => (await list()).processes.length === 5, 5000, 'config read');
+    assert.equal((await state('app'))?.state, 'stopped', 'a stopped app stays stopped');
+  });
+
   test('bad names, unknown processes and a malformed cubicle.json get clear errors', async () => {
     for (const name of ['../x', 'x'.repeat(65), '']) {
       const r = await call('process:start', { name });
