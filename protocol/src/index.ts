@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './openapi.js';
 export * from './orchestrator/api.js';
 export * from './orchestrator/audit.js';
+export * from './orchestrator/environment.js';
 export * from './orchestrator/repls.js';
 export * from './orchestrator/templates.js';
 export * from './runner/cubicle-config.js';

@@ -5,7 +5,7 @@ type JsonSchema = Record<string, unknown>;
 
 /** What the OpenAPI document needs to know of one REST route; the same schemas validate it. */
 export interface OpenApiRoute {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express syntax (`/api/repls/:id`). */
   path: string;
   summary: string;

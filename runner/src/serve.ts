@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
 import { ProcessManager } from './processes/process-manager.js';
+import { ReplEnvironment } from './processes/repl-environment.js';
 import { RestartOnSave } from './processes/restart-on-save.js';
 import { RunHistory } from './runs/run-history.js';
 import { RunService } from './runs/run-service.js';
@@ -102,11 +103,14 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     restartOnSave.changed(rel);
   };
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: noteChange });
+  const environment = new ReplEnvironment(
+    shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort }),
+  );
   const mirror = new ScreenMirror(TERMINAL_SCROLLBACK_LINES, log);
   const terminals = new TerminalManager({
     shell: config.shell,
     cwd: config.workspaceDir,
-    env: shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort }),
+    env: () => environment.current(),
     mirror,
     graceMs: config.terminalGraceMs,
     flowHighWatermark: config.flowHighWatermark,
@@ -117,7 +121,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   });
 
   // Processes and runs (design.md, "Processes and runs"): the shell's environment, pipes not PTYs.
-  const commandEnv = shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort });
+  const commandEnv = (project?: Record<string, string>) => environment.current(project);
   const processLogs = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (name, lines) => io.emit('process:log', { name, lines }));
   const runOutput = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (id, lines) => io.emit('run:output', { id, lines }));
   const replMemory = new ReplMemoryLimit(config.memoryEventsFile, config.replMemoryLimitBytes);
@@ -135,6 +139,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     },
     onLog: (name, lines) => processLogs.add(name, lines),
   });
+  environment.onChange(() => processes.refreshEnvironment());
   const restartOnSave = new RestartOnSave({
     debounceMs: RESTART_ON_SAVE_DEBOUNCE_MS,
     enabled: () => processes.config.restartOnSave,
@@ -177,7 +182,8 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       },
       pending: () => sync?.pendingCount ?? 0,
       log,
-      addApi: (router) => addProcessApi(router, { processes, runs, replId: config.replId, keys }, RUNNER_VERSION),
+      addApi: (router) =>
+        addProcessApi(router, { processes, environment, runs, replId: config.replId, keys }, RUNNER_VERSION),
     }),
   );
   const io = createSocketServer(httpServer, {

@@ -9,8 +9,8 @@ export interface ProcessManagerOptions
     'cwd' | 'memoryLimitBytes' | 'replMemory' | 'backoffMs' | 'log' | 'onStatus' | 'onLog'
   > {
   config: CubicleConfigFile;
-  /** The shell's environment (PORT=$APP_PORT included); cubicle.json's `env` goes on top. */
-  env: NodeJS.ProcessEnv;
+  /** The environment of a process starting now, given cubicle.json's `env` (see ReplEnvironment.current). */
+  env(project: Record<string, string>): NodeJS.ProcessEnv;
 }
 
 /** The named processes of cubicle.json, kept in step with the file (re-read when it changes). */
@@ -60,13 +60,18 @@ export class ProcessManager {
     return this.processes.get('app')?.isRunning ?? false;
   }
 
+  /** The repl's variables changed: each process gets them at its next start. */
+  refreshEnvironment(): void {
+    this.apply();
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.processes.values()].map((p) => p.stop()));
   }
 
   /** Only `app` is given PORT (=$APP_PORT): the preview shows what listens there. */
   private envFor(name: string): NodeJS.ProcessEnv {
-    const env = { ...this.opts.env, ...this.resolved.env };
+    const env = this.opts.env(this.resolved.env);
     if (name !== 'app') delete env.PORT;
     return env;
   }

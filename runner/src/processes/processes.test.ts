@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { ProcessInfo, ProcessListResult } from '@cubicle/protocol';
 import { sessionMembers } from '../support/process-session.js';
@@ -171,6 +173,53 @@ describe('process manager (real runner, real processes)', () => {
     await writeConfig(CONFIG); // a change that settles: the debounce has run its course after this
     await eventually(async () => (await list()).processes.length === 5, 5000, 'config read');
     assert.equal((await state('app'))?.state, 'stopped', 'a stopped app stays stopped');
+  });
+
+  test("PUT /api/environment: the repl's variables reach the next shell, process start and run, and touch no disk", async () => {
+    const token = await runner.token();
+    const put = (body: unknown) =>
+      fetch(`${runner.url}/api/environment`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await put({ variables: { PORT: '1' } })).status, 400, 'names Cubicle sets are refused');
+    const secret = `s3cr3t-${Date.now()}`;
+    const ok = await put({ variables: { API_KEY: secret, NODE_ENV: 'development' } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { names: ['API_KEY', 'NODE_ENV'] });
+
+    const started = await call('run:start', { command: 'echo "key=[$API_KEY] env=[$NODE_ENV] port=[$PORT]"' });
+    assert.equal(started.ok, true, JSON.stringify(started));
+    const runId = (started as unknown as { run: { id: string } }).run.id;
+    const line = await eventually(
+      async () => {
+        const logs = (await call('run:logs', { id: runId })).lines as { text: string }[] | undefined;
+        return logs?.find((l) => l.text.startsWith('key='))?.text;
+      },
+      5000,
+      'the run to print its environment',
+    );
+    assert.equal(line, `key=[${secret}] env=[development] port=[4567]`); // runs are like the shell: PORT is theirs too
+
+    await call('process:restart', { name: 'app' });
+    const app = await eventually(
+      async () => {
+        const s = await state('app');
+        return s?.state === 'running' && s.pid ? s : undefined;
+      },
+      5000,
+      'app running',
+    );
+    const environ = fs.readFileSync(`/proc/${app.pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes(`API_KEY=${secret}`), 'the app process has it');
+    assert.ok(environ.includes('PORT=4567'), 'and PORT is still the app port');
+    await call('process:stop', { name: 'app' });
+
+    // Nowhere on disk: not in the workspace, not in the runner's state folder.
+    const grep = spawnSync('grep', ['-rl', secret, runner.root], { encoding: 'utf8' });
+    assert.equal(grep.stdout.trim(), '', `found in: ${grep.stdout}`);
+    assert.ok((await put({ variables: {} })).ok);
   });
 
   test('bad names, unknown processes and a malformed cubicle.json get clear errors', async () => {

@@ -20,7 +20,8 @@ export type RunEvent = { type: 'log'; lines: LogLine[] } | { type: 'status'; run
 export interface RunServiceOptions {
   history: RunHistory;
   cwd: string;
-  env: NodeJS.ProcessEnv;
+  /** The environment of a run starting now. */
+  env(): NodeJS.ProcessEnv;
   /** Runs at once; more wait `queued`, in order. */
   concurrency: number;
   defaultTimeoutSeconds: number;
@@ -167,7 +168,7 @@ export class RunService {
       command = new SessionCommand({
         command: run.record.command,
         cwd: this.opts.cwd,
-        env: this.opts.env,
+        env: this.opts.env(),
         memory: this.opts.replMemory,
         onOutput: (stream, text) => this.output(run, run.output.write(stream, text)),
       });

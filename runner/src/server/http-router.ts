@@ -3,7 +3,7 @@ import type { ErrorBody } from '@cubicle/protocol';
 import { httpStatusOf } from '@cubicle/protocol';
 import { RunnerError } from '../errors.js';
 
-export type HttpMethod = 'get' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
 export interface HttpRequest {
   readonly raw: IncomingMessage;

@@ -12,14 +12,20 @@ import {
   RunId,
   RunListRequest,
   RunListResult,
+  RunnerEnvironment,
   type RunRecord,
   RunResult,
   RunStartRequest,
 } from '@cubicle/protocol';
 import { z } from 'zod';
+
+/** What `PUT /api/environment` answers: the names now set, never their values. */
+const EnvironmentNames = z.object({ names: z.array(z.string()) });
+
 import { bearerToken, type RunnerKeyRing } from '../auth/runner-token.js';
 import { RunnerError } from '../errors.js';
 import type { ProcessManager } from '../processes/process-manager.js';
+import type { ReplEnvironment } from '../processes/repl-environment.js';
 import type { RunEvent, RunService } from '../runs/run-service.js';
 import { isFinished } from '../runs/run-service.js';
 import { SSE_HEARTBEAT_MS } from '../tuning.js';
@@ -46,13 +52,14 @@ const StreamQuery = z.object({ after: z.coerce.number().int().min(-1).optional()
 
 export interface ProcessApiDeps {
   processes: ProcessManager;
+  environment: ReplEnvironment;
   runs: RunService;
   replId: string;
   keys: RunnerKeyRing;
 }
 
 /** design.md's REST routes for processes and runs, one table that also makes the OpenAPI document. */
-function routes({ processes, runs }: ProcessApiDeps): ProcessApiRoute[] {
+function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRoute[] {
   const name = (i: Input) => NameParams.parse(i.params).name;
   const id = (i: Input) => IdParams.parse(i.params).id;
   const action = (verb: 'start' | 'stop' | 'restart'): ProcessApiRoute => ({
@@ -69,6 +76,19 @@ function routes({ processes, runs }: ProcessApiDeps): ProcessApiRoute[] {
     },
   });
   return [
+    {
+      method: 'put',
+      path: '/api/environment',
+      summary:
+        "Replace the repl's variables and secrets (the orchestrator sends them at start and on each change); new shells, process starts and runs get them",
+      body: RunnerEnvironment,
+      response: EnvironmentNames,
+      status: 200,
+      handle: (i) => {
+        environment.replace(RunnerEnvironment.parse(i.body).variables);
+        return { names: environment.names };
+      },
+    },
     {
       method: 'get',
       path: '/api/processes',
@@ -157,7 +177,8 @@ const streamRoute: OpenApiRoute = {
 };
 
 /** Request bodies of the API are small (a command line and its environment). */
-const API_BODY_LIMIT = 64 * 1024;
+/** Request bodies of the API: a run command or a repl's whole environment (ENV_MAX_TOTAL_BYTES, JSON-escaped). */
+const API_BODY_LIMIT = 256 * 1024;
 
 /** Adds `/api/*` to the runner's router: bearer runner token on everything but the OpenAPI document. */
 export function addProcessApi(router: HttpRouter, deps: ProcessApiDeps, version: string): void {

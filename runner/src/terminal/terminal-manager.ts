@@ -10,7 +10,8 @@ import { type AttachOptions, TerminalSession } from './terminal-session.js';
 export interface TerminalManagerOptions {
   shell: string;
   cwd: string;
-  env: Record<string, string>;
+  /** The environment of a new shell (the repl's variables change between shells). */
+  env(): Record<string, string>;
   mirror: ScreenMirror;
   graceMs: number;
   flowHighWatermark: number;
@@ -51,7 +52,7 @@ export class TerminalManager {
       rows,
       shell: opts.shell,
       cwd: opts.cwd,
-      env: opts.env,
+      env: opts.env(),
       mirror: opts.mirror,
       flowHighWatermark: opts.flowHighWatermark,
       flowLowWatermark: opts.flowLowWatermark,
