@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -47,10 +48,10 @@ test('search in files (Ctrl+Shift+F): hits stream in, a hit opens at its line, R
   await ide.typeInTerminal(
     'printf "alpha\\nbeta\\nlet target = 1;\\n" > src/search-me.js && printf "target again\\n" > readme.md',
   );
-  await ide
-    .treeRow('src/search-me.js')
-    .waitFor({ state: 'attached' })
-    .catch(() => undefined);
+  await retryUntilPasses(() => {
+    assert.match(fs.readFileSync(workspaceFile('readme.md'), 'utf8'), /target again/);
+    assert.match(fs.readFileSync(workspaceFile('src/search-me.js'), 'utf8'), /let target/);
+  }, 10_000);
   await ide.editor.click(); // from the editor: Ctrl+Shift+F is the IDE's, not the terminal's find
   await page.keyboard.press('Control+Shift+F');
   const input = page.getByLabel('Search in files');
@@ -78,6 +79,50 @@ test('search in files (Ctrl+Shift+F): hits stream in, a hit opens at its line, R
   await view.getByRole('status').filter({ hasText: '0 results' }).waitFor(); // searched again after replacing
   await ide.editor.filter({ hasText: 'let goal = 1;' }).waitFor(); // the open tab reloaded
   await page.getByRole('tab', { name: 'Files' }).click();
+});
+
+test('secrets: set in the IDE, hidden after entry, in the app and a new shell, never in the workspace, storage or database', async () => {
+  const secret = `s3cr3t-${Date.now().toString(36)}`;
+  await page.getByRole('tab', { name: 'Secrets' }).click();
+  const view = page.locator('[data-tool=env]');
+  await view.getByLabel('Variable name').fill('API_KEY');
+  await view.getByLabel('Variable value').fill(secret);
+  assert.equal(await view.getByLabel('Variable value').getAttribute('type'), 'password');
+  await view.getByRole('button', { name: 'Save' }).click();
+  await view.locator('tr[data-variable=API_KEY]', { hasText: 'secret' }).waitFor();
+  await view.getByLabel('Variable name').fill('GREETING');
+  await view.getByLabel('Secret').uncheck();
+  await view.getByLabel('Variable value').fill('hello there');
+  await view.getByRole('button', { name: 'Save' }).click();
+  await view.locator('tr[data-variable=GREETING]', { hasText: 'hello there' }).waitFor();
+  assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page once saved');
+
+  // The app gets it at its next start...
+  const app = `node -e 'console.log("key=" + process.env.API_KEY + " greet=" + process.env.GREETING); setInterval(() => {}, 1e9)'`;
+  fs.writeFileSync(workspaceFile('cubicle.json'), JSON.stringify({ run: app }));
+  const owner = fs.statSync(workspaceFile('src'));
+  fs.chownSync(workspaceFile('cubicle.json'), owner.uid, owner.gid);
+  await page.locator('.run-button[title*="process.env.API_KEY"]').click(); // once cubicle.json is read
+  await page.getByRole('tab', { name: 'Console' }).click();
+  await page.locator('[data-tool=console] .log-line', { hasText: `key=${secret} greet=hello there` }).waitFor();
+  await page.getByRole('button', { name: '■ Stop' }).click();
+  // ...and so does a new shell.
+  await page.getByRole('button', { name: 'New terminal' }).click();
+  await page.locator('.terminal-view:not([hidden])[data-status=ready]').waitFor();
+  await ide.typeInTerminal('echo "in-shell=[$API_KEY]"');
+  await ide.waitForTerminal(new RegExp(`in-shell=\\[${secret}\\]`));
+
+  // Nowhere at rest: not in the workspace, not in storage, not in the orchestrator's database.
+  const grep = spawnSync('grep', ['-rl', secret, path.join(h.dataDir, 'sandboxes', replId)], { encoding: 'utf8' });
+  assert.equal(grep.stdout.trim(), '', `found in ${grep.stdout}`);
+  await retryUntilPasses(async () => {
+    const objects = await h.objects(replId);
+    assert.ok(objects.has('cubicle.json'));
+    for (const [name, body] of objects) assert.ok(!body.includes(secret), `in storage: ${name}`);
+  }, 10_000);
+  for (const file of fs.readdirSync(h.dataDir).filter((f) => f.startsWith('orchestrator.db'))) {
+    assert.ok(!fs.readFileSync(path.join(h.dataDir, file)).includes(secret), `in ${file}`);
+  }
 });
 
 test('the command palette (Ctrl+Shift+P) lists actions with their shortcuts and runs the one picked', async () => {

@@ -39,6 +39,11 @@ const OrchestratorEnv = z.object({
   ORCHESTRATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ORCHESTRATOR_TOKEN: z.string().min(16, 'ORCHESTRATOR_TOKEN must be at least 16 characters').optional(),
   DRIVER: z.enum(['local', 'kubernetes']).default('local'),
+  /** The key that seals repls' secrets at rest (32 bytes, base64); default: DATA_DIR/secrets.key. */
+  SECRETS_KEY: z
+    .string()
+    .optional()
+    .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, 'SECRETS_KEY must be 32 bytes, base64'),
   DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
   RUNNER_HOST_PATTERN: hostPattern,
   PREVIEW_HOST_PATTERN: hostPattern,
@@ -100,6 +105,8 @@ export interface OrchestratorConfig {
   host: string;
   port: number;
   apiToken: string | undefined;
+  /** SECRETS_KEY decoded, or null for the key file in DATA_DIR. */
+  secretsKey: Buffer | null;
   driver: 'local' | 'kubernetes';
   /** Set with DRIVER=kubernetes. */
   kubernetes: KubernetesConfig | null;
@@ -151,6 +158,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     host: e.ORCHESTRATOR_HOST,
     port: e.ORCHESTRATOR_PORT,
     apiToken: e.ORCHESTRATOR_TOKEN,
+    secretsKey: e.SECRETS_KEY ? Buffer.from(e.SECRETS_KEY, 'base64') : null,
     driver: e.DRIVER,
     kubernetes,
     dataDir,

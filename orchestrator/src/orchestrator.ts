@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createApiApp } from './api/api-app.js';
 import { apiRoutes } from './api/api-routes.js';
 import { RunnerKeys } from './auth/runner-keys.js';
+import { SecretBox } from './auth/secret-box.js';
 import { SigningKeys } from './auth/signing-keys.js';
 import type { KubernetesConfig, OrchestratorConfig } from './config.js';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
@@ -25,6 +26,7 @@ import { RunnerTokens } from './repls/runner-tokens.js';
 import { AuditLog } from './state/audit-log.js';
 import { ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
 import { openDatabase } from './state/database.js';
+import { EnvironmentStore } from './state/environment-store.js';
 import { ReplStore } from './state/repl-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
@@ -87,6 +89,10 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   const db = openDatabase(config.dataDir);
   const store = new ReplStore(db);
   const audit = new AuditLog(db);
+  const env = new EnvironmentStore(
+    db,
+    config.secretsKey ? SecretBox.fromKey(config.secretsKey) : SecretBox.inDataDir(config.dataDir),
+  );
   const hosts = new HostPatterns(
     config.publicScheme,
     config.runnerHostPattern ?? `{id}-ws.localhost:${port}`,
@@ -109,7 +115,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   const runnerKeys = new RunnerKeys(signingKeys, driver, audit);
   await runnerKeys.init(); // before any runner is started or adopted
   const metrics = new OrchestratorMetrics(() => store.countByState());
-  const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, metrics, log });
+  const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, env, metrics, log });
   const previews = new PreviewActivity();
   const gateway = new Gateway({
     hosts,

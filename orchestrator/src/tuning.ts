@@ -13,8 +13,8 @@ export const KILL_MARGIN_MS = 5_000;
 export const ADOPTED_PROBE_MS = 1_000;
 /** Log lines kept with a repl's `error` (enough to see a stack trace's head). */
 export const ERROR_LOG_LINES = 20;
-/** Request bodies are tiny JSON objects; anything bigger is a mistake or an attack. */
-export const MAX_BODY_BYTES = 16 * 1024;
+/** Request bodies are small JSON objects; the largest is one variable's value (16 KB, a PEM key) with its escapes. */
+export const MAX_BODY_BYTES = 48 * 1024;
 /** The idle reaper looks this often at most (and at least four times per IDLE_TIMEOUT). */
 export const REAPER_MAX_INTERVAL_MS = 30_000;
 /** A runner that does not answer /activity in this time is skipped this round, not stopped. */

@@ -1,6 +1,8 @@
 import {
   ApiErrorResponse,
   type CreateReplRequest,
+  EnvList,
+  type EnvVariable,
   type ErrorCode,
   ReplList,
   type ReplRecord,
@@ -63,6 +65,16 @@ export class OrchestratorClient {
   }
   token(id: string): Promise<RunnerToken> {
     return this.call('POST', `/api/repls/${encodeURIComponent(id)}/token`, RunnerToken);
+  }
+  async env(id: string): Promise<EnvVariable[]> {
+    return (await this.call('GET', `/api/repls/${encodeURIComponent(id)}/env`, EnvList)).variables;
+  }
+  async setEnv(id: string, name: string, value: string, secret: boolean): Promise<EnvVariable[]> {
+    const path = `/api/repls/${encodeURIComponent(id)}/env/${encodeURIComponent(name)}`;
+    return (await this.call('PUT', path, EnvList, { body: { value, secret } })).variables;
+  }
+  async deleteEnv(id: string, name: string): Promise<void> {
+    await this.call('DELETE', `/api/repls/${encodeURIComponent(id)}/env/${encodeURIComponent(name)}`, null);
   }
 
   private async call<S extends z.ZodType>(

@@ -10,6 +10,7 @@ import { showShortcut } from './commands/shortcuts';
 import { useIdeCommands } from './commands/use-ide-commands';
 import { EditorArea } from './editor/EditorArea';
 import { useOpenDocuments } from './editor/use-open-documents';
+import { EnvironmentView } from './environment/EnvironmentView';
 import { FileTree } from './files/FileTree';
 import { IdeLayout } from './layout/IdeLayout';
 import { ToolPanel } from './layout/ToolPanel';
@@ -186,6 +187,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
               { id: 'console', label: 'Console', body: <ProcessConsole name="app" /> },
               { id: 'processes', label: 'Processes', body: <ProcessesView state={processes} /> },
               { id: 'runs', label: 'Runs', body: <RunsView tasks={processes.config?.tasks ?? {}} /> },
+              { id: 'env', label: 'Secrets', body: <EnvironmentView /> },
             ]}
           />
         }

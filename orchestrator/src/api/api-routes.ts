@@ -2,12 +2,15 @@ import {
   AuditList,
   AuditQuery,
   CreateReplRequest,
+  EnvList,
+  EnvName,
   KeyRotation,
   type OpenApiRoute,
   ReplId,
   ReplList,
   ReplRecord,
   RunnerToken,
+  SetEnvRequest,
   StartReplResponse,
   TemplateList,
 } from '@cubicle/protocol';
@@ -41,6 +44,8 @@ export interface ApiDeps {
 
 const IdParams = z.object({ id: ReplId });
 const id = (input: RouteInput) => IdParams.parse(input.params).id;
+const EnvParams = z.object({ id: ReplId, name: EnvName });
+const envName = (input: RouteInput) => EnvParams.parse(input.params).name;
 
 /** The REST API of design.md, "Orchestrator". */
 export function apiRoutes({ repls, audit, catalog, runnerKeys }: ApiDeps): ApiRoute[] {
@@ -114,6 +119,35 @@ export function apiRoutes({ repls, audit, catalog, runnerKeys }: ApiDeps): ApiRo
       response: RunnerToken,
       status: 200,
       handle: (i) => repls.issueToken(id(i), i.actor),
+    },
+    {
+      method: 'get',
+      path: '/api/repls/:id/env',
+      summary: "The repl's variables and secrets: names, kinds and plain values (a secret's value is never answered)",
+      params: IdParams,
+      response: EnvList,
+      status: 200,
+      handle: (i) => repls.listEnv(id(i)),
+    },
+    {
+      method: 'put',
+      path: '/api/repls/:id/env/:name',
+      summary:
+        'Set a variable or secret (sealed at rest); a running repl gets it at once, for shells, processes and runs started after',
+      params: EnvParams,
+      body: SetEnvRequest,
+      response: EnvList,
+      status: 200,
+      handle: (i) => repls.setEnv(id(i), envName(i), SetEnvRequest.parse(i.body), i.actor),
+    },
+    {
+      method: 'delete',
+      path: '/api/repls/:id/env/:name',
+      summary: 'Remove a variable or secret',
+      params: EnvParams,
+      response: null,
+      status: 204,
+      handle: (i) => repls.deleteEnv(id(i), envName(i), i.actor),
     },
     {
       method: 'get',

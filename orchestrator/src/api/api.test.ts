@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AuditList, ReplList, ReplRecord, RunnerToken, TemplateList } from '@cubicle/protocol';
+import { AuditList, EnvList, ReplList, ReplRecord, RunnerToken, TemplateList } from '@cubicle/protocol';
 import { httpRequest } from '../test-support/localhost.js';
 import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
 
@@ -100,7 +100,7 @@ describe('orchestrator REST API over HTTP', () => {
         'oversized body',
         '/api/repls',
         undefined,
-        { raw: JSON.stringify({ template: 'node', name: 'x'.repeat(40_000) }) },
+        { raw: JSON.stringify({ template: 'node', name: 'x'.repeat(60_000) }) },
         413,
         'E2BIG',
       ],
@@ -144,6 +144,43 @@ describe('orchestrator REST API over HTTP', () => {
     assert.equal(ReplList.parse((await h.api('GET', '/api/repls')).body).repls.length, reposBefore);
     const objectsAfter = await h.store.listKeys('code/');
     assert.deepEqual(objectsAfter, objectsBefore);
+  });
+
+  test('variables and secrets: set, listed without secret values, refused when bad, sealed on disk, gone with the repl', async () => {
+    const id = ReplRecord.parse((await h.api('POST', '/api/repls', { template: 'shell' })).body).id;
+    const secret = `sealed-${Date.now()}`;
+    const set = await h.api('PUT', `/api/repls/${id}/env/DB_PASSWORD`, { value: secret });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    await h.api('PUT', `/api/repls/${id}/env/MODE`, { value: 'dev', secret: false });
+    const list = EnvList.parse((await h.api('GET', `/api/repls/${id}/env`)).body);
+    assert.deepEqual(
+      list.variables.map((v) => [v.name, v.secret, v.value]),
+      [
+        ['DB_PASSWORD', true, null],
+        ['MODE', false, 'dev'],
+      ],
+    );
+    for (const [name, body, code] of [
+      ['PORT', { value: '1' }, 'EINVAL'],
+      ['1BAD', { value: '1' }, 'EINVAL'],
+      ['OK', { value: 5 }, 'EINVAL'],
+      ['BIG', { value: 'x'.repeat(17 * 1024) }, 'EINVAL'],
+    ] as const) {
+      const r = await h.api<ErrorReply>('PUT', `/api/repls/${id}/env/${name}`, body);
+      assert.equal(r.body.error.code, code, `${name}: ${JSON.stringify(r.body)}`);
+    }
+    assert.equal((await h.api('PUT', '/api/repls/zzzzzzzzzzzz/env/A', { value: '1' })).status, 404);
+    assert.equal((await h.api('DELETE', `/api/repls/${id}/env/NOPE`)).status, 404);
+    for (const file of fs.readdirSync(h.dataDir).filter((f) => f.startsWith('orchestrator.db'))) {
+      assert.ok(!fs.readFileSync(path.join(h.dataDir, file)).includes(secret), `plain text in ${file}`);
+    }
+    const events = AuditList.parse((await h.api('GET', `/api/audit?replId=${id}`)).body).events;
+    assert.ok(events.some((e) => e.action === 'env.set' && e.detail.name === 'DB_PASSWORD'));
+    assert.ok(!JSON.stringify(events).includes(secret), 'the audit names the variable, never its value');
+    assert.equal((await h.api('DELETE', `/api/repls/${id}/env/MODE`)).status, 204);
+    assert.equal((await h.api('DELETE', `/api/repls/${id}`)).status, 204);
+    await h.api('POST', '/api/repls', { template: 'shell' }); // (a new repl never inherits them)
+    assert.equal((await h.api('GET', `/api/repls/${id}/env`)).status, 404);
   });
 
   test('OpenAPI document describes every route with the schemas that validate it', async () => {

@@ -36,6 +36,26 @@ export const runnerClient = {
     }
   },
 
+  /** PUT /api/environment: the repl's variables and secrets, which the runner keeps in memory. */
+  async setEnvironment(
+    base: Endpoint,
+    token: string,
+    variables: Record<string, string>,
+  ): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const r = await call(base, '/api/environment', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ variables }),
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS * 4),
+      });
+      const text = await r.text();
+      return { ok: r.ok, detail: r.ok ? 'set' : `the runner answered ${r.status}: ${text.slice(0, 300)}` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  },
+
   /** The Run button's `app` and its last log lines, or null (no such process, or no answer). */
   async app(
     base: string,

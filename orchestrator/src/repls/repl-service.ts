@@ -2,18 +2,22 @@ import {
   basePrefix,
   type CreateReplRequest,
   codePrefix,
+  type EnvList,
   type ReplRecord,
   type RunnerToken,
   runsPrefix,
+  type SetEnvRequest,
   type StartReplResponse,
 } from '@cubicle/protocol';
 import { type ObjectStore, StorageError } from '@cubicle/storage';
 import { ApiError } from '../api-error.js';
+import { runnerClient } from '../drivers/runner-client.js';
 import { type SandboxDriver, SandboxError } from '../drivers/sandbox-driver.js';
 import type { HostPatterns } from '../gateway/host-patterns.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
 import type { AuditLog } from '../state/audit-log.js';
+import type { EnvironmentStore } from '../state/environment-store.js';
 import type { ReplRow, ReplStore } from '../state/repl-store.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { newReplId } from './repl-ids.js';
@@ -27,6 +31,7 @@ export interface ReplServiceDeps {
   catalog: TemplateCatalog;
   hosts: HostPatterns;
   tokens: RunnerTokens;
+  env: EnvironmentStore;
   metrics: OrchestratorMetrics;
   log: Logger;
 }
@@ -153,10 +158,46 @@ export class ReplService {
         throw storageFailure(err); // the record stays (stopped): deleting again finishes the job
       }
       this.d.store.delete(id);
+      this.d.env.deleteAll(id);
       this.d.audit.record(actor, 'repl.delete', id, { objects });
       this.d.log.info({ replId: id, objects }, 'repl deleted');
     })();
     await this.track(id, { kind: 'delete', done });
+  }
+
+  /** The repl's variables and secrets (a secret's value is never answered). */
+  listEnv(id: string): EnvList {
+    this.requireRow(id);
+    return { variables: this.d.env.list(id) };
+  }
+
+  /** Sets one variable, and hands the whole set to the repl's runner if it is running. */
+  async setEnv(id: string, name: string, req: SetEnvRequest, actor: string): Promise<EnvList> {
+    this.requireRow(id);
+    this.d.env.set(id, name, req.value, req.secret);
+    this.d.audit.record(actor, 'env.set', id, { name, secret: req.secret });
+    await this.handEnvToRunner(id).catch((err: Error) =>
+      this.d.log.warn({ replId: id, err }, 'runner kept old variables'),
+    );
+    return this.listEnv(id);
+  }
+
+  async deleteEnv(id: string, name: string, actor: string): Promise<void> {
+    this.requireRow(id);
+    if (!this.d.env.delete(id, name)) throw new ApiError('ENOENT', `repl ${id} has no variable ${name}`);
+    this.d.audit.record(actor, 'env.delete', id, { name });
+    await this.handEnvToRunner(id).catch((err: Error) =>
+      this.d.log.warn({ replId: id, err }, 'runner kept old variables'),
+    );
+  }
+
+  /** The runner keeps the variables in memory only: it gets them at each start and after each change. */
+  private async handEnvToRunner(id: string): Promise<void> {
+    const targets = this.d.driver.targets(id);
+    if (!targets) return; // not running: the next start hands them over
+    const { token } = await this.d.tokens.issue(id, SYSTEM_ACTOR, 60_000);
+    const outcome = await runnerClient.setEnvironment(targets.runner, token, this.d.env.values(id));
+    if (!outcome.ok) throw new Error(outcome.detail);
   }
 
   async issueToken(id: string, actor: string): Promise<RunnerToken> {
@@ -208,6 +249,9 @@ export class ReplService {
     const done = (async () => {
       try {
         await this.d.driver.start(id, abort.signal);
+        await this.handEnvToRunner(id).catch((err: Error) => {
+          throw new SandboxError(`the repl's variables could not be handed to it: ${err.message}`);
+        });
       } catch (err) {
         if (abort.signal.aborted) {
           this.d.metrics.starts.inc({ result: 'canceled' });

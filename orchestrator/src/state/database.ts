@@ -37,6 +37,15 @@ const MIGRATIONS: string[] = [
      created_at  TEXT NOT NULL,
      retired_at  TEXT
    );`,
+  // A repl's variables and secrets; `value` is sealed by SecretBox (never plain text on disk).
+  `CREATE TABLE repl_env (
+     repl_id    TEXT NOT NULL,
+     name       TEXT NOT NULL,
+     secret     INTEGER NOT NULL,
+     value      TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (repl_id, name)
+   );`,
 ];
 
 /** Opens (creating when needed) the orchestrator's database in DATA_DIR and migrates it. */

@@ -5,6 +5,8 @@ export const AuditAction = z.enum([
   'repl.start',
   'repl.stop',
   'repl.delete',
+  'env.set',
+  'env.delete',
   'repl.error',
   'token.issue',
   'keys.rotate', // the runner-token signing key changed (replId is empty)

@@ -58,6 +58,7 @@ export function useIdeCommands(a: IdeActions): IdeCommand[] {
       { id: 'console', label: "Show the app's console", run: () => a.showTool('console') },
       { id: 'processes', label: 'Show processes', run: () => a.showTool('processes') },
       { id: 'runs', label: 'Show runs', run: () => a.showTool('runs') },
+      { id: 'env', label: 'Show secrets and environment variables', run: () => a.showTool('env') },
       { id: 'settings', label: 'Open settings', shortcut: 'Mod+,', global: true, run: a.openSettings },
       {
         id: 'theme',
