@@ -125,6 +125,20 @@ test('secrets: set in the IDE, hidden after entry, in the app and a new shell, n
   }
 });
 
+test('every port: a second server shows in Ports as it opens, and the preview switches to its own address', async () => {
+  await ide.typeInTerminal('python3 -m http.server 8081 --bind 127.0.0.1 >/dev/null 2>&1 &');
+  await page.getByRole('tab', { name: /^Ports/ }).click();
+  const row = page.locator('[data-tool=ports] tr[data-port="8081"]');
+  await row.waitFor({ timeout: 15_000 });
+  assert.match((await row.textContent()) ?? '', new RegExp(`http://8081-${replId}\\.localhost:\\d+`));
+  await row.getByRole('button', { name: 'Show in preview' }).click();
+  assert.equal(await page.getByLabel('Preview port').inputValue(), '8081');
+  await page.frameLocator('.preview-frame').getByText('Directory listing').first().waitFor();
+  await page.getByLabel('Preview port').selectOption('app'); // back to the app's own preview
+  await ide.typeInTerminal('kill %1');
+  await row.waitFor({ state: 'detached', timeout: 15_000 }); // gone from the list once it stops listening
+});
+
 test('the command palette (Ctrl+Shift+P) lists actions with their shortcuts and runs the one picked', async () => {
   await page.keyboard.press('Control+Shift+P');
   const palette = page.getByRole('dialog', { name: 'Commands' });

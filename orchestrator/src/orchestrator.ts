@@ -22,6 +22,7 @@ import { OrchestratorMetrics } from './http/orchestrator-metrics.js';
 import type { Logger } from './log.js';
 import { IdleReaper } from './repls/idle-reaper.js';
 import { ReplService } from './repls/repl-service.js';
+import { ReusedTokens } from './repls/reused-tokens.js';
 import { RunnerTokens } from './repls/runner-tokens.js';
 import { AuditLog } from './state/audit-log.js';
 import { ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
@@ -30,7 +31,7 @@ import { EnvironmentStore } from './state/environment-store.js';
 import { ReplStore } from './state/repl-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
-import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S } from './tuning.js';
+import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S, TUNNEL_TOKEN_TTL_MS } from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
@@ -117,6 +118,8 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   const metrics = new OrchestratorMetrics(() => store.countByState());
   const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, env, metrics, log });
   const previews = new PreviewActivity();
+  // The gateway's tunnels into repls (per-port previews) reuse a token while it has a while to live.
+  const tunnelTokens = new ReusedTokens((id) => tokens.issue(id, 'gateway', TUNNEL_TOKEN_TTL_MS));
   const gateway = new Gateway({
     hosts,
     previews,
@@ -128,6 +131,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
       const { token } = await tokens.issue(id, 'gateway', 60_000);
       return runnerClient.app(targets.runner, token, APP_PAGE_LINES);
     },
+    tunnelToken: (id) => tunnelTokens.get(id),
     route: (id) => {
       const row = store.get(id);
       return row ? { state: row.state, targets: driver.targets(id) } : { state: 'unknown', targets: null };

@@ -28,3 +28,6 @@ export const SANDBOX_KILL_MS = 5_000;
 /** After a runner or app closes a WebSocket, the browser gets this long to read the close frame before
  *  its socket is cut (a peer still uploading a frame would otherwise hold it half-open for ws's 30 s). */
 export const WS_UPSTREAM_CLOSE_GRACE_MS = 1_000;
+
+/** The gateway's own runner tokens (port tunnels) live this long and are reused until a minute is left. */
+export const TUNNEL_TOKEN_TTL_MS = 5 * 60_000;

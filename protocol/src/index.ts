@@ -10,6 +10,7 @@ export * from './runner/events.js';
 export * from './runner/files.js';
 export * from './runner/http.js';
 export * from './runner/paths.js';
+export * from './runner/ports.js';
 export * from './runner/processes.js';
 export * from './runner/runs.js';
 export * from './runner/search.js';

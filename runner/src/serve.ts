@@ -8,6 +8,8 @@ import { ObjectStore } from '@cubicle/storage';
 import { RunnerKeyRing } from './auth/runner-token.js';
 import { ConfigError, type RunnerConfig } from './config.js';
 import type { Logger } from './log.js';
+import { acceptPortTunnels } from './ports/port-tunnel.js';
+import { PortWatcher } from './ports/port-watcher.js';
 import { dropPrivileges } from './privileges.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
 import { ProcessManager } from './processes/process-manager.js';
@@ -35,6 +37,7 @@ import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
   LOG_PUSH_MS,
+  PORT_SCAN_MS,
   RESTART_ON_SAVE_DEBOUNCE_MS,
   SHUTDOWN_DEADLINE_MS,
   TERMINAL_SCROLLBACK_LINES,
@@ -186,6 +189,18 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         addProcessApi(router, { processes, environment, runs, replId: config.replId, keys }, RUNNER_VERSION),
     }),
   );
+  // Cubicle's own port is never listed nor tunnelled to (in a local sandbox the runner has no TCP port at all).
+  const ownPorts: number[] = [];
+  acceptPortTunnels(httpServer, {
+    authorize: async (token) => (await keys.verify(token, config.replId)) !== null,
+    hidden: ownPorts,
+    log,
+  });
+  const ports = new PortWatcher({
+    intervalMs: PORT_SCAN_MS,
+    hidden: ownPorts,
+    onChange: (list) => io.emit('ports:changed', { ports: list.map((port) => ({ port })) }),
+  });
   const io = createSocketServer(httpServer, {
     replId: config.replId,
     keys,
@@ -207,6 +222,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         processes,
         runs,
         search: { workspaceDir: config.workspaceDir, ripgrep: 'rg' },
+        ports: () => ports.ports,
       }),
       {
         log,
@@ -240,6 +256,8 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   });
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? (address as AddressInfo).port : 0;
+  if (config.listenFd === null) ownPorts.push(port);
+  await ports.start();
   const appForwarder =
     config.appListenFd !== null ? forwardAppConnections(config.appListenFd, config.appPort, log) : null;
   // Probes answer from here on; clients wait ("starting") until the journal's pending work is done
@@ -259,6 +277,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       httpServer.close(); // no new connections; open ones are ended below
       appForwarder?.close();
       restartOnSave.close();
+      ports.stop();
       await files.drain();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
       // The user's processes and runs end with their sessions (runs are recorded as canceled).

@@ -142,3 +142,8 @@ export const KEYS_RELOAD_MIN_MS = 1_000;
 
 /** A search hit shows this much of its line (around the match): a line of code, not a minified bundle. */
 export const SEARCH_PREVIEW_CHARS = 240;
+
+// ── Ports ───────────────────────────────────────────────────────────────────────────────────
+
+/** Listening ports are looked up this often: a new server shows in the Ports view within a second. */
+export const PORT_SCAN_MS = 1000;

@@ -14,6 +14,8 @@ import { EnvironmentView } from './environment/EnvironmentView';
 import { FileTree } from './files/FileTree';
 import { IdeLayout } from './layout/IdeLayout';
 import { ToolPanel } from './layout/ToolPanel';
+import { PortsView } from './ports/PortsView';
+import { usePorts } from './ports/use-ports';
 import { PreviewPane } from './preview/PreviewPane';
 import { AppControls } from './processes/AppControls';
 import { ProcessConsole } from './processes/ProcessConsole';
@@ -60,6 +62,8 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
   const [previewReload, setPreviewReload] = useState(0);
   const [tool, setTool] = useState('preview');
   const [side, setSide] = useState('files');
+  const ports = usePorts(connection);
+  const [previewPort, setPreviewPort] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [stopping, setStopping] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
@@ -182,11 +186,33 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
               {
                 id: 'preview',
                 label: 'Preview',
-                body: <PreviewPane previewUrl={runner.previewUrl} reloadSignal={previewReload} />,
+                body: (
+                  <PreviewPane
+                    previewUrl={runner.previewUrl}
+                    reloadSignal={previewReload}
+                    ports={ports}
+                    port={previewPort}
+                    onPort={setPreviewPort}
+                  />
+                ),
               },
               { id: 'console', label: 'Console', body: <ProcessConsole name="app" /> },
               { id: 'processes', label: 'Processes', body: <ProcessesView state={processes} /> },
               { id: 'runs', label: 'Runs', body: <RunsView tasks={processes.config?.tasks ?? {}} /> },
+              {
+                id: 'ports',
+                label: ports.length > 0 ? `Ports (${ports.length})` : 'Ports',
+                body: (
+                  <PortsView
+                    ports={ports}
+                    previewUrl={runner.previewUrl}
+                    onShow={(port) => {
+                      setPreviewPort(port);
+                      setTool('preview');
+                    }}
+                  />
+                ),
+              },
               { id: 'env', label: 'Secrets', body: <EnvironmentView /> },
             ]}
           />

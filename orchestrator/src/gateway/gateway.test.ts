@@ -99,6 +99,45 @@ describe('gateway: routing by Host header', () => {
     await eventually(async () => (await httpRequest(`${preview(id)}/`)).status === 503, 5000, 'preview 503 after stop');
   });
 
+  test('every port gets its own preview host through the runner: HTTP and upgrades, a page while nothing listens', async () => {
+    const id = await h.create('shell');
+    const started = await h.start(id);
+    const port8081 = `http://8081-${id}.localhost:${h.port}`;
+    const none = await httpRequest(`${port8081}/`);
+    assert.equal(none.status, 502);
+    assert.match(none.text, /Nothing is listening on port 8081/);
+    assert.equal((await httpRequest(`${port8081}/`, { headers: { 'x-cubicle-preview-probe': '1' } })).status, 204);
+
+    const socket = await h.connect(started);
+    const reader = new TerminalReader(socket);
+    const ports: number[][] = [];
+    socket.on('ports:changed', ({ ports: p }) => ports.push(p.map((x) => x.port)));
+    const { id: term } = (await socket.emitWithAck('terminal:create', { cols: 120, rows: 24 })) as { id: string };
+    const app = `require('http').createServer((q,s)=>s.end('second server saw '+q.headers.host+q.url)).on('upgrade',(q,s)=>{s.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');s.pipe(s)}).listen(8081,'127.0.0.1',()=>console.log('second'+'-up'))`;
+    socket.emit('terminal:write', { id: term, data: `node -e "${app}" &\r` });
+    await reader.waitFor(term, 'second-up', 10_000);
+    await eventually(() => ports.some((p) => p.includes(8081)), 5000, 'ports:changed lists 8081');
+    const listed = (await socket.emitWithAck('ports:list', {})) as { ports: { port: number }[] };
+    assert.ok(listed.ports.some((p) => p.port === 8081));
+
+    const page = await httpRequest(`${port8081}/x?y=1`);
+    assert.equal(page.status, 200);
+    assert.equal(page.text, `second server saw 8081-${id}.localhost:${h.port}/x?y=1`);
+    const u = await upgrade(`${port8081}/ws`);
+    assert.equal(u.status, 101);
+    const echoed = new Promise<string>((resolve) => u.socket?.once('data', (d: Buffer) => resolve(d.toString())));
+    u.socket?.write('ping-port');
+    assert.equal(await echoed, 'ping-port');
+    u.socket?.destroy();
+    assert.equal(
+      (await httpRequest(`http://99999-${id}.localhost:${h.port}/`)).status,
+      200,
+      'no such port: the IDE, not a repl',
+    );
+    socket.disconnect();
+    await h.api('POST', `/api/repls/${id}/stop`);
+  });
+
   test('the preview explains a missing app: starting, or crashed with its last output', async () => {
     const id = await h.create('node');
     const socket = await h.connect(await h.start(id));

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { APP_PAGE_LINES, WS_UPSTREAM_CLOSE_GRACE_MS } from '../tuning.js';
 import { PREVIEW_PROBE_HEADER, type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
+import { PortTunnelAgent } from './port-tunnel-agent.js';
 import type { PreviewActivity } from './preview-activity.js';
 
 export interface GatewayRoute {
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   previews: PreviewActivity;
   /** The Run button's app in a running repl's runner (state, last lines), to explain a 502. */
   appStatus(replId: string): Promise<{ state: string; message: string | null; logs: LogLine[] } | null>;
+  /** A runner token for the gateway's own tunnels into a repl (per-port previews). */
+  tunnelToken(replId: string): Promise<string>;
   metrics: OrchestratorMetrics;
   log: Logger;
 }
@@ -41,9 +44,11 @@ export class Gateway {
       const match = opts.hosts.match(req.headers.host);
       const kind = match?.kind ?? 'preview';
       opts.metrics.gatewayRequests.inc({ kind, outcome: 'upstream-error' });
-      const refusal = upstreamDown(kind, match?.id ?? '?', err);
+      const refusal =
+        match?.port !== undefined ? portDown(match.id, match.port) : upstreamDown(kind, match?.id ?? '?', err);
       if (!('writeHead' in resOrSocket)) return void resOrSocket.destroy();
       const as = answerAs(kind, req);
+      if (match?.port !== undefined) return sendRefusal(resOrSocket, refusal, as);
       if (kind !== 'preview' || refusal.status !== 502 || !match) return sendRefusal(resOrSocket, refusal, as);
       // Nothing listens on the app port: say whether the app is starting or crashed, with its output.
       void opts
@@ -72,6 +77,14 @@ export class Gateway {
       sendRefusal(res, target, answerAs(match.kind, req));
       return true;
     }
+    if (match.port !== undefined) {
+      const port = match.port;
+      void this.tunnel(match.id, port).then(
+        (agent) => this.proxy.web(req, res, { target: `http://127.0.0.1:${port}`, agent }),
+        () => sendRefusal(res, portDown(match.id, port), answerAs('preview', req)),
+      );
+      return true;
+    }
     this.proxy.web(req, res, { target: target.url });
     return true;
   }
@@ -81,8 +94,21 @@ export class Gateway {
     if (!match) return false;
     const target = this.target(match.kind, match.id);
     if ('status' in target) refuseUpgrade(socket, target);
-    else this.proxy.ws(req, socket, head, { target: target.url });
+    else if (match.port !== undefined) {
+      const port = match.port;
+      void this.tunnel(match.id, port).then(
+        (agent) => this.proxy.ws(req, socket, head, { target: `http://127.0.0.1:${port}`, agent }),
+        () => refuseUpgrade(socket, portDown(match.id, port)),
+      );
+    } else this.proxy.ws(req, socket, head, { target: target.url });
     return true;
+  }
+
+  /** An agent whose connections reach `port` inside the repl's sandbox, through its runner. */
+  private async tunnel(id: string, port: number): Promise<PortTunnelAgent> {
+    const targets = this.opts.route(id).targets;
+    if (!targets) throw new Error('not running');
+    return new PortTunnelAgent(targets.runner, port, await this.opts.tunnelToken(id));
   }
 
   close(): void {
@@ -111,6 +137,16 @@ export class Gateway {
     this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'proxied' });
     return { url: proxyTarget(kind === 'runner' ? route.targets.runner : route.targets.app) };
   }
+}
+
+/** A port's own preview with nothing listening on that port (yet). */
+function portDown(id: string, port: number): Refusal {
+  return {
+    status: 502,
+    title: `Nothing is listening on port ${port}`,
+    message: `Repl ${id} has no server on port ${port} now. Start one (listening on 0.0.0.0 or 127.0.0.1) and this page shows it.`,
+    retrySeconds: 3,
+  };
 }
 
 /** Runner requests are API calls (JSON errors); preview requests get pages, or 204 for a waiting page's probe. */

@@ -21,6 +21,8 @@ function compile(pattern: string): { regex: RegExp; hasPort: boolean } {
 export class HostPatterns {
   private readonly runner: { regex: RegExp; hasPort: boolean };
   private readonly preview: { regex: RegExp; hasPort: boolean };
+  /** The preview host with `<port>-` in front: one preview per port the repl listens on. */
+  private readonly portPreview: { regex: RegExp; hasPort: boolean };
 
   constructor(
     private readonly scheme: 'http' | 'https',
@@ -29,12 +31,19 @@ export class HostPatterns {
   ) {
     this.runner = compile(runnerPattern);
     this.preview = compile(previewPattern);
+    const port = compile(previewPattern);
+    this.portPreview = { ...port, regex: new RegExp(port.regex.source.replace(/^\^/, '^(\\d{1,5})-')) };
   }
 
-  match(hostHeader: string | undefined): { kind: HostKind; id: string } | null {
+  /** `port` is set for a port's own preview host (`8081-<id>.…`). */
+  match(hostHeader: string | undefined): { kind: HostKind; id: string; port?: number } | null {
     if (!hostHeader) return null;
     const host = hostHeader.toLowerCase();
     const hostname = host.replace(/:\d+$/, '');
+    const p = this.portPreview;
+    const portMatch = p.regex.exec(p.hasPort ? host : hostname);
+    const port = Number(portMatch?.[1]);
+    if (portMatch?.[2] && port >= 1 && port <= 65535) return { kind: 'preview', id: portMatch[2], port };
     for (const [kind, p] of [
       ['runner', this.runner],
       ['preview', this.preview],

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Ack, EventErrorPush } from '../errors.js';
 import type { FileContentPush, FileRefreshPush } from './files.js';
 import * as files from './files.js';
+import type { PortsChangedPush } from './ports.js';
+import * as ports from './ports.js';
 import type { ProcessLogPush, ProcessStatusPush } from './processes.js';
 import * as processes from './processes.js';
 import type { RunOutputPush } from './runs.js';
@@ -43,6 +45,7 @@ export const runnerRequests = {
   'run:get': { request: runs.RunIdRequest, result: runs.RunResult },
   'run:cancel': { request: runs.RunIdRequest, result: runs.RunResult },
   'run:logs': { request: runs.RunLogsRequest, result: runs.RunLogsResult },
+  'ports:list': { request: ports.PortListRequest, result: ports.PortListResult },
   'search:start': { request: search.SearchStartRequest, result: search.SearchSummary },
   'search:cancel': { request: search.SearchCancelRequest, result: files.EmptyResult },
 } as const;
@@ -83,6 +86,8 @@ export interface RunnerServerEvents {
   'process:log': (push: ProcessLogPush) => void;
   'run:status': (push: runs.RunRecord) => void;
   'run:output': (push: RunOutputPush) => void;
+  /** A port opened or closed in the repl: every port now listening. */
+  'ports:changed': (push: PortsChangedPush) => void;
   /** One file's matches of a `search:start`, to the socket that searched. */
   'search:result': (push: SearchResultPush) => void;
   /** A failed event that carried no ack callback (e.g. `terminal:write` to an unknown id). */

@@ -153,7 +153,7 @@ describe('runs (real runner, real S3)', () => {
       api<{ error: { code: string } }>('/api/runs', { method: 'POST', body, headers: { 'content-type': type } });
     const malformed = await raw('{"command": ');
     assert.deepEqual([malformed.status, malformed.body.error.code], [400, 'EINVAL']);
-    const huge = await raw(JSON.stringify({ command: 'x'.repeat(100_000) }));
+    const huge = await raw(JSON.stringify({ command: 'x'.repeat(300_000) }));
     assert.deepEqual([huge.status, huge.body.error.code], [413, 'E2BIG']);
     assert.equal((await raw('command=true', 'application/x-www-form-urlencoded')).status, 400, 'JSON only');
     const unknown = await api<{ error: { code: string } }>('/api/nothing-here');

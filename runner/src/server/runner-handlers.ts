@@ -16,12 +16,14 @@ export interface HandlerDeps {
   processes: ProcessManager;
   runs: RunService;
   search: TextSearchOptions;
+  /** The ports listening in the repl now. */
+  ports(): number[];
 }
 
 /** The protocol's events for one connected socket (design.md, "Files" and "Terminals"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs, search }: HandlerDeps,
+  { files, terminals, activity, processes, runs, search, ports }: HandlerDeps,
 ): EventHandlers {
   // One search at a time per socket: a newer one (the person typed on) cancels the last.
   let searching: { id: string; abort: AbortController } | null = null;
@@ -36,6 +38,7 @@ export function runnerHandlers(
   return {
     fetchDir: (p) => files.fetchDir(p),
     listFiles: () => files.listFiles(),
+    'ports:list': () => ({ ports: ports().map((port) => ({ port })) }),
     'search:start': async (req) => {
       searching?.abort.abort();
       const mine = { id: req.id, abort: new AbortController() };

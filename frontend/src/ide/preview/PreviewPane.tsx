@@ -1,14 +1,20 @@
+import { portPreviewUrl } from '@cubicle/protocol';
 import { useState } from 'react';
 
 interface PreviewPaneProps {
   previewUrl: string;
   /** Bumped when the app (re)starts: the frame reloads. */
   reloadSignal: number;
+  /** Ports listening in the repl, each with its own preview host. */
+  ports: number[];
+  /** The port shown, or null for the app ($PORT, the repl's preview URL). */
+  port: number | null;
+  onPort(port: number | null): void;
 }
 
-/** The repl's app at its own subdomain, with a path bar, reload and open-in-a-new-tab. */
-export function PreviewPane({ previewUrl, reloadSignal }: PreviewPaneProps) {
-  const base = previewUrl.replace(/\/$/, '');
+/** The repl's app at its own subdomain (or any port's), with a path bar, reload and open-in-a-new-tab. */
+export function PreviewPane({ previewUrl, reloadSignal, ports, port, onPort }: PreviewPaneProps) {
+  const base = (port === null ? previewUrl : portPreviewUrl(previewUrl, port)).replace(/\/$/, '');
   const [path, setPath] = useState('/');
   const [draft, setDraft] = useState('/');
   const [reloads, setReloads] = useState(0);
@@ -28,6 +34,22 @@ export function PreviewPane({ previewUrl, reloadSignal }: PreviewPaneProps) {
         <button type="button" title="Reload" aria-label="Reload preview" onClick={() => setReloads((r) => r + 1)}>
           ⟳
         </button>
+        <select
+          className="preview-port"
+          aria-label="Preview port"
+          value={port ?? 'app'}
+          onChange={(e) => {
+            onPort(e.target.value === 'app' ? null : Number(e.target.value));
+            setReloads((r) => r + 1);
+          }}
+        >
+          <option value="app">App ($PORT)</option>
+          {[...new Set([...ports, ...(port === null ? [] : [port])])].map((p) => (
+            <option key={p} value={p}>
+              Port {p}
+            </option>
+          ))}
+        </select>
         <span className="preview-origin" title={base}>
           {new URL(base).host}
         </span>
