@@ -8,6 +8,7 @@ export * from './orchestrator/templates.js';
 export * from './runner/cubicle-config.js';
 export * from './runner/events.js';
 export * from './runner/files.js';
+export * from './runner/git.js';
 export * from './runner/http.js';
 export * from './runner/paths.js';
 export * from './runner/ports.js';

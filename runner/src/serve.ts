@@ -7,6 +7,7 @@ import type { LogLine, ProcessInfo, RunRecord } from '@cubicle/protocol';
 import { ObjectStore } from '@cubicle/storage';
 import { RunnerKeyRing } from './auth/runner-token.js';
 import { ConfigError, type RunnerConfig } from './config.js';
+import { GitService } from './git/git-service.js';
 import type { Logger } from './log.js';
 import { acceptPortTunnels } from './ports/port-tunnel.js';
 import { PortWatcher } from './ports/port-watcher.js';
@@ -105,6 +106,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     sync?.touch(rel);
     restartOnSave.changed(rel);
   };
+  const git = new GitService({ paths, env: () => environment.current() });
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: noteChange });
   const environment = new ReplEnvironment(
     shellEnv(process.env, { home, replId: config.replId, appPort: config.appPort }),
@@ -223,6 +225,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         runs,
         search: { workspaceDir: config.workspaceDir, ripgrep: 'rg' },
         ports: () => ports.ports,
+        git,
       }),
       {
         log,

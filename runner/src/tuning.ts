@@ -147,3 +147,8 @@ export const SEARCH_PREVIEW_CHARS = 240;
 
 /** Listening ports are looked up this often: a new server shows in the Ports view within a second. */
 export const PORT_SCAN_MS = 1000;
+
+// ── Git ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A git command is ended after this long (a push to a slow remote included): the IDE must answer. */
+export const GIT_TIMEOUT_MS = 120_000;

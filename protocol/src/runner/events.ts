@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Ack, EventErrorPush } from '../errors.js';
 import type { FileContentPush, FileRefreshPush } from './files.js';
 import * as files from './files.js';
+import * as git from './git.js';
 import type { PortsChangedPush } from './ports.js';
 import * as ports from './ports.js';
 import type { ProcessLogPush, ProcessStatusPush } from './processes.js';
@@ -46,6 +47,15 @@ export const runnerRequests = {
   'run:cancel': { request: runs.RunIdRequest, result: runs.RunResult },
   'run:logs': { request: runs.RunLogsRequest, result: runs.RunLogsResult },
   'ports:list': { request: ports.PortListRequest, result: ports.PortListResult },
+  'git:status': { request: git.GitStatusRequest, result: git.GitStatus },
+  'git:diff': { request: git.GitDiffRequest, result: git.GitDiff },
+  'git:stage': { request: git.GitPathsRequest, result: files.EmptyResult },
+  'git:unstage': { request: git.GitPathsRequest, result: files.EmptyResult },
+  'git:commit': { request: git.GitCommitRequest, result: git.GitCommitResult },
+  'git:branches': { request: git.GitBranchesRequest, result: git.GitBranches },
+  'git:checkout': { request: git.GitCheckoutRequest, result: files.EmptyResult },
+  'git:push': { request: git.GitRemoteRequest, result: git.GitOutput },
+  'git:pull': { request: git.GitRemoteRequest, result: git.GitOutput },
   'search:start': { request: search.SearchStartRequest, result: search.SearchSummary },
   'search:cancel': { request: search.SearchCancelRequest, result: files.EmptyResult },
 } as const;

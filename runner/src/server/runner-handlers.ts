@@ -1,4 +1,5 @@
 import type { SearchMatch } from '@cubicle/protocol';
+import type { GitService } from '../git/git-service.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunService } from '../runs/run-service.js';
 import { searchText, type TextSearchOptions } from '../search/text-search.js';
@@ -16,6 +17,7 @@ export interface HandlerDeps {
   processes: ProcessManager;
   runs: RunService;
   search: TextSearchOptions;
+  git: GitService;
   /** The ports listening in the repl now. */
   ports(): number[];
 }
@@ -23,7 +25,7 @@ export interface HandlerDeps {
 /** The protocol's events for one connected socket (design.md, "Files" and "Terminals"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs, search, ports }: HandlerDeps,
+  { files, terminals, activity, processes, runs, search, ports, git }: HandlerDeps,
 ): EventHandlers {
   // One search at a time per socket: a newer one (the person typed on) cancels the last.
   let searching: { id: string; abort: AbortController } | null = null;
@@ -39,6 +41,24 @@ export function runnerHandlers(
     fetchDir: (p) => files.fetchDir(p),
     listFiles: () => files.listFiles(),
     'ports:list': () => ({ ports: ports().map((port) => ({ port })) }),
+    'git:status': () => git.status(),
+    'git:diff': ({ path }) => git.diff(path),
+    'git:stage': async ({ paths }) => {
+      await git.stage(paths);
+      return {};
+    },
+    'git:unstage': async ({ paths }) => {
+      await git.unstage(paths);
+      return {};
+    },
+    'git:commit': ({ message }) => git.commit(message),
+    'git:branches': () => git.branches(),
+    'git:checkout': async ({ branch, create }) => {
+      await git.checkout(branch, create);
+      return {};
+    },
+    'git:push': () => git.push(),
+    'git:pull': () => git.pull(),
     'search:start': async (req) => {
       searching?.abort.abort();
       const mine = { id: req.id, abort: new AbortController() };
