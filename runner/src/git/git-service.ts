@@ -131,7 +131,10 @@ export class GitService {
           if (!err) return resolve(stdout);
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') return reject(new RunnerError('EUNAVAILABLE', 'git is not installed in this sandbox'));
-          const words = (stderr || err.message).trim().split('\n').slice(-6).join('\n');
+          // git's own "fatal:"/"error:" lines say it best; its hints after them are for a terminal.
+          const lines = (stderr || err.message).trim().split('\n');
+          const errors = lines.filter((l) => /^(fatal|error):/.test(l));
+          const words = (errors.length > 0 ? errors : lines.slice(-6)).join('\n');
           reject(new RunnerError('EINVAL', words || `git ${args[0]} failed`));
         },
       );
