@@ -13,6 +13,7 @@ export interface GitServiceOptions {
 
 /** Answers credential requests from the repl's secrets, never from a prompt (there is no one to type). */
 const CREDENTIALS =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for git's credential helper
   '!f() { test "$1" = get || exit 0; echo "username=${GIT_USERNAME:-git}"; echo "password=$GIT_TOKEN"; }; f';
 
 /**
