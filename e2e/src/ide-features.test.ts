@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '@cubicle/orchestrator/test-support/localhost';
 import { type IdeSession, startIdeSession } from './support/ide-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
@@ -205,5 +207,75 @@ test('settings apply at once and survive a reload: font size, word wrap, Vim key
   await retryUntilPasses(() => {
     assert.equal(fs.readFileSync(workspaceFile('src/lib/helpers.js'), 'utf8'), 'typed by hand');
   }, 10_000);
+  assert.deepEqual(session.problems, [], 'no page errors');
+});
+
+test('git: import a repository served on loopback, see a change marked and its diff, commit it, branch', async (t) => {
+  // A small repository, served by git daemon on a free loopback port (no internet).
+  const served = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-git-'));
+  t.after(() => fs.rmSync(served, { recursive: true, force: true }));
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
+  fs.mkdirSync(path.join(served, 'work'));
+  fs.writeFileSync(path.join(served, 'work', 'hello.js'), "console.log('hello');\n");
+  git(path.join(served, 'work'), 'init', '-q', '-b', 'main');
+  git(path.join(served, 'work'), 'add', '.');
+  git(path.join(served, 'work'), '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
+  git(served, 'clone', '-q', '--bare', 'work', 'project.git');
+  const port = await freePort();
+  const daemon = spawn(
+    'git',
+    ['daemon', '--reuseaddr', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served],
+    {
+      stdio: 'ignore',
+    },
+  );
+  t.after(() => daemon.kill());
+  await retryUntilPasses(() => {
+    execFileSync('git', ['ls-remote', `git://127.0.0.1:${port}/project.git`], { stdio: 'ignore' });
+  }, 10_000);
+
+  await page.goto(ide.home);
+  await page.getByLabel('Import a Git repository').fill(`git://127.0.0.1:${port}/project.git`);
+  await page.getByRole('button', { name: 'Import repl' }).click();
+  await page.waitForURL(/\/repl\/[a-z0-9]{12}/);
+  await ide.waitForShell();
+  const imported = new URL(page.url()).pathname.split('/')[2] ?? '';
+  await ide.treeRow('hello.js').waitFor();
+  await page.getByRole('tab', { name: /^Git/ }).click();
+  assert.equal(await page.getByLabel('Branch', { exact: true }).inputValue(), 'main');
+  await page.locator('.scm-view', { hasText: 'No changes since the last commit.' }).waitFor();
+
+  // An edit: the tree marks the file, Source Control lists it, its diff shows both lines.
+  await page.getByRole('tab', { name: 'Files' }).click();
+  await ide.openFile('hello.js');
+  await ide.editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type("console.log('changed in cubicle');");
+  await page.keyboard.press('Control+s'); // (autosave is off since the settings test)
+  await page.locator('.file-tree [data-path="hello.js"] [data-git=M]').waitFor();
+  await page.getByRole('tab', { name: /^Git/ }).click();
+  const row = page.locator('.scm-row[data-path="hello.js"]');
+  await row.getByRole('button', { name: 'hello.js', exact: true }).click();
+  const diff = page.getByRole('dialog', { name: /hello\.js/ });
+  await diff.locator('.cm-content', { hasText: 'changed in cubicle' }).waitFor();
+  assert.ok((await diff.locator('.cm-changedLine, .cm-insertedLine').count()) > 0, 'the new line is marked');
+  await diff.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByLabel('Commit message').fill('Say something new');
+  await page.getByRole('button', { name: 'Commit all' }).click();
+  await page.locator('.scm-note', { hasText: /Committed [0-9a-f]{7}/ }).waitFor();
+  await page.locator('.scm-view', { hasText: 'No changes since the last commit.' }).waitFor();
+  const workspace = path.join(h.dataDir, 'sandboxes', imported, 'workspace');
+  assert.equal(
+    git(workspace, '-c', 'safe.directory=*', 'log', '--format=%s', '-n', '2').trim(),
+    'Say something new\nfirst',
+  );
+
+  await page.getByLabel('New branch name').fill('feature/x');
+  await page.getByRole('button', { name: 'Create branch' }).click();
+  await retryUntilPasses(
+    async () => assert.equal(await page.getByLabel('Branch', { exact: true }).inputValue(), 'feature/x'),
+    10_000,
+  );
   assert.deepEqual(session.problems, [], 'no page errors');
 });

@@ -42,3 +42,6 @@ export const TERMINAL_PASTE_MAX_CHARS = 16 * 1024 * 1024;
 
 /** Search in files starts once typing pauses this long: one ripgrep run per word, not per key. */
 export const SEARCH_DEBOUNCE_MS = 250;
+
+/** git status is asked again once file changes pause this long (a checkout changes many files at once). */
+export const GIT_STATUS_DEBOUNCE_MS = 400;

@@ -31,3 +31,9 @@ export const WS_UPSTREAM_CLOSE_GRACE_MS = 1_000;
 
 /** The gateway's own runner tokens (port tunnels) live this long and are reused until a minute is left. */
 export const TUNNEL_TOKEN_TTL_MS = 5 * 60_000;
+
+/** A repository import (git clone) is given this long: a small project takes seconds, a huge one is refused. */
+export const IMPORT_TIMEOUT_MS = 120_000;
+/** Imports above this size or file count are refused: a repl is a project, not a monorepo mirror. */
+export const IMPORT_MAX_BYTES = 256 * 2 ** 20;
+export const IMPORT_MAX_FILES = 20_000;

@@ -12,6 +12,8 @@ import { EditorArea } from './editor/EditorArea';
 import { useOpenDocuments } from './editor/use-open-documents';
 import { EnvironmentView } from './environment/EnvironmentView';
 import { FileTree } from './files/FileTree';
+import { SourceControlView } from './git/SourceControlView';
+import { useGitStatus } from './git/use-git-status';
 import { IdeLayout } from './layout/IdeLayout';
 import { ToolPanel } from './layout/ToolPanel';
 import { PortsView } from './ports/PortsView';
@@ -63,6 +65,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
   const [tool, setTool] = useState('preview');
   const [side, setSide] = useState('files');
   const ports = usePorts(connection);
+  const git = useGitStatus(connection);
   const [previewPort, setPreviewPort] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [stopping, setStopping] = useState(false);
@@ -83,6 +86,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
     files,
     connection,
     showTool: setTool,
+    showSide: setSide,
     showSearch: () => {
       setSide('search');
       requestAnimationFrame(() => document.querySelector<HTMLInputElement>('.search-view input')?.select());
@@ -154,8 +158,14 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
                     onOpen={files.open}
                     onMoved={files.moved}
                     onDeleted={files.deleted}
+                    gitLetters={git.letters}
                   />
                 ),
+              },
+              {
+                id: 'git',
+                label: git.status?.changes.length ? `Git (${git.status.changes.length})` : 'Git',
+                body: <SourceControlView status={git.status} refresh={git.refresh} />,
               },
               {
                 id: 'search',

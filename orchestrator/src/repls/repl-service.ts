@@ -3,6 +3,7 @@ import {
   type CreateReplRequest,
   codePrefix,
   type EnvList,
+  IMPORTED_TEMPLATE,
   type ReplRecord,
   type RunnerToken,
   runsPrefix,
@@ -20,6 +21,7 @@ import type { AuditLog } from '../state/audit-log.js';
 import type { EnvironmentStore } from '../state/environment-store.js';
 import type { ReplRow, ReplStore } from '../state/repl-store.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
+import { importRepository } from './git-import.js';
 import { newReplId } from './repl-ids.js';
 import type { RunnerTokens } from './runner-tokens.js';
 
@@ -75,7 +77,8 @@ export class ReplService {
   }
 
   async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
-    if (!this.d.catalog.has(req.template)) {
+    if (req.repository !== undefined) return this.importRepl(req.repository, req.name, actor);
+    if (req.template === undefined || !this.d.catalog.has(req.template)) {
       const names = this.d.catalog
         .list()
         .map((t) => t.name)
@@ -97,6 +100,29 @@ export class ReplService {
     });
     this.d.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
     this.d.log.info({ replId: id, template: req.template, files }, 'repl created');
+    return this.toRecord(row);
+  }
+
+  /** A repl whose files are a clone of a public repository. */
+  private async importRepl(url: string, name: string | undefined, actor: string): Promise<ReplRecord> {
+    const id = newReplId();
+    const t0 = performance.now();
+    let files: number;
+    try {
+      files = await importRepository(url, this.d.objects, codePrefix(id));
+    } catch (err) {
+      await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
+      throw err instanceof ApiError ? err : storageFailure(err);
+    }
+    const fallback =
+      url
+        .replace(/\.git$/, '')
+        .split('/')
+        .pop() || 'imported';
+    const row = this.d.store.insert({ id, name: name ?? fallback.slice(0, 64), template: IMPORTED_TEMPLATE });
+    const ms = Math.round(performance.now() - t0);
+    this.d.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, ms });
+    this.d.log.info({ replId: id, repository: url, files, ms }, 'repl imported');
     return this.toRecord(row);
   }
 

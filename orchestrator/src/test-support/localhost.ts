@@ -48,3 +48,6 @@ export function httpRequest(
     req.end(init.body);
   });
 }
+
+/** A free TCP port on loopback (for a server a test starts). */
+export { freePort } from '../drivers/local/process-control.js';

@@ -41,10 +41,25 @@ export const ReplName = z
   .max(64)
   .regex(/^[^\p{Cc}]+$/u, 'no control characters');
 
-export const CreateReplRequest = z.strictObject({
-  template: z.string().min(1).max(64),
-  name: ReplName.optional(),
-});
+/** A public repository to import: http(s) or git protocol only (no file:, no ssh: the orchestrator clones it). */
+export const RepositoryUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => /^(https?|git):\/\/[^\s/]+\/\S*$/i.test(u), 'an http(s):// or git:// repository address');
+
+export const CreateReplRequest = z
+  .strictObject({
+    template: z.string().min(1).max(64).optional(),
+    name: ReplName.optional(),
+    /** Clone this repository as the repl's files (its history included) instead of a template's. */
+    repository: RepositoryUrl.optional(),
+  })
+  .refine(
+    (r) => (r.template === undefined) !== (r.repository === undefined),
+    'give a template or a repository, not both',
+  );
+/** The template name an imported repl records. */
+export const IMPORTED_TEMPLATE = 'git';
 export type CreateReplRequest = z.infer<typeof CreateReplRequest>;
 
 export const ReplList = z.object({ repls: z.array(ReplRecord) });

@@ -11,6 +11,7 @@ interface IdeActions {
   connection: RunnerConnection;
   showTool(tool: string): void;
   showSearch(): void;
+  showSide(view: string): void;
   openPicker(which: 'files' | 'commands'): void;
   openSettings(): void;
   reloadPreview(): void;
@@ -42,6 +43,7 @@ export function useIdeCommands(a: IdeActions): IdeCommand[] {
         notIn: '.terminal-view', // the terminal's own find keeps Ctrl+Shift+F there
         run: a.showSearch,
       },
+      { id: 'git', label: 'Show source control (git)', run: () => a.showSide('git') },
       { id: 'save', label: 'Save file', shortcut: 'Mod+S', run: () => void activeDoc()?.save() },
       {
         id: 'close-tab',

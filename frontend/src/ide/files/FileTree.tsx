@@ -16,6 +16,8 @@ interface FileTreeProps {
   /** A file or folder moved: open tabs follow it. */
   onMoved(from: string, to: string): void;
   onDeleted(path: string): void;
+  /** Changed files by path, with their git letter (M, U, A, D): marked in the tree. */
+  gitLetters?: Map<string, string>;
 }
 
 type Editing = { kind: 'rename'; path: string } | { kind: 'create'; dir: string; type: 'file' | 'dir' } | null;
@@ -23,7 +25,7 @@ type Editing = { kind: 'rename'; path: string } | { kind: 'create'; dir: string;
 const DRAG_TYPE = 'application/x-cubicle-path';
 
 /** The workspace's files: lazy folders, live updates, create/rename/delete, drag to move, drop to upload. */
-export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreeProps) {
+export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }: FileTreeProps) {
   const { connection } = useReplSession();
   const { tree, toggle } = useFileTree(connection);
   const rows = useMemo(() => visibleRows(tree), [tree]);
@@ -270,7 +272,16 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted }: FileTreePro
                     }}
                   />
                 ) : (
-                  <span className="tree-name">{entry.name}</span>
+                  <span
+                    className={`tree-name ${gitLetters?.has(entry.path) ? `git-${gitLetters.get(entry.path)}` : ''}`}
+                  >
+                    {entry.name}
+                  </span>
+                )}
+                {!renaming && !isDir && gitLetters?.has(entry.path) && (
+                  <span className={`git-badge git-${gitLetters.get(entry.path)}`} data-git={gitLetters.get(entry.path)}>
+                    {gitLetters.get(entry.path)}
+                  </span>
                 )}
                 {!renaming && (
                   <span className="row-actions">
