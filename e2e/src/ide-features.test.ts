@@ -3,30 +3,20 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { freePort } from '@cubicle/orchestrator/test-support/localhost';
-import { type IdeSession, startIdeSession } from './support/ide-session.js';
+import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // What people reach for in their first minutes, from the keyboard, in a real browser: quick open,
 // the command palette and settings that follow them across a reload.
 
-let session: IdeSession;
-let replId: string;
-let h: IdeSession['h'];
-let page: IdeSession['page'];
-let ide: IdeSession['ide'];
-
-before(async () => {
-  session = await startIdeSession();
-  ({ h, page, ide } = session);
-  replId = await ide.createRepl(/Bash/, 'features');
+openSession({ template: /Bash/, name: 'features' }, async () => {
   await ide.typeInTerminal(
     'mkdir -p src/lib node_modules/dep && printf "one\\ntwo\\n" > src/lib/helpers.js && echo x > node_modules/dep/helpers.js && echo y > readme.md',
   );
   await ide.treeRow('src').waitFor();
 });
-after(() => session?.close());
 
 const workspaceFile = (name: string) => path.join(h.dataDir, 'sandboxes', replId, 'workspace', name);
 

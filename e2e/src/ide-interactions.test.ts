@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type IdeSession, startIdeSession } from './support/ide-session.js';
+import { test } from 'node:test';
+import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // The IDE's harder paths in a real browser: edit conflicts, uploads, drag-and-drop, keyboard
 // navigation, a gateway that goes away under an open terminal, and a repl that cannot start.
 
-let session: IdeSession;
-let replId: string;
-// Short names for the session's parts, as every test uses them.
-let h: IdeSession['h'];
-let page: IdeSession['page'];
-let ide: IdeSession['ide'];
-
-before(async () => {
-  session = await startIdeSession();
-  ({ h, page, ide } = session);
-  replId = await ide.createRepl(/Bash/, 'interactions');
-});
-after(() => session?.close());
+openSession({ template: /Bash/, name: 'interactions' });
 
 test('a dirty tab whose file changes on disk offers a choice; "keep mine" wins on disk', async () => {
   await ide.typeInTerminal('printf "line one\\n" > notes.txt');

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ReplList } from '@cubicle/protocol';
 import { screenshot } from './support/browser.js';
-import { type IdeSession, startIdeSession } from './support/ide-session.js';
+import { h, ide, openSession, page, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // The browser IDE against a real `orchestrator serve` (real runners, real S3 server), in Debian's
 // chromium: what a person does in their first minutes, checked on screen and in storage.
 
-let session: IdeSession;
-let replId: string;
-// Short names for the session's parts, as every test uses them.
-let h: IdeSession['h'];
-let page: IdeSession['page'];
-let ide: IdeSession['ide'];
-
-before(async () => {
-  session = await startIdeSession();
-  ({ h, page, ide } = session);
-});
-after(() => session?.close());
+openSession();
+let replId: string; // made by the first test, from the home page
 
 test('home page: create a repl from the Node template and land in its IDE', async () => {
   replId = await ide.createRepl(/Node/, 'browser-test');

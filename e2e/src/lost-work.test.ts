@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { type IdeSession, startIdeSession } from './support/ide-session.js';
+import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // Every way the IDE used to lose a person's work without a word, each in a real browser: an edit
 // closed or reloaded away before autosave, a large terminal paste, a dirty tab whose file is
 // deleted, a status bar that called unsaved work saved, and an editor limit a paste could pass.
 
-let session: IdeSession;
-let replId: string;
-let h: IdeSession['h'];
-let page: IdeSession['page'];
-let ide: IdeSession['ide'];
-
-before(async () => {
-  session = await startIdeSession();
-  ({ h, page, ide } = session);
-  replId = await ide.createRepl(/Bash/, 'lost-work');
-});
-after(() => session?.close());
+openSession({ template: /Bash/, name: 'lost-work' });
 
 /** The repl's workspace folder on this machine (the local driver's sandbox). */
 const workspaceFile = (name: string) => path.join(h.dataDir, 'sandboxes', replId, 'workspace', name);

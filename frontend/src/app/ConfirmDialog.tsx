@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useModalDialog } from './use-modal-dialog';
 
 interface ConfirmDialogProps {
   title: string;
@@ -10,12 +10,7 @@ interface ConfirmDialogProps {
 
 /** A modal question with the destructive choice named (never a bare "OK"). */
 export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const ref = useModalDialog();
   return (
     <dialog ref={ref} className="confirm-dialog" onCancel={onCancel} aria-labelledby="confirm-title">
       <h2 id="confirm-title">{title}</h2>

@@ -4,16 +4,15 @@ import { EditorView } from '@codemirror/view';
 import type { GitDiff } from '@cubicle/protocol';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
+import { useModalDialog } from '../../app/use-modal-dialog';
 import { editorSettings } from '../editor/editor-settings';
 import { ideSettings } from '../settings/ide-settings';
 
 /** A file's changes since the last commit, in a read-only editor with the removed lines inline. */
 export function DiffDialog({ diff, onClose }: { diff: GitDiff; onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
     if (!host.current) return;
     const view = new EditorView({
       parent: host.current,
@@ -27,10 +26,7 @@ export function DiffDialog({ diff, onClose }: { diff: GitDiff; onClose(): void }
         ],
       }),
     });
-    return () => {
-      view.destroy();
-      d?.close();
-    };
+    return () => view.destroy();
   }, [diff]);
   return (
     <dialog ref={dialog} className="confirm-dialog diff-dialog" onCancel={onClose} aria-labelledby="diff-title">

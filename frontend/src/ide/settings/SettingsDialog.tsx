@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useModalDialog } from '../../app/use-modal-dialog';
 import { useRevision } from '../../app/use-revision';
 import { FONT_SIZES, type IdeSettings, ideSettings, TAB_SIZES } from './ide-settings';
 
@@ -7,12 +7,7 @@ export function SettingsDialog({ onClose }: { onClose(): void }) {
   useRevision(ideSettings);
   const s = ideSettings.current;
   const set = (change: Partial<IdeSettings>) => ideSettings.update(change);
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const ref = useModalDialog();
   return (
     <dialog ref={ref} className="confirm-dialog settings-dialog" onCancel={onClose} aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
