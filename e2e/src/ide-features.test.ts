@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '@cubicle/orchestrator/test-support/localhost';
+import { screenshot } from './support/browser.js';
 import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
@@ -97,7 +98,7 @@ test('secrets: set in the IDE, hidden after entry, in the app and a new shell, n
   await page.locator('.run-button[title*="process.env.API_KEY"]').click(); // once cubicle.json is read
   await page.getByRole('tab', { name: 'Console' }).click();
   await page.locator('[data-tool=console] .log-line', { hasText: `key=${secret} greet=hello there` }).waitFor();
-  await page.getByRole('button', { name: '■ Stop' }).click();
+  await page.getByRole('button', { name: 'Stop the app' }).click();
   // ...and so does a new shell.
   await page.getByRole('button', { name: 'New terminal' }).click();
   await page.locator('.terminal-view:not([hidden])[data-status=ready]').waitFor();
@@ -268,4 +269,15 @@ test('git: import a repository served on loopback, see a change marked and its d
     10_000,
   );
   assert.deepEqual(session.problems, [], 'no page errors');
+});
+
+test('the layout holds at 1024 px: the top bar and the status bar stay one line', async () => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.getByRole('button', { name: 'Settings' }).waitFor();
+  for (const bar of ['.top-bar', '.status-bar']) {
+    const box = await page.locator(bar).boundingBox();
+    assert.ok(box && box.height < 48, `${bar} is ${box?.height}px high at 1024 px`);
+  }
+  await screenshot(page, 'ide-1024');
+  await page.setViewportSize({ width: 1440, height: 900 });
 });

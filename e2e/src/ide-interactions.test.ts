@@ -147,7 +147,7 @@ test('Runs: a task from cubicle.json runs with live output and lands in the hist
     `printf '%s' '{"run":"bash main.sh","tasks":{"greet":"echo hi from a task; exit 4"}}' > cubicle.json`,
   );
   await page.getByRole('tab', { name: 'Runs' }).click();
-  await page.getByRole('button', { name: '▶ greet' }).click();
+  await page.getByRole('button', { name: 'greet', exact: true }).click();
   const run = page.locator('.run-item[data-status=failed]', { hasText: 'greet' });
   await run.waitFor();
   assert.match((await run.textContent()) ?? '', /exit 4/);

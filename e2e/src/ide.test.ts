@@ -57,7 +57,7 @@ test('a file changed by sed in the shell reloads in its clean editor tab', async
 });
 
 test('Run starts the template app under the process manager: preview, console, Stop', async () => {
-  await page.getByRole('button', { name: '▶ Run' }).click();
+  await page.getByRole('button', { name: 'Run the app' }).click();
   await page
     .frameLocator('iframe[title=Preview]')
     .getByRole('heading', { name: 'Hello from Node.js' })
@@ -66,7 +66,7 @@ test('Run starts the template app under the process manager: preview, console, S
   await screenshot(page, 'ide');
   await page.getByRole('tab', { name: 'Console' }).click();
   await page.locator('[data-tool=console] .log-line', { hasText: /listening on port \d+/ }).waitFor();
-  await page.getByRole('button', { name: '■ Stop' }).click();
+  await page.getByRole('button', { name: 'Stop the app' }).click();
   await page.getByTestId('app-state').filter({ hasText: 'stopped' }).waitFor();
   await page.getByRole('tab', { name: 'Preview' }).click();
 });

@@ -1,3 +1,5 @@
+import { Circle, X } from 'lucide-react';
+
 interface PaneTabProps {
   label: string;
   active: boolean;
@@ -34,12 +36,8 @@ export function PaneTab({ label, active, unsaved = false, title, data, onActivat
           onClose();
         }}
       >
-        <span className="dot" aria-hidden>
-          ●
-        </span>
-        <span className="x" aria-hidden>
-          ✕
-        </span>
+        <Circle className="dot" size={8} fill="currentColor" aria-hidden />
+        <X className="x" size={13} aria-hidden />
       </button>
     </div>
   );

@@ -1,4 +1,5 @@
 import type { ReplRecord, Template } from '@cubicle/protocol';
+import { Box } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../api/error-messages';
 import type { OrchestratorClient } from '../api/orchestrator-client';
@@ -59,7 +60,7 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
       <header className="home-header">
         <h1>
           <span className="logo" aria-hidden>
-            ▣
+            <Box size={20} aria-hidden />
           </span>{' '}
           Cubicle
         </h1>

@@ -1,3 +1,4 @@
+import { Box, Settings } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../api/error-messages';
 import type { OrchestratorClient } from '../api/orchestrator-client';
@@ -116,7 +117,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
             navigate('/');
           }}
         >
-          ▣ Cubicle
+          <Box size={16} aria-hidden /> Cubicle
         </a>
         <span className="repl-name">{repl.name}</span>
         <AppControls
@@ -129,8 +130,8 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
           </span>
         )}
         <span className="top-spacer" />
-        <button type="button" aria-label="Settings" title="Settings" onClick={() => setSettingsOpen(true)}>
-          ⚙
+        <button type="button" aria-label="Settings" title="Settings (Ctrl+,)" onClick={() => setSettingsOpen(true)}>
+          <Settings size={15} aria-hidden />
         </button>
         <button
           type="button"

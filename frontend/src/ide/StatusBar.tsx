@@ -1,4 +1,5 @@
 import type { SyncStatusPush } from '@cubicle/protocol';
+import { Circle, TriangleAlert } from 'lucide-react';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { timeAgo } from '../app/time';
 import { useRevisions } from '../app/use-revision';
@@ -27,7 +28,7 @@ export function StatusBar({ docs }: { docs: readonly OpenDocument[] }) {
   return (
     <footer className="status-bar">
       <span className={`status-item conn-${state}`} data-testid="connection-state">
-        ● {CONNECTION_WORDS[state]}
+        <Circle size={8} fill="currentColor" aria-hidden /> {CONNECTION_WORDS[state]}
       </span>
       <EditorState docs={docs} />
       <span className={`status-item sync-${sync?.state ?? 'unknown'}`} data-testid="sync-state">
@@ -35,7 +36,8 @@ export function StatusBar({ docs }: { docs: readonly OpenDocument[] }) {
       </span>
       {sync && sync.notSyncedCount > 0 && (
         <span className="status-item sync-refused" data-testid="not-synced" title={notSyncedDetail(sync)}>
-          ⚠ {sync.notSyncedCount === 1 ? '1 file is' : `${sync.notSyncedCount} files are`} not in storage
+          <TriangleAlert size={12} aria-hidden />{' '}
+          {sync.notSyncedCount === 1 ? '1 file is' : `${sync.notSyncedCount} files are`} not in storage
         </span>
       )}
       <span className="status-item">Repl {state === 'connected' ? 'running' : repl.state}</span>

@@ -1,4 +1,5 @@
 import type { EnvVariable } from '@cubicle/protocol';
+import { Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { useReplSession } from '../repl-session';
@@ -105,7 +106,7 @@ export function EnvironmentView() {
                     })
                   }
                 >
-                  ✕
+                  <Trash2 size={13} aria-hidden />
                 </button>
               </td>
             </tr>

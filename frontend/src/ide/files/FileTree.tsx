@@ -1,4 +1,5 @@
 import type { FileEntry } from '@cubicle/protocol';
+import { ChevronDown, ChevronRight, FilePlus, FolderPlus, Pencil, Trash2, Upload } from 'lucide-react';
 import { type DragEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { ConfirmDialog } from '../../app/ConfirmDialog';
@@ -170,10 +171,10 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
         <span>Files</span>
         <div className="pane-actions">
           <button type="button" title="New file" aria-label="New file" onClick={() => startCreate('file')}>
-            +
+            <FilePlus size={15} aria-hidden />
           </button>
           <button type="button" title="New folder" aria-label="New folder" onClick={() => startCreate('dir')}>
-            ▸+
+            <FolderPlus size={15} aria-hidden />
           </button>
           <button
             type="button"
@@ -181,7 +182,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
             aria-label="Upload files"
             onClick={() => uploadInput.current?.click()}
           >
-            ⇪
+            <Upload size={15} aria-hidden />
           </button>
           <input
             ref={uploadInput}
@@ -254,7 +255,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
               >
                 {isDir ? (
                   <span className="chevron" aria-hidden>
-                    {open ? '▾' : '▸'}
+                    {open ? <ChevronDown size={14} /> : <ChevronRight size={14} />}
                   </span>
                 ) : (
                   <span className="file-icon" style={{ color: icon.color }} aria-hidden>
@@ -294,7 +295,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
                         setEditing({ kind: 'rename', path: entry.path });
                       }}
                     >
-                      ✎
+                      <Pencil size={12} aria-hidden />
                     </button>
                     <button
                       type="button"
@@ -305,7 +306,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
                         setDeleting(entry);
                       }}
                     >
-                      ✕
+                      <Trash2 size={12} aria-hidden />
                     </button>
                   </span>
                 )}

@@ -1,4 +1,5 @@
 import type { GitChange, GitDiff, GitStatus } from '@cubicle/protocol';
+import { Minus, Plus } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { useReplSession } from '../repl-session';
@@ -98,7 +99,7 @@ export function SourceControlView({ status, refresh }: SourceControlProps) {
           })
         }
       >
-        {action === 'stage' ? '+' : '−'}
+        {action === 'stage' ? <Plus size={13} aria-hidden /> : <Minus size={13} aria-hidden />}
       </button>
     </div>
   );

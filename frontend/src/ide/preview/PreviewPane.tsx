@@ -1,4 +1,5 @@
 import { portPreviewUrl } from '@cubicle/protocol';
+import { ExternalLink, RefreshCw } from 'lucide-react';
 import { useState } from 'react';
 
 interface PreviewPaneProps {
@@ -32,7 +33,7 @@ export function PreviewPane({ previewUrl, reloadSignal, ports, port, onPort }: P
         }}
       >
         <button type="button" title="Reload" aria-label="Reload preview" onClick={() => setReloads((r) => r + 1)}>
-          ⟳
+          <RefreshCw size={14} aria-hidden />
         </button>
         <select
           className="preview-port"
@@ -55,7 +56,7 @@ export function PreviewPane({ previewUrl, reloadSignal, ports, port, onPort }: P
         </span>
         <input aria-label="Preview path" value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
         <a href={url} target="_blank" rel="noreferrer" title="Open in a new tab" aria-label="Open preview in a new tab">
-          ↗
+          <ExternalLink size={14} aria-hidden />
         </a>
       </form>
       <iframe

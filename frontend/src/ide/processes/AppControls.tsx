@@ -1,3 +1,4 @@
+import { Play, RotateCw, Square } from 'lucide-react';
 import { useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { useReplSession } from '../repl-session';
@@ -19,11 +20,11 @@ export function AppControls({ state, onRun }: { state: ProcessesView; onRun(): v
     <>
       {up ? (
         <>
-          <button type="button" className="stop-app" onClick={() => act('stop')}>
-            ■ Stop
+          <button type="button" className="stop-app" aria-label="Stop the app" onClick={() => act('stop')}>
+            <Square size={12} fill="currentColor" aria-hidden /> Stop
           </button>
-          <button type="button" onClick={() => act('restart')}>
-            ↻ Restart
+          <button type="button" aria-label="Restart the app" onClick={() => act('restart')}>
+            <RotateCw size={13} aria-hidden /> Restart
           </button>
         </>
       ) : (
@@ -33,8 +34,9 @@ export function AppControls({ state, onRun }: { state: ProcessesView; onRun(): v
           disabled={!app}
           title={app ? app.command : 'Nothing to run: add "run" to cubicle.json'}
           onClick={() => act('start')}
+          aria-label="Run the app"
         >
-          ▶ Run
+          <Play size={13} fill="currentColor" aria-hidden /> Run
         </button>
       )}
       {app && (

@@ -1,4 +1,5 @@
 import type { RunRecord } from '@cubicle/protocol';
+import { Play } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { formatDuration } from '../../app/format';
@@ -59,7 +60,7 @@ export function RunsView({ tasks }: { tasks: Record<string, string> }) {
       >
         {Object.keys(tasks).map((task) => (
           <button key={task} type="button" title={tasks[task]} onClick={() => void start({ task })}>
-            ▶ {task}
+            <Play size={12} fill="currentColor" aria-hidden /> {task}
           </button>
         ))}
         <input

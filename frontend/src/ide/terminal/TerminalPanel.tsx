@@ -1,3 +1,4 @@
+import { Plus, Search, X } from 'lucide-react';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../app/format';
@@ -87,7 +88,7 @@ export function TerminalPanel({ onFirstReady }: TerminalPanelProps) {
           />
         ))}
         <button type="button" className="tab-add" aria-label="New terminal" title="New terminal" onClick={() => add()}>
-          +
+          <Plus size={15} aria-hidden />
         </button>
       </div>
       <div className="terminal-body">
@@ -153,7 +154,7 @@ function TerminalView({ tab, visible }: { tab: TerminalTab; visible: boolean }) 
         title="Find (Ctrl+Shift+F)"
         onClick={() => setSearching((s) => !s)}
       >
-        ⌕
+        <Search size={14} aria-hidden />
       </button>
       {searching && (
         <div className="terminal-search">
@@ -193,7 +194,7 @@ function InputNoticeBar({ notice, onDismiss }: { notice: InputNotice; onDismiss(
     <div className="terminal-notice error" role="alert">
       {notice.message}
       <button type="button" onClick={onDismiss} aria-label="Dismiss">
-        ✕
+        <X size={13} aria-hidden />
       </button>
     </div>
   );
