@@ -10,7 +10,6 @@ import {
 } from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import { ReplRecord } from '@cubicle/protocol';
 import { TerminalReader } from '@cubicle/runner/test-support/terminal-reader';
-import { EMBEDDED_S3_CREDENTIALS } from '@cubicle/storage';
 import { FakeKubelet } from './support/fake-kubelet.js';
 import { retryUntilPasses } from './support/retry.js';
 
@@ -28,10 +27,6 @@ let kubeconfigDir: string;
 before(async () => {
   api = new FakeKubeApi();
   const server = await api.start();
-  kubelet = new FakeKubelet(api, {
-    AWS_ACCESS_KEY_ID: EMBEDDED_S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
-  });
   kubeconfigDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubeconfig-'));
   const kubeconfig = path.join(kubeconfigDir, 'config');
   fs.writeFileSync(
@@ -51,6 +46,11 @@ before(async () => {
     KUBE_NAMESPACE: NS,
     RUNNER_IMAGE: 'registry.example.com/cubicle-runner:e2e',
     REPL_SERVICE_HOST_PATTERN: '{clusterIP}',
+  });
+  // The cluster's Secret: the bucket keys the storage-broker sidecar of each repl pod gets.
+  kubelet = new FakeKubelet(api, {
+    AWS_ACCESS_KEY_ID: h.s3Credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: h.s3Credentials.secretAccessKey,
   });
 });
 after(async () => {
@@ -83,7 +83,7 @@ test('DRIVER=kubernetes: start â†’ shell and a saved file through the gateway â†
   ).toString();
   assert.match(seen, /S3_SOCKET=/, "the runner's environment was read");
   assert.doesNotMatch(seen, /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|RUNNER_TOKEN_SECRET/);
-  assert.ok(!seen.includes(EMBEDDED_S3_CREDENTIALS.secretAccessKey), 'the storage secret');
+  assert.ok(!seen.includes(h.s3Credentials.secretAccessKey), 'the storage secret');
   const saved = await socket.emitWithAck('updateContent', {
     path: 'from-k8s.txt',
     content: 'saved through the kubernetes driver\n',

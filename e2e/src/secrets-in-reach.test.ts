@@ -10,7 +10,7 @@ import { signingKeySecrets } from '@cubicle/orchestrator/test-support/signing-ke
 import type { StartReplResponse } from '@cubicle/protocol';
 import { forgeToken } from '@cubicle/runner/test-support/forged-tokens';
 import { makeSigningKey } from '@cubicle/runner/test-support/test-keys';
-import { EMBEDDED_S3_CREDENTIALS, ObjectStore } from '@cubicle/storage';
+import { ObjectStore } from '@cubicle/storage';
 import { Shell } from './support/shell.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -44,7 +44,7 @@ describe('no secret within reach of a repl (local sandboxes)', { skip: !asRoot &
     assert.ok(loot.length > 1000, 'the gathering worked');
     assert.match(loot, /RUNNER_KEYS_FILE=/, 'the runner environment was read');
     for (const secret of signingKeySecrets(h.dataDir)) assert.ok(!loot.includes(secret), 'a private signing key');
-    assert.ok(!loot.includes(EMBEDDED_S3_CREDENTIALS.secretAccessKey), 'the storage secret key');
+    assert.ok(!loot.includes(h.s3Credentials.secretAccessKey), 'the storage secret key');
     assert.doesNotMatch(loot, /AWS_SECRET_ACCESS_KEY=|RUNNER_TOKEN_SECRET=/);
   });
 
@@ -60,7 +60,7 @@ describe('no secret within reach of a repl (local sandboxes)', { skip: !asRoot &
           endpoint: h.s3Endpoint,
           region: 'us-east-1',
           bucket: h.store.bucket,
-          credentials: { accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId, secretAccessKey: secret },
+          credentials: { accessKeyId: h.s3Credentials.accessKeyId, secretAccessKey: secret },
           forcePathStyle: true,
         },
         { maxAttempts: 1 },

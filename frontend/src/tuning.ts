@@ -45,3 +45,6 @@ export const SEARCH_DEBOUNCE_MS = 250;
 
 /** git status is asked again once file changes pause this long (a checkout changes many files at once). */
 export const GIT_STATUS_DEBOUNCE_MS = 400;
+
+/** An import's progress is asked for this often while the home page waits for it. */
+export const IMPORT_PROGRESS_POLL_MS = 400;

@@ -25,7 +25,7 @@ import { ReplService } from './repls/repl-service.js';
 import { ReusedTokens } from './repls/reused-tokens.js';
 import { RunnerTokens } from './repls/runner-tokens.js';
 import { AuditLog } from './state/audit-log.js';
-import { ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
+import { embeddedStoreSecret, ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
 import { openDatabase } from './state/database.js';
 import { EnvironmentStore } from './state/environment-store.js';
 import { ReplStore } from './state/repl-store.js';
@@ -72,6 +72,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     : await EmbeddedS3.start({
         directory: path.join(config.dataDir, 's3'),
         port: config.embeddedS3Port,
+        secretAccessKey: embeddedStoreSecret(config.dataDir),
         buckets: ['cubicle'],
         supervise: (e) => {
           if (e.type === 'crashed')

@@ -4,6 +4,7 @@ import {
   EnvList,
   type EnvVariable,
   type ErrorCode,
+  ImportProgress,
   ReplList,
   type ReplRecord,
   ReplRecord as ReplRecordSchema,
@@ -65,6 +66,9 @@ export class OrchestratorClient {
   }
   token(id: string): Promise<RunnerToken> {
     return this.call('POST', `/api/repls/${encodeURIComponent(id)}/token`, RunnerToken);
+  }
+  importProgress(importId: string): Promise<ImportProgress> {
+    return this.call('GET', `/api/imports/${encodeURIComponent(importId)}`, ImportProgress);
   }
   async env(id: string): Promise<EnvVariable[]> {
     return (await this.call('GET', `/api/repls/${encodeURIComponent(id)}/env`, EnvList)).variables;

@@ -1,18 +1,32 @@
-import type { CreateReplRequest, Template } from '@cubicle/protocol';
-import { useState } from 'react';
+import type { CreateReplRequest, ImportProgress, Template } from '@cubicle/protocol';
+import { useEffect, useState } from 'react';
+import type { OrchestratorClient } from '../api/orchestrator-client';
+import { IMPORT_PROGRESS_POLL_MS } from '../tuning';
 
 interface CreateReplFormProps {
+  api: OrchestratorClient;
   templates: Template[];
   onCreate(request: CreateReplRequest): Promise<void>;
 }
 
 /** Pick a template (or give a repository to import), name the repl (optional), create: the IDE opens on it. */
-export function CreateReplForm({ templates, onCreate }: CreateReplFormProps) {
+export function CreateReplForm({ api, templates, onCreate }: CreateReplFormProps) {
   const [template, setTemplate] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [repository, setRepository] = useState('');
   const [creating, setCreating] = useState(false);
   const importing = repository.trim() !== '';
+  const [importId, setImportId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
+
+  // While an import runs, ask how far it is (git's own phases, then the upload).
+  useEffect(() => {
+    if (!importId) return;
+    const timer = setInterval(() => {
+      api.importProgress(importId).then(setProgress, () => undefined);
+    }, IMPORT_PROGRESS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [api, importId]);
   const chosen = template ?? templates[0]?.name ?? null;
 
   return (
@@ -23,9 +37,15 @@ export function CreateReplForm({ templates, onCreate }: CreateReplFormProps) {
         e.preventDefault();
         if (!chosen && !importing) return;
         setCreating(true);
-        const request: CreateReplRequest = importing ? { repository: repository.trim() } : { template: chosen ?? '' };
+        const id = `i${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+        const request: CreateReplRequest = importing
+          ? { repository: repository.trim(), importId: id }
+          : { template: chosen ?? '' };
         if (name.trim()) request.name = name.trim();
+        if (importing) setImportId(id);
         await onCreate(request);
+        setImportId(null);
+        setProgress(null);
         setCreating(false);
       }}
     >
@@ -68,10 +88,13 @@ export function CreateReplForm({ templates, onCreate }: CreateReplFormProps) {
         </button>
       </div>
       {creating && importing && (
-        <p className="muted" role="status">
-          Cloning {repository.trim()}: its files and history are copied into the new repl; a large repository takes a
-          while.
-        </p>
+        <div className="import-progress" role="status">
+          <span>
+            {progress ? `${progress.phase}${progress.percent === null ? '…' : ` ${progress.percent}%`}` : 'Cloning…'}{' '}
+            <span className="muted">{repository.trim()}</span>
+          </span>
+          <progress max={100} value={progress?.percent ?? undefined} aria-label="Import progress" />
+        </div>
       )}
     </form>
   );

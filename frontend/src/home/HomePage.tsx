@@ -74,6 +74,7 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
         </div>
       )}
       <CreateReplForm
+        api={api}
         templates={templates}
         onCreate={async (request) => {
           setError(null);

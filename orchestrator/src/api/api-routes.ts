@@ -4,6 +4,8 @@ import {
   CreateReplRequest,
   EnvList,
   EnvName,
+  ImportId,
+  ImportProgress,
   KeyRotation,
   type OpenApiRoute,
   ReplId,
@@ -15,6 +17,7 @@ import {
   TemplateList,
 } from '@cubicle/protocol';
 import { z } from 'zod';
+import { ApiError } from '../api-error.js';
 import type { RunnerKeys } from '../auth/runner-keys.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { AuditLog } from '../state/audit-log.js';
@@ -66,6 +69,19 @@ export function apiRoutes({ repls, audit, catalog, runnerKeys }: ApiDeps): ApiRo
       response: ReplRecord,
       status: 201,
       handle: (i) => repls.create(CreateReplRequest.parse(i.body), i.actor),
+    },
+    {
+      method: 'get',
+      path: '/api/imports/:importId',
+      summary: "How far a repository import is (the create request's `importId`), while it runs and a minute after",
+      params: z.object({ importId: ImportId }),
+      response: ImportProgress,
+      status: 200,
+      handle: (i) => {
+        const progress = repls.imports.get(z.object({ importId: ImportId }).parse(i.params).importId);
+        if (!progress) throw new ApiError('ENOENT', 'no import with that id is running');
+        return progress;
+      },
     },
     {
       method: 'get',

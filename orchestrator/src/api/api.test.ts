@@ -170,6 +170,8 @@ describe('orchestrator REST API over HTTP', () => {
       assert.equal(r.body.error.code, code, `${name}: ${JSON.stringify(r.body)}`);
     }
     assert.equal((await h.api('PUT', '/api/repls/zzzzzzzzzzzz/env/A', { value: '1' })).status, 404);
+    assert.equal((await h.api('GET', '/api/imports/no-such-import')).status, 404);
+    assert.equal((await h.api('GET', '/api/imports/bad!')).status, 400);
     assert.equal((await h.api('DELETE', `/api/repls/${id}/env/NOPE`)).status, 404);
     for (const file of fs.readdirSync(h.dataDir).filter((f) => f.startsWith('orchestrator.db'))) {
       assert.ok(!fs.readFileSync(path.join(h.dataDir, file)).includes(secret), `plain text in ${file}`);

@@ -8,6 +8,7 @@ import { CreateReplRequest } from '@cubicle/protocol';
 import { startTestS3, type TestS3 } from '@cubicle/storage/test-support/test-s3';
 import { freePort } from '../drivers/local/process-control.js';
 import { importRepository } from './git-import.js';
+import { parseGitProgress } from './import-progress.js';
 
 describe('importRepository (real git daemon on loopback, real S3)', () => {
   let s3: TestS3;
@@ -51,8 +52,16 @@ describe('importRepository (real git daemon on loopback, real S3)', () => {
     await s3.close();
   });
 
-  it('uploads the files with their modes and the history, and never a symlink target', async () => {
-    const files = await importRepository(url, s3.store, 'code/imported0001/');
+  it('uploads the files with their modes and the history, and never a symlink target; says how far it is', async () => {
+    const progress: string[] = [];
+    const files = await importRepository(url, s3.store, 'code/imported0001/', (p) =>
+      progress.push(`${p.phase} ${p.percent}`),
+    );
+    assert.ok(
+      progress.some((p) => /^(Receiving objects|Counting objects|Resolving deltas) \d+$/.test(p)),
+      progress.join(),
+    );
+    assert.equal(progress.at(-1), 'Uploading files 100');
     const keys = (await s3.store.listKeys('code/imported0001/')).map((k) => k.slice('code/imported0001/'.length));
     assert.ok(keys.includes('README.md') && keys.includes('bin/run.sh'));
     assert.ok(keys.includes('.git/HEAD'), 'the history comes along');
@@ -71,5 +80,18 @@ describe('importRepository (real git daemon on loopback, real S3)', () => {
     assert.equal(CreateReplRequest.safeParse({ repository: 'ext::sh -c id' }).success, false);
     assert.equal(CreateReplRequest.safeParse({ repository: url, template: 'node' }).success, false, 'one or the other');
     assert.equal(CreateReplRequest.safeParse({ repository: url }).success, true);
+  });
+
+  it("reads git's progress lines, and nothing else", () => {
+    assert.deepEqual(parseGitProgress('Receiving objects:  45% (90/200), 1.2 MiB | 3 MiB/s'), {
+      phase: 'Receiving objects',
+      percent: 45,
+    });
+    assert.deepEqual(parseGitProgress('remote: Counting objects: 100% (3/3), done.'), {
+      phase: 'Counting objects',
+      percent: 100,
+    });
+    assert.equal(parseGitProgress("Cloning into 'repo'..."), null);
+    assert.equal(parseGitProgress('fatal: repository not found'), null);
   });
 });

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ImportProgress } from '@cubicle/protocol';
 import { forEachLimit, type ObjectStore } from '@cubicle/storage';
 import { ApiError } from '../api-error.js';
 import { IMPORT_MAX_BYTES, IMPORT_MAX_FILES, IMPORT_TIMEOUT_MS } from '../tuning.js';
+import { parseGitProgress } from './import-progress.js';
 
 /**
  * Clones a public repository and uploads its files, `.git` included (so its history, branches
@@ -13,15 +15,23 @@ import { IMPORT_MAX_BYTES, IMPORT_MAX_FILES, IMPORT_TIMEOUT_MS } from '../tuning
  * read a local path (`file:`), never prompt, never fetch submodules; symlinks are not followed
  * (a repository's link to /etc/passwd uploads nothing), and size and count are bounded.
  */
-export async function importRepository(url: string, store: ObjectStore, prefix: string): Promise<number> {
+export async function importRepository(
+  url: string,
+  store: ObjectStore,
+  prefix: string,
+  onProgress: (p: Omit<ImportProgress, 'done'>) => void = () => {},
+): Promise<number> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cubicle-import-'));
   try {
     const checkout = path.join(dir, 'repo');
-    await clone(url, checkout, dir);
+    await clone(url, checkout, dir, onProgress);
     const files = await regularFiles(checkout);
+    let uploaded = 0;
+    onProgress({ phase: 'Uploading files', percent: 0 });
     await forEachLimit(files, 8, async (f) => {
       const body = await fs.readFile(path.join(checkout, f.name));
       await store.put(prefix + f.name, body, body.length, { mode: f.mode });
+      onProgress({ phase: 'Uploading files', percent: Math.floor((++uploaded / files.length) * 100) });
     });
     return files.length;
   } finally {
@@ -29,12 +39,18 @@ export async function importRepository(url: string, store: ObjectStore, prefix: 
   }
 }
 
-function clone(url: string, into: string, home: string): Promise<void> {
+function clone(
+  url: string,
+  into: string,
+  home: string,
+  onProgress: (p: Omit<ImportProgress, 'done'>) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const git = spawn(
       'git',
-      ['-c', 'protocol.file.allow=never', 'clone', '--quiet', '--no-recurse-submodules', '--', url, into],
+      ['-c', 'protocol.file.allow=never', 'clone', '--progress', '--no-recurse-submodules', '--', url, into],
       {
+        stdio: ['ignore', 'ignore', 'pipe'],
         timeout: IMPORT_TIMEOUT_MS,
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -44,18 +60,28 @@ function clone(url: string, into: string, home: string): Promise<void> {
           GIT_ALLOW_PROTOCOL: 'http:https:git',
         },
       },
-      (err, _stdout, stderr) => {
-        if (!err) return resolve();
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          return reject(new ApiError('EUNAVAILABLE', 'importing needs git on the orchestrator'));
-        }
-        const said = stderr
-          .trim()
-          .split('\n')
-          .filter((l) => /^(fatal|error):/.test(l));
-        reject(new ApiError('EINVAL', `could not clone ${url}: ${said.join(' ') || err.message}`));
-      },
     );
+    let errors = '';
+    let partial = '';
+    git.stderr.on('data', (chunk: Buffer) => {
+      // Progress comes as lines ended by \r (redrawn in place) or \n.
+      const lines = (partial + chunk.toString()).split(/[\r\n]/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const progress = parseGitProgress(line);
+        if (progress) onProgress(progress);
+        else if (/^(fatal|error):/.test(line) && errors.length < 2000) errors += `${line} `;
+      }
+    });
+    git.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new ApiError('EUNAVAILABLE', 'importing needs git on the orchestrator') : err),
+    );
+    git.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const why =
+        errors.trim() || (signal ? `git was stopped (${signal}): the clone took too long` : `git exited ${code}`);
+      reject(new ApiError('EINVAL', `could not clone ${url}: ${why}`));
+    });
   });
 }
 

@@ -22,6 +22,7 @@ import type { EnvironmentStore } from '../state/environment-store.js';
 import type { ReplRow, ReplStore } from '../state/repl-store.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { importRepository } from './git-import.js';
+import { ImportProgressBoard } from './import-progress.js';
 import { newReplId } from './repl-ids.js';
 import type { RunnerTokens } from './runner-tokens.js';
 
@@ -54,6 +55,8 @@ export const SYSTEM_ACTOR = 'orchestrator';
  */
 export class ReplService {
   private readonly ops = new Map<string, Operation>();
+  /** Imports in progress, for `GET /api/imports/:importId`. */
+  readonly imports = new ImportProgressBoard();
   private closing = false;
 
   constructor(private readonly d: ReplServiceDeps) {
@@ -77,7 +80,7 @@ export class ReplService {
   }
 
   async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
-    if (req.repository !== undefined) return this.importRepl(req.repository, req.name, actor);
+    if (req.repository !== undefined) return this.importRepl(req.repository, req.name, req.importId, actor);
     if (req.template === undefined || !this.d.catalog.has(req.template)) {
       const names = this.d.catalog
         .list()
@@ -104,16 +107,24 @@ export class ReplService {
   }
 
   /** A repl whose files are a clone of a public repository. */
-  private async importRepl(url: string, name: string | undefined, actor: string): Promise<ReplRecord> {
+  private async importRepl(
+    url: string,
+    name: string | undefined,
+    importId: string | undefined,
+    actor: string,
+  ): Promise<ReplRecord> {
     const id = newReplId();
     const t0 = performance.now();
     let files: number;
+    this.imports.report(importId, { phase: 'Connecting', percent: null });
     try {
-      files = await importRepository(url, this.d.objects, codePrefix(id));
+      files = await importRepository(url, this.d.objects, codePrefix(id), (p) => this.imports.report(importId, p));
     } catch (err) {
+      this.imports.finish(importId, 'Failed');
       await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
       throw err instanceof ApiError ? err : storageFailure(err);
     }
+    this.imports.finish(importId, 'Done');
     const fallback =
       url
         .replace(/\.git$/, '')

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * DATA_DIR holds the database, the token secret and (embedded) every repl's stored code: only
@@ -20,4 +22,18 @@ export function ensurePrivateFile(file: string): void {
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
+}
+
+/**
+ * The embedded store's secret key, made once per data folder (0600): s3rver's own default is
+ * public, and a store that a stray process could sign requests for would guard nothing.
+ */
+export function embeddedStoreSecret(dataDir: string): string {
+  const file = path.join(dataDir, 's3.secret');
+  try {
+    fs.writeFileSync(file, randomBytes(24).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }

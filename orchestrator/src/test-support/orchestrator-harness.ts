@@ -30,8 +30,9 @@ export interface OrchestratorHarness {
   readonly port: number;
   readonly dataDir: string;
   readonly store: ObjectStore;
-  /** The harness's S3 server, http://127.0.0.1:<port>. */
+  /** The harness's S3 server, http://127.0.0.1:<port>, and its key pair (its secret is random). */
   readonly s3Endpoint: string;
+  readonly s3Credentials: { accessKeyId: string; secretAccessKey: string };
   /** The orchestrator's stdout so far (JSON log lines). */
   logs(): string;
   /** JSON API call; `raw` sends the body as is (for malformed input). */
@@ -130,6 +131,10 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
     dataDir,
     store,
     s3Endpoint: s3.s3.endpoint,
+    s3Credentials: {
+      accessKeyId: s3.s3.settings().credentials?.accessKeyId ?? '',
+      secretAccessKey: s3.s3.settings().credentials?.secretAccessKey ?? '',
+    },
     logs: () => out,
     api,
     async create(template = 'node') {

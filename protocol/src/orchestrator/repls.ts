@@ -41,6 +41,16 @@ export const ReplName = z
   .max(64)
   .regex(/^[^\p{Cc}]+$/u, 'no control characters');
 
+export const ImportId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'import ids are [A-Za-z0-9_-]{8,64}');
+
+/** How far an import is: git's own phase ("Receiving objects") and percentage, then the upload. */
+export const ImportProgress = z.object({
+  phase: z.string(),
+  percent: z.number().min(0).max(100).nullable(),
+  done: z.boolean(),
+});
+export type ImportProgress = z.infer<typeof ImportProgress>;
+
 /** A public repository to import: http(s) or git protocol only (no file:, no ssh: the orchestrator clones it). */
 export const RepositoryUrl = z
   .string()
@@ -53,6 +63,8 @@ export const CreateReplRequest = z
     name: ReplName.optional(),
     /** Clone this repository as the repl's files (its history included) instead of a template's. */
     repository: RepositoryUrl.optional(),
+    /** Chosen by the client to follow an import's progress (`GET /api/imports/:importId`) while it waits. */
+    importId: ImportId.optional(),
   })
   .refine(
     (r) => (r.template === undefined) !== (r.repository === undefined),

@@ -8,7 +8,8 @@
  * `--exit-with-parent`: stop when standard input closes, i.e. when the process that started it
  * dies, even by SIGKILL (EmbeddedS3 uses it so no server outlives its owner).
  *
- * Credentials are s3rver's fixed pair (EMBEDDED_S3_CREDENTIALS). Its data directory is not plain
+ * Credentials: s3rver's key id with the secret in EMBEDDED_S3_SECRET_ACCESS_KEY (s3rver's public
+ * default when unset). Its data directory is not plain
  * files (objects have sidecar files): read and write it through S3 only.
  */
 import { spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import S3rver, { type S3rverContext } from 's3rver';
-import { EMBEDDED_S3_CREDENTIALS } from './embedded-s3.js';
+import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_SECRET_ENV } from './embedded-s3.js';
 import { keyProblem } from './key-guard.js';
 import { signatureProblem } from './signature-check.js';
 
@@ -83,12 +84,15 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
  * and a key must fit its file-backed store
  * (a name segment too long for the filesystem used to crash the whole server).
  */
+const credentials = {
+  accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId,
+  secretAccessKey: process.env[EMBEDDED_S3_SECRET_ENV] || EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+};
+delete process.env[EMBEDDED_S3_SECRET_ENV]; // not passed on to anything this process starts
+
 function guardRequests(server: S3rver): void {
   server.middleware.unshift(async (ctx, next) => {
-    const unsigned = await signatureProblem(
-      { method: ctx.method, url: ctx.url, headers: ctx.headers },
-      EMBEDDED_S3_CREDENTIALS,
-    );
+    const unsigned = await signatureProblem({ method: ctx.method, url: ctx.url, headers: ctx.headers }, credentials);
     if (unsigned) return s3Error(ctx, 403, 'SignatureDoesNotMatch', `Refused: ${unsigned}`);
     let key: string;
     try {

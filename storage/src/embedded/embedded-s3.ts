@@ -2,8 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { S3Settings } from '../s3-settings.js';
 
-/** s3rver accepts exactly this key pair (and checks signatures with it). */
+/**
+ * s3rver's key id, and its well-known default secret. The secret is public (it is in s3rver's
+ * documentation), so a store that holds anything gets a secret of its own (`secretAccessKey`),
+ * which the server's signature check demands.
+ */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+/** How the server process is told its secret (an environment variable: never on a command line). */
+export const EMBEDDED_S3_SECRET_ENV = 'EMBEDDED_S3_SECRET_ACCESS_KEY';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./embedded-s3-server.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -22,6 +28,8 @@ export interface EmbeddedS3Options {
   /** 0 picks a free port; restart() reuses whatever was picked. */
   port?: number;
   buckets?: string[];
+  /** The secret every request must be signed with; default EMBEDDED_S3_CREDENTIALS' public one. */
+  secretAccessKey?: string;
   /** Restart it whenever it dies on its own (the orchestrator's store); events say what happened. */
   supervise?: (event: EmbeddedS3Event) => void;
 }
@@ -62,7 +70,10 @@ export class EmbeddedS3 {
       endpoint: this.endpoint,
       region: 'us-east-1',
       bucket,
-      credentials: { ...EMBEDDED_S3_CREDENTIALS },
+      credentials: {
+        accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId,
+        secretAccessKey: this.opts.secretAccessKey ?? EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+      },
       forcePathStyle: true,
     };
   }
@@ -113,7 +124,8 @@ export class EmbeddedS3 {
     args.push('--exit-with-parent');
     // Its own process group: a Ctrl-C in the terminal must not stop storage before the
     // runners have flushed to it; its owner stops it last (or it exits when the owner dies).
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const env = { ...process.env, [EMBEDDED_S3_SECRET_ENV]: this.settings().credentials?.secretAccessKey ?? '' };
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env });
     return new Promise<void>((resolve, reject) => {
       let out = '';
       let err = '';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,9 @@ export interface TestS3 {
 /** A real S3-protocol server (embedded s3rver) on a free loopback port, with its data in a temp folder. */
 export async function startTestS3(opts: { maxAttempts?: number } = {}): Promise<TestS3> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-s3-test-'));
-  const s3 = await EmbeddedS3.start({ directory, buckets: ['cubicle-test'] });
+  // A secret of its own, as the orchestrator's store has: tests that hunt for it mean something.
+  const secretAccessKey = randomBytes(24).toString('hex');
+  const s3 = await EmbeddedS3.start({ directory, buckets: ['cubicle-test'], secretAccessKey });
   const store = new ObjectStore(s3.settings(), opts);
   return {
     s3,
