@@ -33,7 +33,7 @@ const hostPattern = z
   .regex(/^[a-z0-9.-]*\{id\}[a-z0-9.-]*(:\d+)?$/i, 'must contain {id}, e.g. {id}.preview.example.com')
   .optional();
 
-/** The orchestrator's environment (design.md, "Configuration"), validated once at start. */
+/** The orchestrator's environment (docs/architecture.md, "Configuration"), validated once at start. */
 const OrchestratorEnv = z.object({
   ORCHESTRATOR_HOST: z.string().default('127.0.0.1'),
   ORCHESTRATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Error codes shared by every runner ack and REST error body (design.md, "Socket.io contract").
+ * Error codes shared by every runner ack and REST error body (docs/protocol.md, "Errors").
  * They read like errno on purpose: a client maps them to words once, for every operation.
  */
 export const ErrorCode = z.enum([

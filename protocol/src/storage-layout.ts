@@ -1,5 +1,5 @@
 /**
- * Object storage layout (design.md, data-path picture): a template's files under
+ * Object storage layout (docs/protocol.md, "Object storage layout"): a template's files under
  * `base/<template>/`, a repl's workspace under `code/<replId>/`. Names below a prefix are
  * workspace-relative POSIX paths; a directory is a zero-byte marker `<dir>/`.
  */

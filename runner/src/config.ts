@@ -17,7 +17,7 @@ const list = (fallback: string) =>
         .filter(Boolean),
     );
 
-/** What `runner pull` and `runner serve` both need (design.md, "Configuration"). */
+/** What `runner pull` and `runner serve` both need (docs/architecture.md, "Configuration"). */
 const WorkspaceEnv = z.object({
   REPL_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'REPL_ID must be a DNS label'),
   WORKSPACE_DIR: z.string().default('/workspace'),

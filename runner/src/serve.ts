@@ -125,7 +125,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     onCountChange: (count) => metrics.terminals.set(count),
   });
 
-  // Processes and runs (design.md, "Processes and runs"): the shell's environment, pipes not PTYs.
+  // Processes and runs (docs/architecture.md, "Processes and runs"): the shell's environment, pipes not PTYs.
   const commandEnv = (project?: Record<string, string>) => environment.current(project);
   const processLogs = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (name, lines) => io.emit('process:log', { name, lines }));
   const runOutput = new KeyedBatcher<LogLine>(LOG_PUSH_MS, (id, lines) => io.emit('run:output', { id, lines }));

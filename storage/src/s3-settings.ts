@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Object storage settings from the environment (design.md, "Configuration"). */
+/** Object storage settings from the environment (docs/architecture.md, "Configuration"). */
 export interface S3Settings {
   /** Empty for AWS itself; a URL for any other S3-compatible server (the embedded one included). */
   endpoint: string | undefined;

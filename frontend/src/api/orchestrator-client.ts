@@ -35,7 +35,7 @@ interface CallOptions {
 }
 
 /**
- * The orchestrator's REST API (design.md, "Orchestrator"), typed and validated by `protocol/`:
+ * The orchestrator's REST API (docs/protocol.md, "REST API"), typed and validated by `protocol/`:
  * an answer that does not match its schema is an error, never a half-filled screen.
  */
 export class OrchestratorClient {

@@ -40,7 +40,7 @@ export interface RunnerConnectionOptions {
 type AnyHandler = (payload: never) => void;
 
 /**
- * The IDE's one Socket.io connection to a repl's runner (design.md, "Socket.io contract"):
+ * The IDE's one Socket.io connection to a repl's runner (docs/protocol.md, "Socket.io contract"):
  * typed requests with acks, pushes, a connection state the UI shows, and token renewal.
  */
 export class RunnerConnection {

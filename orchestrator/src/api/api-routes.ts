@@ -50,7 +50,7 @@ const id = (input: RouteInput) => IdParams.parse(input.params).id;
 const EnvParams = z.object({ id: ReplId, name: EnvName });
 const envName = (input: RouteInput) => EnvParams.parse(input.params).name;
 
-/** The REST API of design.md, "Orchestrator". */
+/** The REST API (docs/protocol.md, "REST API"). */
 export function apiRoutes({ repls, audit, catalog, runnerKeys }: ApiDeps): ApiRoute[] {
   return [
     {

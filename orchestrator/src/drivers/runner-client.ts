@@ -9,7 +9,7 @@ function call(base: Endpoint, path: string, init: RequestInit = {}) {
   return fetch(url, dispatcher ? { ...init, dispatcher } : init);
 }
 
-/** The runner's own HTTP endpoints (design.md, "HTTP on the same port"), as drivers and the reaper use them. */
+/** The runner's own HTTP endpoints (docs/protocol.md, "HTTP on the runner's port"), as drivers and the reaper use them. */
 export const runnerClient = {
   async ready(base: Endpoint): Promise<boolean> {
     try {

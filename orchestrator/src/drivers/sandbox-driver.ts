@@ -34,7 +34,7 @@ export interface SandboxInfo {
 export type SandboxExitListener = (replId: string, exit: SandboxError) => void;
 
 /**
- * One interface for every place a repl can run (design.md, "Orchestrator"): `local` child
+ * One interface for every place a repl can run (docs/architecture.md, "Orchestrator"): `local` child
  * processes, `kubernetes` Deployments. The orchestrator owns the repl state machine; a driver
  * only makes sandboxes exist or not, and reports the ones that die on their own.
  */

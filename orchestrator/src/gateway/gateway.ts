@@ -31,7 +31,7 @@ export interface GatewayOptions {
 }
 
 /**
- * The host-based router (design.md, "Parts and layout"): `<id>` comes from the Host header;
+ * The host-based router (docs/architecture.md, "Parts and layout"): `<id>` comes from the Host header;
  * the runner host goes to the repl's runner (Socket.io, HTTP), the preview host to its app.
  * HTTP and WebSocket upgrades are proxied; an unknown repl is a 404, a stopped one a 503 and
  * an app that does not listen a 502 — a page, never a hang. Preview requests count as activity.

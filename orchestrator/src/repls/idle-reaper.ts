@@ -9,7 +9,7 @@ import type { ReplService } from './repl-service.js';
 export const IDLE_REAPER_ACTOR = 'idle-reaper';
 
 /**
- * Stops repls nobody uses (design.md, "Orchestrator"): no terminal input and no file change
+ * Stops repls nobody uses (docs/architecture.md, "Orchestrator"): no terminal input and no file change
  * (the runner's GET /activity) and no preview request (the gateway) for IDLE_TIMEOUT. An open
  * tab alone is not activity. A runner that does not answer is skipped, never stopped on a guess.
  */

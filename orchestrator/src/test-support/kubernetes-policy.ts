@@ -59,7 +59,7 @@ interface PodSpec {
 const SECRETISH = /SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE/i;
 
 /**
- * Our own rules for any pod Cubicle runs (design.md, "Security model"): no service-account
+ * Our own rules for any pod Cubicle runs (docs/security.md): no service-account
  * token, no service links, non-root, no privilege escalation, all capabilities dropped,
  * RuntimeDefault seccomp, CPU/memory/ephemeral-storage requests and limits, and no literal secret.
  */

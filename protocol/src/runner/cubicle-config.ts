@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Process and task names (design.md, "Processes and runs"). */
+/** Process and task names (docs/architecture.md, "Processes and runs"). */
 export const ProcessName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are [A-Za-z0-9_-]{1,64}');
 
 /**
@@ -23,8 +23,8 @@ export const CubicleConfig = z
 export type CubicleConfig = z.infer<typeof CubicleConfig>;
 
 /**
- * The `run` command when cubicle.json gives none: what the workspace's files suggest, as
- * design.md says (`npm start` for a package.json). Null when nothing fits.
+ * The `run` command when cubicle.json gives none: what the workspace's files suggest (`npm start`
+ * for a package.json, as a person would type it). Null when nothing fits.
  */
 export function guessRunCommand(fileNames: readonly string[]): string | null {
   const has = (n: string) => fileNames.includes(n);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProcessName } from './cubicle-config.js';
 
-/** design.md, "Processes and runs": the supervised process's life. */
+/** The supervised process's life (docs/architecture.md, "Processes and runs"). */
 export const ProcessState = z.enum(['stopped', 'starting', 'running', 'backoff', 'errored']);
 export type ProcessState = z.infer<typeof ProcessState>;
 

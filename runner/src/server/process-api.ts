@@ -58,7 +58,7 @@ export interface ProcessApiDeps {
   keys: RunnerKeyRing;
 }
 
-/** design.md's REST routes for processes and runs, one table that also makes the OpenAPI document. */
+/** The REST routes for processes and runs (docs/protocol.md), one table that also makes the OpenAPI document. */
 function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRoute[] {
   const name = (i: Input) => NameParams.parse(i.params).name;
   const id = (i: Input) => IdParams.parse(i.params).id;

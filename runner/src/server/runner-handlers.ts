@@ -22,7 +22,7 @@ export interface HandlerDeps {
   ports(): number[];
 }
 
-/** The protocol's events for one connected socket (design.md, "Files" and "Terminals"). */
+/** The protocol's events for one connected socket (docs/protocol.md, "Socket.io contract"). */
 export function runnerHandlers(
   socket: RunnerSocket,
   { files, terminals, activity, processes, runs, search, ports, git }: HandlerDeps,

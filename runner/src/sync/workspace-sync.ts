@@ -35,7 +35,7 @@ interface Pending {
 }
 
 /**
- * Keeps S3 equal to the workspace (design.md, "Durability promise"). Each changed path is recorded
+ * Keeps S3 equal to the workspace (docs/architecture.md, "Durability promise"). Each changed path is recorded
  * in the journal first, then uploaded (or deleted) once it has been quiet for the debounce window,
  * several at a time, retried with backoff while the store is down. A task always makes S3 match
  * what is on disk *now* for its path, so coalescing, reordering and retries are all safe.

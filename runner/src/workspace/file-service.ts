@@ -25,7 +25,7 @@ export interface FileServiceOptions {
 }
 
 /**
- * The runner's file operations (design.md, "Files"). Every path is confined by WorkspacePaths;
+ * The runner's file operations (docs/protocol.md, "Socket.io contract": Files). Every path is confined by WorkspacePaths;
  * every write is atomic; every mutation runs through one queue so version checks hold.
  */
 export class FileService {

@@ -1,5 +1,5 @@
 /**
- * Client side of terminal flow control (design.md): counts the output (bytes) xterm.js has finished
+ * Client side of terminal flow control (docs/protocol.md, "Socket.io contract"): counts the output (bytes) xterm.js has finished
  * rendering and says when to send `terminal:ack`. Acks go out in batches; whatever is left is
  * flushed after a pause so the runner's count of unrendered output returns to zero.
  */

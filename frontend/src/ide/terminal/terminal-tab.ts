@@ -18,7 +18,7 @@ import { type InputNotice, TerminalInput } from './terminal-input';
 export type TerminalStatus = 'attaching' | 'ready' | 'reconnecting' | 'exited' | 'failed';
 
 /**
- * One terminal tab: an xterm.js view of a runner-owned shell (design.md, "Terminals"). Attaches
+ * One terminal tab: an xterm.js view of a runner-owned shell (docs/architecture.md, "A keystroke in the terminal"). Attaches
  * by id (creating the shell if it is gone), acknowledges rendered output for flow control, and
  * after a reconnect clears and re-attaches so the runner's replay is the screen, never a duplicate.
  */

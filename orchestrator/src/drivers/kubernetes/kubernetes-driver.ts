@@ -51,7 +51,7 @@ const MANAGED = `app.kubernetes.io/managed-by=cubicle-orchestrator,${COMPONENT_L
 const status = (err: unknown) => (err instanceof ApiException ? (err.code as number) : 0);
 
 /**
- * Repls as Kubernetes objects (design.md, "Orchestrator"): a Deployment and a Service per repl,
+ * Repls as Kubernetes objects (docs/architecture.md, "Orchestrator"): a Deployment and a Service per repl,
  * readiness from a pod watch (no polling), fast failure with the reason, idempotent create
  * (409 → adopt) and delete (404 → done), adoption of running repls from their labels.
  */

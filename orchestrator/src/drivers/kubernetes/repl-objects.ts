@@ -70,7 +70,7 @@ const SECURITY = {
 };
 
 /**
- * The repl's Deployment (design.md, "Orchestrator"): init container `runner pull`, container
+ * The repl's Deployment (docs/architecture.md, "Orchestrator"): init container `runner pull`, container
  * `runner serve`, sharing the workspace and the state directory; hardened per the security model.
  */
 export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment {
