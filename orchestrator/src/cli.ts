@@ -9,9 +9,23 @@ import { ConfigError, loadOrchestratorConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startOrchestrator } from './orchestrator.js';
 
-const command = process.argv[2] ?? 'serve';
-if (command !== 'serve') {
-  console.error(`usage: orchestrator [serve]   (unknown command "${command}")`);
+const USAGE = `usage: orchestrator [serve]
+
+  serve   the REST API, the IDE, the gateway and the driver on ORCHESTRATOR_HOST:ORCHESTRATOR_PORT
+          (the embedded S3 server too, without S3_BUCKET). Ctrl-C saves every repl and stops.
+
+Configuration comes from the environment; see the README's tables.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [command = 'serve', ...extra] = args;
+if (command !== 'serve' || extra.length > 0) {
+  console.error(
+    `orchestrator: unknown ${command !== 'serve' ? `command "${command}"` : `argument "${extra[0]}"`}\n\n${USAGE}`,
+  );
   process.exit(2);
 }
 

@@ -19,6 +19,14 @@ Configuration comes from the environment; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if ((command === 'serve' || command === 'broker') && rest.length > 0) {
+    console.error(`runner ${command}: unknown argument "${rest[0]}"\n\n${USAGE}`);
+    return 2;
+  }
   switch (command) {
     case 'pull':
       return pullCommand(rest);
