@@ -213,9 +213,7 @@ export class ReplService {
     this.requireRow(id);
     this.d.env.set(id, name, req.value, req.secret);
     this.d.audit.record(actor, 'env.set', id, { name, secret: req.secret });
-    await this.handEnvToRunner(id).catch((err: Error) =>
-      this.d.log.warn({ replId: id, err }, 'runner kept old variables'),
-    );
+    await this.updateRunnerEnv(id);
     return this.listEnv(id);
   }
 
@@ -223,6 +221,11 @@ export class ReplService {
     this.requireRow(id);
     if (!this.d.env.delete(id, name)) throw new ApiError('ENOENT', `repl ${id} has no variable ${name}`);
     this.d.audit.record(actor, 'env.delete', id, { name });
+    await this.updateRunnerEnv(id);
+  }
+
+  /** After a change: the stored set is what counts; a runner that misses it gets it at its next start. */
+  private async updateRunnerEnv(id: string): Promise<void> {
     await this.handEnvToRunner(id).catch((err: Error) =>
       this.d.log.warn({ replId: id, err }, 'runner kept old variables'),
     );
@@ -286,7 +289,8 @@ export class ReplService {
     const done = (async () => {
       try {
         await this.d.driver.start(id, abort.signal);
-        await this.handEnvToRunner(id).catch((err: Error) => {
+        await this.handEnvToRunner(id).catch(async (err: Error) => {
+          await this.d.driver.stop(id).catch(() => undefined); // no sandbox left running for a failed start
           throw new SandboxError(`the repl's variables could not be handed to it: ${err.message}`);
         });
       } catch (err) {

@@ -114,14 +114,18 @@ export class GitService {
   private git(args: string[], opts: { remote?: boolean } = {}): Promise<string> {
     const config = ['-c', 'core.quotePath=false', '-c', 'color.ui=false'];
     if (opts.remote) config.push('-c', 'credential.helper=', '-c', `credential.helper=${CREDENTIALS}`);
+    const repl = this.opts.env();
+    const author = {
+      name: repl.GIT_AUTHOR_NAME ?? 'Cubicle user',
+      email: repl.GIT_AUTHOR_EMAIL ?? 'user@cubicle.invalid',
+    };
     const env = {
-      ...this.opts.env(),
+      ...repl,
       GIT_TERMINAL_PROMPT: '0', // never wait for a password nobody can type
-      GIT_AUTHOR_NAME: this.opts.env().GIT_AUTHOR_NAME ?? 'Cubicle user',
-      GIT_AUTHOR_EMAIL: this.opts.env().GIT_AUTHOR_EMAIL ?? 'user@cubicle.invalid',
-      GIT_COMMITTER_NAME: this.opts.env().GIT_COMMITTER_NAME ?? this.opts.env().GIT_AUTHOR_NAME ?? 'Cubicle user',
-      GIT_COMMITTER_EMAIL:
-        this.opts.env().GIT_COMMITTER_EMAIL ?? this.opts.env().GIT_AUTHOR_EMAIL ?? 'user@cubicle.invalid',
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: repl.GIT_COMMITTER_NAME ?? author.name,
+      GIT_COMMITTER_EMAIL: repl.GIT_COMMITTER_EMAIL ?? author.email,
     };
     return new Promise((resolve, reject) => {
       execFile(

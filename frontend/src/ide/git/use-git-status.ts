@@ -1,5 +1,5 @@
 import type { GitStatus } from '@cubicle/protocol';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunnerConnection } from '../../runner/runner-connection';
 import { GIT_STATUS_DEBOUNCE_MS } from '../../tuning';
 
@@ -35,6 +35,9 @@ export function useGitStatus(connection: RunnerConnection) {
       offState();
     };
   }, [connection, refresh]);
-  const letters = new Map((status?.changes ?? []).map((c) => [c.path, changeLetter(c.index, c.worktree)]));
+  const letters = useMemo(
+    () => new Map((status?.changes ?? []).map((c) => [c.path, changeLetter(c.index, c.worktree)])),
+    [status],
+  );
   return { status, refresh, letters };
 }
