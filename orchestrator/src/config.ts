@@ -7,11 +7,11 @@ import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** `90s`, `30m`, `1h`, `500ms`, or a bare number of seconds → milliseconds. */
+/** `90s`, `30m`, `1h`, `7d`, `500ms`, or a bare number of seconds → milliseconds. */
 export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'] ?? 1000;
   return Math.round(Number(m[1]) * unit);
 }
 
@@ -50,6 +50,29 @@ const OrchestratorEnv = z.object({
   PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
   /** Origins allowed to open a runner socket (the IDE's); default: this server on localhost. */
   ALLOWED_ORIGINS: z.string().optional(),
+  /** `none`: one local user, no sign-in (loopback only); `oidc`: users sign in with OpenID Connect. */
+  AUTH: z.enum(['none', 'oidc']).default('none'),
+  /** The IDE's public address; default http://localhost:<port>. Sign-in redirects and CSRF checks use it. */
+  PUBLIC_URL: z.url().optional(),
+  /** More Host names the API answers (besides PUBLIC_URL's and ALLOWED_ORIGINS'), comma-separated. */
+  ALLOWED_HOSTS: z.string().optional(),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Default: PUBLIC_URL/auth/callback (register it with the provider). */
+  OIDC_REDIRECT_URL: z.url().optional(),
+  OIDC_SCOPES: z.string().default('openid email profile'),
+  /** Admins: these emails (comma-separated), and/or whoever has `claim=value` (e.g. `groups=cubicle-admins`). */
+  ADMIN_EMAILS: z.string().optional(),
+  ADMIN_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:./-]+=.+$/, 'ADMIN_CLAIM is claim=value, e.g. groups=cubicle-admins')
+    .optional(),
+  SESSION_TTL: duration('7d'),
+  SESSION_IDLE_TIMEOUT: duration('24h'),
+  /** Per-user limits for users who are not admins (an admin can override them per user). */
+  QUOTA_REPLS: z.coerce.number().int().min(0).default(50),
+  QUOTA_RUNNING: z.coerce.number().int().min(0).default(5),
   IDLE_TIMEOUT: duration('30m'),
   TOKEN_TTL: duration('12h'),
   TEMPLATES_DIR: z.string().default(path.join(REPO_ROOT, 'templates')),
@@ -101,10 +124,34 @@ export interface KubernetesConfig {
   serviceHostPattern: string;
 }
 
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  /** Undefined: PUBLIC_URL/auth/callback. */
+  redirectUrl: string | undefined;
+  scopes: string;
+  adminEmails: string[];
+  adminClaim: { name: string; value: string } | null;
+}
+
+export interface AccountsConfig {
+  mode: 'none' | 'oidc';
+  /** Set with AUTH=oidc. */
+  oidc: OidcConfig | null;
+  /** Undefined: http://localhost:<port>. */
+  publicUrl: string | undefined;
+  extraHosts: string[];
+  sessionTtlMs: number;
+  sessionIdleMs: number;
+  defaultQuota: { maxRepls: number; maxRunning: number };
+}
+
 export interface OrchestratorConfig {
   host: string;
   port: number;
   apiToken: string | undefined;
+  accounts: AccountsConfig;
   /** SECRETS_KEY decoded, or null for the key file in DATA_DIR. */
   secretsKey: Buffer | null;
   driver: 'local' | 'kubernetes';
@@ -147,17 +194,46 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (!isLoopback(e.ORCHESTRATOR_HOST) && !e.ORCHESTRATOR_TOKEN) {
+  if (!isLoopback(e.ORCHESTRATOR_HOST) && !e.ORCHESTRATOR_TOKEN && e.AUTH === 'none') {
     throw new ConfigError(
-      `ORCHESTRATOR_HOST=${e.ORCHESTRATOR_HOST} is reachable from other machines: set ORCHESTRATOR_TOKEN so the API requires a bearer token`,
+      `ORCHESTRATOR_HOST=${e.ORCHESTRATOR_HOST} is reachable from other machines: set AUTH=oidc (users sign in) or ORCHESTRATOR_TOKEN (the API requires a bearer token)`,
     );
   }
+  if (e.AUTH === 'oidc' && (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID)) {
+    throw new ConfigError('AUTH=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)');
+  }
   const kubernetes = e.DRIVER === 'kubernetes' ? kubernetesConfig(env, s3 !== null) : null;
+  const list = (s: string | undefined) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const [claimName, ...claimValue] = (e.ADMIN_CLAIM ?? '').split('=');
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     host: e.ORCHESTRATOR_HOST,
     port: e.ORCHESTRATOR_PORT,
     apiToken: e.ORCHESTRATOR_TOKEN,
+    accounts: {
+      mode: e.AUTH,
+      oidc:
+        e.AUTH === 'oidc'
+          ? {
+              issuer: e.OIDC_ISSUER as string,
+              clientId: e.OIDC_CLIENT_ID as string,
+              clientSecret: e.OIDC_CLIENT_SECRET,
+              redirectUrl: e.OIDC_REDIRECT_URL,
+              scopes: e.OIDC_SCOPES,
+              adminEmails: list(e.ADMIN_EMAILS).map((m) => m.toLowerCase()),
+              adminClaim: claimName ? { name: claimName, value: claimValue.join('=') } : null,
+            }
+          : null,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      extraHosts: list(e.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      sessionTtlMs: e.SESSION_TTL,
+      sessionIdleMs: e.SESSION_IDLE_TIMEOUT,
+      defaultQuota: { maxRepls: e.QUOTA_REPLS, maxRunning: e.QUOTA_RUNNING },
+    },
     secretsKey: e.SECRETS_KEY ? Buffer.from(e.SECRETS_KEY, 'base64') : null,
     driver: e.DRIVER,
     kubernetes,

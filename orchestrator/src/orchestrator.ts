@@ -5,11 +5,16 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
 import { KubeConfig } from '@kubernetes/client-node';
+import { AccountService } from './accounts/account-service.js';
 import { createApiApp } from './api/api-app.js';
 import { apiRoutes } from './api/api-routes.js';
+import { hostsOf } from './auth/browser-guard.js';
+import { OidcClient } from './auth/oidc-client.js';
+import { RequestAuth } from './auth/request-auth.js';
 import { RunnerKeys } from './auth/runner-keys.js';
 import { SecretBox } from './auth/secret-box.js';
 import { SigningKeys } from './auth/signing-keys.js';
+import { signInRoutes } from './auth/sign-in-routes.js';
 import type { KubernetesConfig, OrchestratorConfig } from './config.js';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
@@ -17,6 +22,7 @@ import { runnerClient } from './drivers/runner-client.js';
 import type { SandboxDriver } from './drivers/sandbox-driver.js';
 import { Gateway } from './gateway/gateway.js';
 import { HostPatterns } from './gateway/host-patterns.js';
+import { PreviewAccess } from './gateway/preview-access.js';
 import { PreviewActivity } from './gateway/preview-activity.js';
 import { OrchestratorMetrics } from './http/orchestrator-metrics.js';
 import type { Logger } from './log.js';
@@ -24,14 +30,22 @@ import { IdleReaper } from './repls/idle-reaper.js';
 import { ReplService } from './repls/repl-service.js';
 import { ReusedTokens } from './repls/reused-tokens.js';
 import { RunnerTokens } from './repls/runner-tokens.js';
+import { AccessTokenStore } from './state/access-token-store.js';
 import { AuditLog } from './state/audit-log.js';
 import { embeddedStoreSecret, ensurePrivateDir, prepareDataDir } from './state/data-dir.js';
 import { openDatabase } from './state/database.js';
 import { EnvironmentStore } from './state/environment-store.js';
 import { ReplStore } from './state/repl-store.js';
+import { SessionStore } from './state/session-store.js';
+import { UserStore } from './state/user-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
-import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S, TUNNEL_TOKEN_TTL_MS } from './tuning.js';
+import {
+  APP_PAGE_LINES,
+  RUNNER_SHUTDOWN_TIMEOUT_S,
+  SESSION_PRUNE_INTERVAL_MS,
+  TUNNEL_TOKEN_TTL_MS,
+} from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
@@ -102,7 +116,10 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   );
   const signingKeys = new SigningKeys(db, config.tokenTtlMs);
   const tokens = new RunnerTokens(signingKeys, config.tokenTtlMs);
-  const allowedOrigins = config.allowedOrigins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const publicUrl = config.accounts.publicUrl ?? `http://localhost:${port}`;
+  const allowedOrigins = config.allowedOrigins ?? [
+    ...new Set([new URL(publicUrl).origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`]),
+  ];
   const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
   const driver: SandboxDriver = config.kubernetes
     ? kubernetesDriver(config.kubernetes, s3, allowedOrigins, mintToken, log)
@@ -117,13 +134,60 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   const runnerKeys = new RunnerKeys(signingKeys, driver, audit);
   await runnerKeys.init(); // before any runner is started or adopted
   const metrics = new OrchestratorMetrics(() => store.countByState());
-  const service = new ReplService({ store, audit, driver, objects, catalog, hosts, tokens, env, metrics, log });
+  const users = new UserStore(db);
+  const sessions = new SessionStore(db, {
+    absoluteMs: config.accounts.sessionTtlMs,
+    idleMs: config.accounts.sessionIdleMs,
+  });
+  const accessTokens = new AccessTokenStore(db);
+  const auth = new RequestAuth({
+    mode: config.accounts.mode,
+    bootstrapToken: config.apiToken,
+    users,
+    sessions,
+    accessTokens,
+  });
+  const accounts = new AccountService({
+    mode: config.accounts.mode,
+    users,
+    accessTokens,
+    audit,
+    defaultQuota: config.accounts.defaultQuota,
+  });
+  const service = new ReplService({
+    store,
+    audit,
+    driver,
+    objects,
+    catalog,
+    hosts,
+    tokens,
+    env,
+    metrics,
+    quotaOf: (userId) => accounts.quotaOf(userId),
+    log,
+  });
+  const previewAccess = new PreviewAccess({
+    mode: config.accounts.mode,
+    db,
+    sessions,
+    users,
+    repl: (id) => store.get(id),
+    hosts,
+    publicUrl: () => publicUrl,
+    audit,
+  });
+  const pruneSessions = setInterval(() => {
+    sessions.prune();
+    previewAccess.prune();
+  }, SESSION_PRUNE_INTERVAL_MS).unref();
   const previews = new PreviewActivity();
   // The gateway's tunnels into repls (per-port previews) reuse a token while it has a while to live.
   const tunnelTokens = new ReusedTokens((id) => tokens.issue(id, 'gateway', TUNNEL_TOKEN_TTL_MS));
   const gateway = new Gateway({
     hosts,
     previews,
+    access: previewAccess,
     metrics,
     log,
     appStatus: async (id) => {
@@ -139,8 +203,26 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     },
   });
   const app = createApiApp({
-    routes: apiRoutes({ repls: service, audit, catalog, runnerKeys }),
-    apiToken: config.apiToken,
+    routes: apiRoutes({ repls: service, accounts, previews: previewAccess, audit, catalog, runnerKeys }),
+    auth,
+    browser: {
+      hosts: new Set([...allowedOrigins.flatMap(hostsOf), ...hostsOf(publicUrl), ...config.accounts.extraHosts]),
+      origins: new Set(allowedOrigins),
+    },
+    signIn: signInRoutes({
+      oidc: config.accounts.oidc
+        ? new OidcClient(config.accounts.oidc, config.accounts.oidc.redirectUrl ?? `${publicUrl}/auth/callback`)
+        : null,
+      auth,
+      users,
+      sessions,
+      repls: service,
+      previews: previewAccess,
+      hosts,
+      audit,
+      secure: publicUrl.startsWith('https:'),
+      log,
+    }),
     metrics,
     health: () =>
       state === 'ok' && embedded && !embedded.running
@@ -178,6 +260,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     async close({ stopSandboxes }) {
       state = 'stopping';
       reaper.stop();
+      clearInterval(pruneSessions);
       if (stopSandboxes) await service.stopAll();
       await driver.close();
       gateway.close();

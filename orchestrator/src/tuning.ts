@@ -39,3 +39,12 @@ export const IMPORT_MAX_BYTES = 256 * 2 ** 20;
 export const IMPORT_MAX_FILES = 20_000;
 /** A finished import's progress is kept this long for the client's last poll. */
 export const IMPORT_PROGRESS_KEEP_MS = 60_000;
+
+/** A session's idle clock and a token's last-used time are written at most this often (not on every request). */
+export const SESSION_TOUCH_MS = 60_000;
+/** A preview sign-in ticket is good once, for this long: enough for two redirects. */
+export const PREVIEW_TICKET_TTL_MS = 60_000;
+/** A sign-in in progress (the provider's login page) may take this long before it must start again. */
+export const LOGIN_FLOW_TTL_MS = 10 * 60_000;
+/** Expired sessions and preview grants are swept this often. */
+export const SESSION_PRUNE_INTERVAL_MS = 10 * 60_000;

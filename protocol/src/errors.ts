@@ -8,7 +8,9 @@ export const ErrorCode = z.enum([
   'EINVAL', // malformed payload, or an operation that makes no sense (e.g. read a directory)
   'ENOENT',
   'EEXIST',
-  'EACCES', // outside the workspace, or refused by policy
+  'EACCES', // outside the workspace, or refused by policy; on the REST API: not signed in (401)
+  'EFORBIDDEN', // signed in, but not allowed (an admin's route, a request from another origin)
+  'EQUOTA', // a per-user limit (repls, running repls) is reached; the message names it
   'E2BIG', // over a size limit
   'ECONFLICT', // stale baseVersion
   'EBINARY', // text was required and the file is binary
@@ -42,6 +44,8 @@ export type EventErrorPush = z.infer<typeof EventErrorPush>;
 const HTTP_STATUS: Record<ErrorCode, number> = {
   EINVAL: 400,
   EACCES: 401,
+  EFORBIDDEN: 403,
+  EQUOTA: 403,
   ENOENT: 404,
   ECONFLICT: 409,
   EEXIST: 409,

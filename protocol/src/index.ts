@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './openapi.js';
+export * from './orchestrator/accounts.js';
 export * from './orchestrator/api.js';
 export * from './orchestrator/audit.js';
 export * from './orchestrator/environment.js';

@@ -5,6 +5,8 @@ const WORDS: Record<ErrorCode, string> = {
   ENOENT: 'It no longer exists',
   EEXIST: 'Something with that name already exists',
   EACCES: 'Not allowed',
+  EFORBIDDEN: 'Not allowed',
+  EQUOTA: 'You are at a limit',
   E2BIG: 'Too large',
   ECONFLICT: 'It was changed by someone else',
   EBINARY: 'It is a binary file',

@@ -95,7 +95,11 @@ export class OrchestratorClient {
     try {
       res = await fetch(this.baseUrl + path, {
         method,
-        headers: opts.body === undefined ? {} : { 'content-type': 'application/json' },
+        // The client header marks the IDE's own calls: the orchestrator refuses changes without it (CSRF).
+        headers: {
+          'x-cubicle-client': 'ide',
+          ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: opts.body === undefined ? null : JSON.stringify(opts.body),
         signal: AbortSignal.any(signals),
       });

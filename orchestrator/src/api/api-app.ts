@@ -5,16 +5,22 @@ import compression from 'compression';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ZodError } from 'zod';
 import { ApiError } from '../api-error.js';
+import type { Principal } from '../auth/principal.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
 import { MAX_BODY_BYTES } from '../tuning.js';
-import { apiAuth } from './api-auth.js';
-import type { ApiRoute } from './api-routes.js';
+import { type BrowserGuardOptions, browserGuard } from '../auth/browser-guard.js';
+import type { RequestAuth } from '../auth/request-auth.js';
+import type { ApiRoute } from './api-route.js';
 import { placeholderPage } from './placeholder-page.js';
 
 export interface ApiAppOptions {
   routes: ApiRoute[];
-  apiToken: string | undefined;
+  auth: RequestAuth;
+  /** The IDE's own host names and origins (DNS-rebinding and CSRF protection). */
+  browser: BrowserGuardOptions;
+  /** `/auth/*`: sign-in, sign-out, the preview hand-off. */
+  signIn: express.Router;
   metrics: OrchestratorMetrics;
   health(): OrchestratorHealth;
   frontendDir: string;
@@ -31,7 +37,7 @@ export function createApiApp(opts: ApiAppOptions): Express {
   const openapi = openApiDocument(opts.routes, {
     title: 'Cubicle orchestrator',
     version: opts.version,
-    bearer: 'ORCHESTRATOR_TOKEN, when set',
+    bearer: 'a personal access token (cub_…), or ORCHESTRATOR_TOKEN; browsers use the session cookie instead',
     bearerOptional: true,
   });
   app.get('/api/openapi.json', (_req, res) => {
@@ -45,8 +51,18 @@ export function createApiApp(opts: ApiAppOptions): Express {
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
 
-  const auth = apiAuth(opts.apiToken);
-  app.get('/metrics', auth, async (_req, res) => {
+  // Every route below answers only under the IDE's own names, and changes nothing for another origin.
+  app.use(browserGuard(opts.browser));
+  app.use('/auth', opts.signIn);
+  const auth: express.RequestHandler = (req, res, next) => {
+    const result = opts.auth.authenticate(req);
+    if (!result.ok) return next(new ApiError('EACCES', `unauthorized: ${result.reason}`));
+    res.locals.who = result.principal;
+    next();
+  };
+  const adminOnly: express.RequestHandler = (_req, res, next) =>
+    next((res.locals.who as Principal).admin ? undefined : new ApiError('EFORBIDDEN', 'metrics are for admins'));
+  app.get('/metrics', auth, adminOnly, async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
   app.use('/api', auth, express.json({ limit: MAX_BODY_BYTES, strict: true }));
@@ -57,7 +73,7 @@ export function createApiApp(opts: ApiAppOptions): Express {
           params: req.params as Record<string, string>,
           query: req.query,
           body: req.body,
-          actor: String(res.locals.actor),
+          who: res.locals.who as Principal,
         });
         if (route.response === null) res.status(route.status).end();
         else res.status(route.status).json(result);

@@ -57,7 +57,7 @@ export function sendRefusal(res: ServerResponse, r: Refusal, as: 'page' | 'json'
     return;
   }
   const asJson = as === 'json';
-  const code = r.status === 404 ? 'ENOENT' : 'EUNAVAILABLE';
+  const code = codeOf(r.status);
   const body = asJson
     ? JSON.stringify({ error: { code, message: r.message } })
     : gatewayPage(r.title, r.message, r.retrySeconds, r.output);
@@ -70,11 +70,18 @@ export function sendRefusal(res: ServerResponse, r: Refusal, as: 'page' | 'json'
   res.end(body);
 }
 
-const REASONS: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const codeOf = (status: number) => (status === 401 ? 'EACCES' : status === 404 ? 'ENOENT' : 'EUNAVAILABLE');
+
+const REASONS: Record<number, string> = {
+  401: 'Unauthorized',
+  404: 'Not Found',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 /** Refuses a WebSocket upgrade with a plain HTTP response instead of leaving the socket hanging. */
 export function refuseUpgrade(socket: Duplex, r: Refusal): void {
-  const body = JSON.stringify({ error: { code: r.status === 404 ? 'ENOENT' : 'EUNAVAILABLE', message: r.message } });
+  const body = JSON.stringify({ error: { code: codeOf(r.status), message: r.message } });
   socket.end(
     `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );

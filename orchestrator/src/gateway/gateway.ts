@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LogLine, ReplState } from '@cubicle/protocol';
 import { createProxyServer } from 'http-proxy-3';
+import { PREVIEW_COOKIE, withoutCookie } from '../auth/cookies.js';
 import { proxyTarget } from '../drivers/endpoint.js';
 import type { SandboxTargets } from '../drivers/sandbox-driver.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
@@ -10,7 +11,14 @@ import { APP_PAGE_LINES, WS_UPSTREAM_CLOSE_GRACE_MS } from '../tuning.js';
 import { PREVIEW_PROBE_HEADER, type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
 import { PortTunnelAgent } from './port-tunnel-agent.js';
+import { PREVIEW_AUTH_PATH, type PreviewAccess } from './preview-access.js';
 import type { PreviewActivity } from './preview-activity.js';
+
+/**
+ * What a runner host serves to the outside: its Socket.io endpoint and its token-checked API.
+ * `/activity`, `/metrics` and `/flush` are for the orchestrator on the internal address only.
+ */
+const RUNNER_PUBLIC_PATH = /^\/(socket\.io|api)(\/|\?|$)|^\/(healthz|readyz)(\?|$)/;
 
 export interface GatewayRoute {
   state: ReplState | 'unknown';
@@ -22,6 +30,8 @@ export interface GatewayOptions {
   /** Where a repl is now: its state and, while running, its sandbox's internal addresses. */
   route(replId: string): GatewayRoute;
   previews: PreviewActivity;
+  /** Who may open a preview (private by default, with AUTH=oidc). */
+  access: PreviewAccess;
   /** The Run button's app in a running repl's runner (state, last lines), to explain a 502. */
   appStatus(replId: string): Promise<{ state: string; message: string | null; logs: LogLine[] } | null>;
   /** A runner token for the gateway's own tunnels into a repl (per-port previews). */
@@ -50,11 +60,17 @@ export class Gateway {
       const as = answerAs(kind, req);
       if (match?.port !== undefined) return sendRefusal(resOrSocket, refusal, as);
       if (kind !== 'preview' || refusal.status !== 502 || !match) return sendRefusal(resOrSocket, refusal, as);
-      // Nothing listens on the app port: say whether the app is starting or crashed, with its output.
+      // Nothing listens on the app port: say whether the app is starting or crashed, and, to someone
+      // allowed on the repl (never a public link's visitor), with its output: it may hold secrets.
+      const viewer = opts.access.decide(req, match.id);
       void opts
         .appStatus(match.id)
         .catch(() => null)
-        .then((app) => sendRefusal(resOrSocket, app ? (appPage(match.id, app) ?? refusal) : refusal, as));
+        .then((app) => {
+          const page = app ? (appPage(match.id, app) ?? refusal) : refusal;
+          const { output: _hidden, ...withoutOutput } = page;
+          sendRefusal(resOrSocket, viewer.allow && viewer.viewer ? page : withoutOutput, as);
+        });
     });
     // The upstream closed (a runner refusing an oversized frame, an app restarting): the proxy ends
     // the browser's socket, but one still sending would keep it half-open; cut it after a grace.
@@ -72,6 +88,23 @@ export class Gateway {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const match = this.opts.hosts.match(req.headers.host);
     if (!match) return false;
+    if (match.kind === 'runner' && !RUNNER_PUBLIC_PATH.test(req.url ?? '/')) {
+      this.opts.metrics.gatewayRequests.inc({ kind: 'runner', outcome: 'denied' });
+      sendRefusal(res, { status: 404, title: 'Not found', message: 'no such route' }, 'json');
+      return true;
+    }
+    if (match.kind === 'preview') {
+      if ((req.url ?? '').split('?')[0] === PREVIEW_AUTH_PATH) {
+        this.opts.access.exchange(req, res, match.id);
+        return true;
+      }
+      if (!this.opts.access.decide(req, match.id).allow) {
+        this.opts.metrics.gatewayRequests.inc({ kind: 'preview', outcome: 'denied' });
+        this.opts.access.refuse(req, res);
+        return true;
+      }
+      stripPreviewCookie(req);
+    }
     const target = this.target(match.kind, match.id);
     if ('status' in target) {
       sendRefusal(res, target, answerAs(match.kind, req));
@@ -92,6 +125,17 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const match = this.opts.hosts.match(req.headers.host);
     if (!match) return false;
+    if (match.kind === 'runner' && !RUNNER_PUBLIC_PATH.test(req.url ?? '/')) {
+      refuseUpgrade(socket, { status: 404, title: 'Not found', message: 'no such route' });
+      return true;
+    }
+    if (match.kind === 'preview') {
+      if (!this.opts.access.decide(req, match.id).allow) {
+        refuseUpgrade(socket, { status: 401, title: 'Private', message: 'this preview is private: sign in to Cubicle' });
+        return true;
+      }
+      stripPreviewCookie(req);
+    }
     const target = this.target(match.kind, match.id);
     if ('status' in target) refuseUpgrade(socket, target);
     else if (match.port !== undefined) {
@@ -137,6 +181,13 @@ export class Gateway {
     this.opts.metrics.gatewayRequests.inc({ kind, outcome: 'proxied' });
     return { url: proxyTarget(kind === 'runner' ? route.targets.runner : route.targets.app) };
   }
+}
+
+/** The app never sees Cubicle's own cookie (it could replay it from the server side). */
+function stripPreviewCookie(req: IncomingMessage): void {
+  const kept = withoutCookie(req.headers.cookie, PREVIEW_COOKIE);
+  if (kept === undefined) delete req.headers.cookie;
+  else req.headers.cookie = kept;
 }
 
 /** A port's own preview with nothing listening on that port (yet). */

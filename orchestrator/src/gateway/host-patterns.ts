@@ -55,7 +55,16 @@ export class HostPatterns {
   }
 
   url(kind: HostKind, id: string): string {
-    const pattern = kind === 'runner' ? this.runnerPattern : this.previewPattern;
-    return `${this.scheme}://${pattern.replace('{id}', id)}`;
+    return `${this.scheme}://${this.host(kind, id)}`;
+  }
+
+  /** The Host a repl's runner or preview is reached by; with `port`, that port's own preview host. */
+  host(kind: HostKind, id: string, port?: number): string {
+    const host = (kind === 'runner' ? this.runnerPattern : this.previewPattern).replace('{id}', id);
+    return port === undefined ? host : `${port}-${host}`;
+  }
+
+  get secure(): boolean {
+    return this.scheme === 'https';
   }
 }

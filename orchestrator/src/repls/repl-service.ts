@@ -4,14 +4,17 @@ import {
   codePrefix,
   type EnvList,
   IMPORTED_TEMPLATE,
+  type Quota,
   type ReplRecord,
   type RunnerToken,
   runsPrefix,
   type SetEnvRequest,
+  type ShareLevel,
   type StartReplResponse,
 } from '@cubicle/protocol';
 import { type ObjectStore, StorageError } from '@cubicle/storage';
 import { ApiError } from '../api-error.js';
+import type { Principal } from '../auth/principal.js';
 import { runnerClient } from '../drivers/runner-client.js';
 import { type SandboxDriver, SandboxError } from '../drivers/sandbox-driver.js';
 import type { HostPatterns } from '../gateway/host-patterns.js';
@@ -36,6 +39,8 @@ export interface ReplServiceDeps {
   tokens: RunnerTokens;
   env: EnvironmentStore;
   metrics: OrchestratorMetrics;
+  /** The limits in force for a user (accounts/quotas.ts). */
+  quotaOf(userId: string): Quota;
   log: Logger;
 }
 
@@ -63,12 +68,55 @@ export class ReplService {
     d.driver.onExit((id, err) => this.onSandboxExit(id, err));
   }
 
-  list(): ReplRecord[] {
-    return this.d.store.list().map((r) => this.toRecord(r));
+  /** The caller's repls; with `all`, an admin's view of everyone's. */
+  list(who: Principal, all = false): ReplRecord[] {
+    if (all && !who.admin) throw new ApiError('EFORBIDDEN', "only admins can list every user's repls");
+    return this.d.store.list(all ? undefined : who.userId).map((r) => this.toRecord(r));
   }
 
   get(id: string): ReplRecord {
     return this.toRecord(this.requireRow(id));
+  }
+
+  /**
+   * The gate in front of every repl route: the owner and admins pass; for anyone else the repl
+   * does not exist (the same 404 as a deleted one: no way to learn another user's repl ids).
+   */
+  authorize(id: string, who: Principal): ReplRow {
+    const row = this.requireRow(id);
+    if (row.owner !== who.userId && !who.admin) throw new ApiError('ENOENT', `no repl ${id}`);
+    return row;
+  }
+
+  /** Whether a user may use a repl (its previews, its runner): its owner, or an admin. */
+  allows(id: string, user: { id: string; admin: boolean }): boolean {
+    const row = this.d.store.get(id);
+    return !!row && (row.owner === user.id || user.admin);
+  }
+
+  setShare(id: string, share: ShareLevel, actor: string): ReplRecord {
+    const before = this.requireRow(id).share;
+    const row = this.d.store.setShare(id, share);
+    if (before !== share) this.d.audit.record(actor, 'repl.share', id, { share });
+    return this.toRecord(row);
+  }
+
+  /** A clear refusal when a user is at a limit (checked again right before the write, with no await between). */
+  private checkQuota(owner: string, what: 'repls' | 'running'): void {
+    const quota = this.d.quotaOf(owner);
+    const usage = this.d.store.usage(owner);
+    if (what === 'repls' && quota.maxRepls !== null && usage.repls >= quota.maxRepls) {
+      throw new ApiError(
+        'EQUOTA',
+        `you have ${usage.repls} repls, the most you may have is ${quota.maxRepls}: delete one first`,
+      );
+    }
+    if (what === 'running' && quota.maxRunning !== null && usage.running >= quota.maxRunning) {
+      throw new ApiError(
+        'EQUOTA',
+        `you have ${usage.running} repls running, the most you may run at once is ${quota.maxRunning}: stop one first`,
+      );
+    }
   }
 
   /** Running repls, for the idle reaper. */
@@ -80,6 +128,7 @@ export class ReplService {
   }
 
   async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
+    this.checkQuota(actor, 'repls');
     if (req.repository !== undefined) return this.importRepl(req.repository, req.name, req.importId, actor);
     if (req.template === undefined || !this.d.catalog.has(req.template)) {
       const names = this.d.catalog
@@ -96,10 +145,11 @@ export class ReplService {
       await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
       throw storageFailure(err);
     }
-    const row = this.d.store.insert({
+    const row = this.insertWithinQuota({
       id,
       name: req.name ?? `${req.template}-${id.slice(0, 4)}`,
       template: req.template,
+      owner: actor,
     });
     this.d.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
     this.d.log.info({ replId: id, template: req.template, files }, 'repl created');
@@ -130,11 +180,27 @@ export class ReplService {
         .replace(/\.git$/, '')
         .split('/')
         .pop() || 'imported';
-    const row = this.d.store.insert({ id, name: name ?? fallback.slice(0, 64), template: IMPORTED_TEMPLATE });
+    const row = this.insertWithinQuota({
+      id,
+      name: name ?? fallback.slice(0, 64),
+      template: IMPORTED_TEMPLATE,
+      owner: actor,
+    });
     const ms = Math.round(performance.now() - t0);
     this.d.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, ms });
     this.d.log.info({ replId: id, repository: url, files, ms }, 'repl imported');
     return this.toRecord(row);
+  }
+
+  /** The copy took a while: another create may have used the last place since; if so, the copy goes. */
+  private insertWithinQuota(r: { id: string; name: string; template: string; owner: string }): ReplRow {
+    try {
+      this.checkQuota(r.owner, 'repls');
+    } catch (err) {
+      void this.d.objects.deletePrefix(codePrefix(r.id)).catch(() => {});
+      throw err;
+    }
+    return this.d.store.insert(r);
   }
 
   async start(id: string, actor: string): Promise<StartReplResponse> {
@@ -151,6 +217,7 @@ export class ReplService {
       }
       const row = this.requireRow(id);
       if (row.state === 'running' && this.d.driver.targets(id)) break;
+      this.checkQuota(row.owner, 'running');
       await this.beginStart(id, actor);
       break;
     }
@@ -194,9 +261,9 @@ export class ReplService {
       } catch (err) {
         throw storageFailure(err); // the record stays (stopped): deleting again finishes the job
       }
+      this.d.audit.record(actor, 'repl.delete', id, { objects }); // filed under its owner, while it has one
       this.d.store.delete(id);
       this.d.env.deleteAll(id);
-      this.d.audit.record(actor, 'repl.delete', id, { objects });
       this.d.log.info({ replId: id, objects }, 'repl deleted');
     })();
     await this.track(id, { kind: 'delete', done });

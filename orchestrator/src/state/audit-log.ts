@@ -14,16 +14,33 @@ interface Row {
 export class AuditLog {
   constructor(private readonly db: Db) {}
 
-  record(actor: string, action: AuditAction, replId: string, detail: Record<string, unknown> = {}): void {
+  /**
+   * The event is filed under the repl's owner at this moment (or `owner`, for events about a
+   * user and no repl), so each user reads the history of their own repls, even deleted ones.
+   */
+  record(
+    actor: string,
+    action: AuditAction,
+    replId: string,
+    detail: Record<string, unknown> = {},
+    owner: string | null = null,
+  ): void {
     this.db
-      .prepare('INSERT INTO audit (at, actor, action, repl_id, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(new Date().toISOString(), actor, action, replId, JSON.stringify(detail));
+      .prepare(
+        `INSERT INTO audit (at, actor, action, repl_id, detail, owner)
+         VALUES (?, ?, ?, ?, ?, COALESCE((SELECT owner FROM repls WHERE id = ?), ?))`,
+      )
+      .run(new Date().toISOString(), actor, action, replId, JSON.stringify(detail), replId, owner);
   }
 
-  /** Newest first. */
-  list(q: AuditQuery): AuditEvent[] {
+  /** Newest first; `owner`: only that user's events (everyone's when undefined). */
+  list(q: AuditQuery, owner?: string): AuditEvent[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
+    if (owner !== undefined) {
+      where.push('owner = ?');
+      args.push(owner);
+    }
     if (q.replId !== undefined) {
       where.push('repl_id = ?');
       args.push(q.replId);

@@ -1,4 +1,4 @@
-import type { ReplError, ReplState } from '@cubicle/protocol';
+import type { ReplError, ReplState, ShareLevel } from '@cubicle/protocol';
 import type { Db } from './database.js';
 
 export interface ReplRow {
@@ -9,6 +9,8 @@ export interface ReplRow {
   error: ReplError | null;
   createdAt: string;
   updatedAt: string;
+  owner: string;
+  share: ShareLevel;
 }
 
 interface Row {
@@ -19,6 +21,8 @@ interface Row {
   error: string | null;
   created_at: string;
   updated_at: string;
+  owner: string;
+  share: ShareLevel;
 }
 
 const fromRow = (r: Row): ReplRow => ({
@@ -29,20 +33,22 @@ const fromRow = (r: Row): ReplRow => ({
   error: r.error ? (JSON.parse(r.error) as ReplError) : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  owner: r.owner,
+  share: r.share,
 });
 
 /** Repl records in SQLite: what exists and which state each is in. */
 export class ReplStore {
   constructor(private readonly db: Db) {}
 
-  insert(r: { id: string; name: string; template: string }): ReplRow {
+  insert(r: { id: string; name: string; template: string; owner: string }): ReplRow {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO repls (id, name, template, state, error, created_at, updated_at)
-         VALUES (?, ?, ?, 'stopped', NULL, ?, ?)`,
+        `INSERT INTO repls (id, name, template, state, error, created_at, updated_at, owner)
+         VALUES (?, ?, ?, 'stopped', NULL, ?, ?, ?)`,
       )
-      .run(r.id, r.name, r.template, now, now);
+      .run(r.id, r.name, r.template, now, now, r.owner);
     return this.require(r.id);
   }
 
@@ -51,8 +57,28 @@ export class ReplStore {
     return row && fromRow(row);
   }
 
-  list(): ReplRow[] {
-    return (this.db.prepare('SELECT * FROM repls ORDER BY created_at DESC, id').all() as Row[]).map(fromRow);
+  /** Newest first; one owner's, or every repl. */
+  list(owner?: string): ReplRow[] {
+    const rows =
+      owner === undefined
+        ? this.db.prepare('SELECT * FROM repls ORDER BY created_at DESC, id').all()
+        : this.db.prepare('SELECT * FROM repls WHERE owner = ? ORDER BY created_at DESC, id').all(owner);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  /** How many repls an owner has, and how many of them hold a sandbox (starting or running). */
+  usage(owner: string): { repls: number; running: number } {
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) AS repls, COALESCE(SUM(state IN ('starting', 'running')), 0) AS running
+         FROM repls WHERE owner = ?`,
+      )
+      .get(owner) as { repls: number; running: number };
+  }
+
+  setShare(id: string, share: ShareLevel): ReplRow {
+    this.db.prepare('UPDATE repls SET share = ?, updated_at = ? WHERE id = ?').run(share, new Date().toISOString(), id);
+    return this.require(id);
   }
 
   countByState(): Record<ReplState, number> {

@@ -112,7 +112,12 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
     const payload = opts.raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const reply = await httpRequest(url + route, {
       method,
-      headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      // A script's request: the client header passes the CSRF check (auth/browser-guard.ts) as the IDE's does.
+      headers: {
+        'x-cubicle-client': 'test',
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
       body: payload,
     });
     let parsed: unknown = reply.text;

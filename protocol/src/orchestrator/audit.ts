@@ -10,13 +10,19 @@ export const AuditAction = z.enum([
   'repl.error',
   'token.issue',
   'keys.rotate', // the runner-token signing key changed (replId is empty)
+  'repl.share', // the preview's share level changed
+  'preview.signin', // a user signed in to a private preview (the gateway's hand-off)
+  'user.quota', // an admin changed a user's limits (replId is empty)
+  'token.create', // a personal access token was made (replId is empty)
+  'token.revoke',
+  'user.signin', // replId is empty
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 export const AuditEvent = z.object({
   id: z.number().int(),
   at: z.string().describe('ISO 8601'),
-  /** Who: the API caller, `idle-reaper`, or `orchestrator` (boot reconcile, crash monitor). */
+  /** Who: the user's id (`local` without sign-in, `api-token` for ORCHESTRATOR_TOKEN), `idle-reaper`, or `orchestrator` (boot reconcile, crash monitor). */
   actor: z.string(),
   action: AuditAction,
   replId: z.string(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShareLevel } from './accounts.js';
 
 /**
  * Repl ids are made by the orchestrator, never taken from user input: a lowercase letter and
@@ -31,6 +32,9 @@ export const ReplRecord = z.object({
   /** Public URLs, present while the repl is running. */
   runnerUrl: z.string().nullable(),
   previewUrl: z.string().nullable(),
+  /** The user who owns it (and, with admins, the only one who can see it). */
+  owner: z.string(),
+  share: ShareLevel,
 });
 export type ReplRecord = z.infer<typeof ReplRecord>;
 
