@@ -200,7 +200,9 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     );
   }
   if (e.AUTH === 'oidc' && (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID)) {
-    throw new ConfigError('AUTH=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)');
+    throw new ConfigError(
+      'AUTH=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)',
+    );
   }
   const kubernetes = e.DRIVER === 'kubernetes' ? kubernetesConfig(env, s3 !== null) : null;
   const list = (s: string | undefined) =>

@@ -13,8 +13,8 @@ import { OidcClient } from './auth/oidc-client.js';
 import { RequestAuth } from './auth/request-auth.js';
 import { RunnerKeys } from './auth/runner-keys.js';
 import { SecretBox } from './auth/secret-box.js';
-import { SigningKeys } from './auth/signing-keys.js';
 import { signInRoutes } from './auth/sign-in-routes.js';
+import { SigningKeys } from './auth/signing-keys.js';
 import type { KubernetesConfig, OrchestratorConfig } from './config.js';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
@@ -40,12 +40,7 @@ import { SessionStore } from './state/session-store.js';
 import { UserStore } from './state/user-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
-import {
-  APP_PAGE_LINES,
-  RUNNER_SHUTDOWN_TIMEOUT_S,
-  SESSION_PRUNE_INTERVAL_MS,
-  TUNNEL_TOKEN_TTL_MS,
-} from './tuning.js';
+import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S, SESSION_PRUNE_INTERVAL_MS, TUNNEL_TOKEN_TTL_MS } from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }

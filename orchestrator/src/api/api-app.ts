@@ -5,12 +5,12 @@ import compression from 'compression';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { ZodError } from 'zod';
 import { ApiError } from '../api-error.js';
+import { type BrowserGuardOptions, browserGuard } from '../auth/browser-guard.js';
 import type { Principal } from '../auth/principal.js';
+import type { RequestAuth } from '../auth/request-auth.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
 import { MAX_BODY_BYTES } from '../tuning.js';
-import { type BrowserGuardOptions, browserGuard } from '../auth/browser-guard.js';
-import type { RequestAuth } from '../auth/request-auth.js';
 import type { ApiRoute } from './api-route.js';
 import { placeholderPage } from './placeholder-page.js';
 

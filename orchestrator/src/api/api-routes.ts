@@ -75,7 +75,8 @@ export function apiRoutes({ repls, accounts, previews, audit, catalog, runnerKey
     route({
       method: 'post',
       path: '/api/repls',
-      summary: 'Create a repl from a template (copies base/<template>/ to code/<id>/ in object storage), owned by the caller',
+      summary:
+        'Create a repl from a template (copies base/<template>/ to code/<id>/ in object storage), owned by the caller',
       body: CreateReplRequest,
       response: ReplRecord,
       status: 201,
@@ -161,7 +162,8 @@ export function apiRoutes({ repls, accounts, previews, audit, catalog, runnerKey
     route({
       method: 'post',
       path: '/api/repls/:id/preview-ticket',
-      summary: "A one-time address that signs the caller in to the repl's preview host (the IDE's preview frame uses it)",
+      summary:
+        "A one-time address that signs the caller in to the repl's preview host (the IDE's preview frame uses it)",
       params: IdParams,
       body: PreviewTicketRequest,
       response: PreviewTicket,

@@ -35,7 +35,10 @@ export function browserGuard(opts: BrowserGuardOptions) {
     const json = /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
     if (!json && req.headers[CLIENT_HEADER] === undefined) {
       return next(
-        new ApiError('EFORBIDDEN', `send Content-Type: application/json or an ${CLIENT_HEADER} header (CSRF protection)`),
+        new ApiError(
+          'EFORBIDDEN',
+          `send Content-Type: application/json or an ${CLIENT_HEADER} header (CSRF protection)`,
+        ),
       );
     }
     next();

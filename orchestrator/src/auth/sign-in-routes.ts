@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { PreviewAccess } from '../gateway/preview-access.js';
 import type { HostPatterns } from '../gateway/host-patterns.js';
+import type { PreviewAccess } from '../gateway/preview-access.js';
 import type { Logger } from '../log.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { AuditLog } from '../state/audit-log.js';
@@ -105,7 +105,7 @@ export function signInRoutes(d: SignInDeps): Router {
     const host = typeof req.query.host === 'string' ? req.query.host.toLowerCase() : '';
     const path = localPath(req.query.path);
     const match = d.hosts.match(host);
-    if (!match || match.kind !== 'preview') return failPage(res, 400, 'That is not a preview address.');
+    if (match?.kind !== 'preview') return failPage(res, 400, 'That is not a preview address.');
     const who = d.auth.authenticate(req);
     if (!who.ok) return res.redirect(302, `/auth/login?${new URLSearchParams({ return: req.originalUrl })}`);
     const { userId, admin } = who.principal;

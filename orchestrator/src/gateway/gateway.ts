@@ -11,7 +11,7 @@ import { APP_PAGE_LINES, WS_UPSTREAM_CLOSE_GRACE_MS } from '../tuning.js';
 import { PREVIEW_PROBE_HEADER, type Refusal, refuseUpgrade, sendRefusal } from './gateway-pages.js';
 import type { HostKind, HostPatterns } from './host-patterns.js';
 import { PortTunnelAgent } from './port-tunnel-agent.js';
-import { PREVIEW_AUTH_PATH, type PreviewAccess } from './preview-access.js';
+import { PREVIEW_AUTH_PATH, type PreviewAccess, type PreviewDecision } from './preview-access.js';
 import type { PreviewActivity } from './preview-activity.js';
 
 /**
@@ -48,6 +48,8 @@ export interface GatewayOptions {
  */
 export class Gateway {
   private readonly proxy = createProxyServer({ xfwd: true });
+  /** Each proxied preview request's access decision, made before Cubicle's cookie was taken off it. */
+  private readonly decisions = new WeakMap<IncomingMessage, PreviewDecision>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.proxy.on('error', (err, req, resOrSocket) => {
@@ -62,7 +64,7 @@ export class Gateway {
       if (kind !== 'preview' || refusal.status !== 502 || !match) return sendRefusal(resOrSocket, refusal, as);
       // Nothing listens on the app port: say whether the app is starting or crashed, and, to someone
       // allowed on the repl (never a public link's visitor), with its output: it may hold secrets.
-      const viewer = opts.access.decide(req, match.id);
+      const viewer = this.decisions.get(req) ?? { allow: false };
       void opts
         .appStatus(match.id)
         .catch(() => null)
@@ -98,11 +100,13 @@ export class Gateway {
         this.opts.access.exchange(req, res, match.id);
         return true;
       }
-      if (!this.opts.access.decide(req, match.id).allow) {
+      const decision = this.opts.access.decide(req, match.id);
+      if (!decision.allow) {
         this.opts.metrics.gatewayRequests.inc({ kind: 'preview', outcome: 'denied' });
         this.opts.access.refuse(req, res);
         return true;
       }
+      this.decisions.set(req, decision);
       stripPreviewCookie(req);
     }
     const target = this.target(match.kind, match.id);
@@ -131,7 +135,11 @@ export class Gateway {
     }
     if (match.kind === 'preview') {
       if (!this.opts.access.decide(req, match.id).allow) {
-        refuseUpgrade(socket, { status: 401, title: 'Private', message: 'this preview is private: sign in to Cubicle' });
+        refuseUpgrade(socket, {
+          status: 401,
+          title: 'Private',
+          message: 'this preview is private: sign in to Cubicle',
+        });
         return true;
       }
       stripPreviewCookie(req);

@@ -30,8 +30,7 @@ export interface PreviewAccessDeps {
 /** What the gateway may do with a preview request. */
 export type PreviewDecision =
   /** `viewer`: the requester is allowed on the repl (may see its output on error pages). */
-  | { allow: true; viewer: boolean }
-  | { allow: false };
+  { allow: true; viewer: boolean } | { allow: false };
 
 interface Ticket {
   sessionHash: string;

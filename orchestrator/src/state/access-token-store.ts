@@ -54,9 +54,7 @@ export class AccessTokenStore {
   /** The user a live token belongs to, or null; records when it was last used. */
   lookup(token: string): string | null {
     if (!token.startsWith(ACCESS_TOKEN_PREFIX)) return null;
-    const row = this.db.prepare('SELECT * FROM access_tokens WHERE hash = ?').get(secretHash(token)) as
-      | Row
-      | undefined;
+    const row = this.db.prepare('SELECT * FROM access_tokens WHERE hash = ?').get(secretHash(token)) as Row | undefined;
     if (!row) return null;
     const now = new Date();
     if (row.expires_at !== null && now >= new Date(row.expires_at)) return null;

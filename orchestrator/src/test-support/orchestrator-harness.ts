@@ -66,7 +66,8 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-orch-test-'));
   const s3 = await startS3();
   const store = s3.store;
-  const port = await freePort();
+  // A caller that must know the port first (an OpenID provider's redirect address) passes its own.
+  const port = env.ORCHESTRATOR_PORT ? Number(env.ORCHESTRATOR_PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   // A user id range of its own, so harnesses running side by side never share (or kill) a repl's user.
   const uidBase = 300_000 + randomInt(0, 100_000) * 100;
