@@ -33,6 +33,7 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: redirectUris,
+        post_logout_redirect_uris: redirectUris.map((u) => new URL('/', u).href),
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },

@@ -1,17 +1,28 @@
 import {
+  AccessTokenList,
+  type AccessTokenRecord,
   ApiErrorResponse,
+  type CreateAccessTokenRequest,
+  CreatedAccessToken,
   type CreateReplRequest,
   EnvList,
   type EnvVariable,
   type ErrorCode,
   ImportProgress,
+  Me,
+  PreviewTicket,
   ReplList,
   type ReplRecord,
   ReplRecord as ReplRecordSchema,
   RunnerToken,
+  type SetQuotaRequest,
+  type ShareLevel,
   StartReplResponse,
   type Template,
   TemplateList,
+  UserList,
+  type UserRecord,
+  UserRecord as UserRecordSchema,
 } from '@cubicle/protocol';
 import type { z } from 'zod';
 import { START_TIMEOUT_MS } from '../tuning';
@@ -40,6 +51,41 @@ interface CallOptions {
  */
 export class OrchestratorClient {
   constructor(private readonly baseUrl = '') {}
+
+  me(): Promise<Me> {
+    return this.call('GET', '/api/me', Me);
+  }
+  /** Ends the session here; answers where the provider's own sign-out is, if it has one. */
+  async signOut(): Promise<string | null> {
+    const res = await fetch(`${this.baseUrl}/auth/logout`, { method: 'POST', headers: { 'x-cubicle-client': 'ide' } });
+    const body = (await res.json().catch(() => ({}))) as { providerLogoutUrl?: string | null };
+    return body.providerLogoutUrl ?? null;
+  }
+  async listAll(): Promise<ReplRecord[]> {
+    return (await this.call('GET', '/api/repls?all=true', ReplList)).repls;
+  }
+  setShare(id: string, share: ShareLevel): Promise<ReplRecord> {
+    return this.call('PUT', `/api/repls/${encodeURIComponent(id)}/share`, ReplRecordSchema, { body: { share } });
+  }
+  previewTicket(id: string, path: string, port: number | null): Promise<PreviewTicket> {
+    const body = port === null ? { path } : { path, port };
+    return this.call('POST', `/api/repls/${encodeURIComponent(id)}/preview-ticket`, PreviewTicket, { body });
+  }
+  async tokens(): Promise<AccessTokenRecord[]> {
+    return (await this.call('GET', '/api/tokens', AccessTokenList)).tokens;
+  }
+  createToken(request: CreateAccessTokenRequest): Promise<CreatedAccessToken> {
+    return this.call('POST', '/api/tokens', CreatedAccessToken, { body: request });
+  }
+  async revokeToken(id: string): Promise<void> {
+    await this.call('DELETE', `/api/tokens/${encodeURIComponent(id)}`, null);
+  }
+  async users(): Promise<UserRecord[]> {
+    return (await this.call('GET', '/api/users', UserList)).users;
+  }
+  setQuota(userId: string, quota: SetQuotaRequest): Promise<UserRecord> {
+    return this.call('PUT', `/api/users/${encodeURIComponent(userId)}/quota`, UserRecordSchema, { body: quota });
+  }
 
   async templates(): Promise<Template[]> {
     return (await this.call('GET', '/api/templates', TemplateList)).templates;

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 
-/** The IDE's two pages: the list of repls, and one repl. Terminal tabs live in the query string. */
-export type Route = { page: 'home' } | { page: 'repl'; id: string };
+/** The IDE's pages: the list of repls, one repl, your access tokens, the admin's view. Terminal tabs live in the query string. */
+export type Route = { page: 'home' } | { page: 'repl'; id: string } | { page: 'tokens' } | { page: 'admin' };
 
 const listeners = new Set<() => void>();
 window.addEventListener('popstate', () => {
@@ -10,7 +10,10 @@ window.addEventListener('popstate', () => {
 
 export function parseRoute(pathname: string): Route {
   const m = /^\/repl\/([a-z0-9]+)\/?$/.exec(pathname);
-  return m?.[1] ? { page: 'repl', id: m[1] } : { page: 'home' };
+  if (m?.[1]) return { page: 'repl', id: m[1] };
+  if (/^\/tokens\/?$/.test(pathname)) return { page: 'tokens' };
+  if (/^\/admin\/?$/.test(pathname)) return { page: 'admin' };
+  return { page: 'home' };
 }
 
 export function navigate(path: string): void {

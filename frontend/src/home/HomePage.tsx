@@ -1,6 +1,6 @@
 import type { ReplRecord, Template } from '@cubicle/protocol';
-import { Box } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
+import { PageHeader } from '../account/PageHeader';
 import { describeError } from '../api/error-messages';
 import type { OrchestratorClient } from '../api/orchestrator-client';
 import { ConfirmDialog } from '../app/ConfirmDialog';
@@ -57,14 +57,7 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
 
   return (
     <main className="home">
-      <header className="home-header">
-        <h1>
-          <span className="logo" aria-hidden>
-            <Box size={20} aria-hidden />
-          </span>{' '}
-          Cubicle
-        </h1>
-      </header>
+      <PageHeader api={api} />
       {error && (
         <div className="banner error" role="alert">
           {error}

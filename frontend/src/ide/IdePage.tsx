@@ -1,5 +1,6 @@
 import { Box, Settings } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
+import { AccountMenu } from '../account/AccountMenu';
 import { describeError } from '../api/error-messages';
 import type { OrchestratorClient } from '../api/orchestrator-client';
 import { navigate } from '../app/router';
@@ -133,6 +134,7 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
         <button type="button" aria-label="Settings" title="Settings (Ctrl+,)" onClick={() => setSettingsOpen(true)}>
           <Settings size={15} aria-hidden />
         </button>
+        <AccountMenu api={api} />
         <button
           type="button"
           disabled={stopping}
@@ -199,6 +201,9 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
                 label: 'Preview',
                 body: (
                   <PreviewPane
+                    replId={repl.id}
+                    initialShare={repl.share}
+                    api={api}
                     previewUrl={runner.previewUrl}
                     reloadSignal={previewReload}
                     ports={ports}

@@ -126,7 +126,7 @@ export class PreviewAccess {
       .run(secretHash(grant), ticket.sessionHash, replId, host, Date.now() + maxAgeMs);
     this.d.audit.record(ticket.userId, 'preview.signin', replId, { host });
     res.writeHead(302, {
-      'set-cookie': serializeCookie(PREVIEW_COOKIE, grant, this.cookieOptions(maxAgeMs)),
+      'set-cookie': serializeCookie(PREVIEW_COOKIE, grant, this.cookieOptions(maxAgeMs, host)),
       location: /^\/(?!\/)/.test(path) ? path : '/',
       'cache-control': 'no-store',
     });
@@ -156,12 +156,15 @@ export class PreviewAccess {
   }
 
   /**
-   * https: `SameSite=None; Secure; Partitioned`, so the cookie also works in the IDE's preview
-   * frame (a cross-site frame, where third-party cookies may be blocked). Plain http (local
-   * development) cannot have Secure cookies on other hosts: Lax, which works in a tab.
+   * `SameSite=None; Secure; Partitioned`, so the cookie also works in the IDE's preview frame (a
+   * cross-site frame, where a Lax cookie is never set and third-party cookies may be blocked).
+   * Browsers take Secure cookies over https and from `localhost` names (a secure context); plain
+   * http on another name cannot have them: Lax there, which works in a tab but not in the frame.
    */
-  private cookieOptions(maxAgeMs: number) {
-    return this.d.hosts.secure
+  private cookieOptions(maxAgeMs: number, host: string) {
+    const hostname = host.replace(/:\d+$/, '');
+    const secureContext = this.d.hosts.secure || hostname === 'localhost' || hostname.endsWith('.localhost');
+    return secureContext
       ? { maxAgeMs, secure: true, sameSite: 'None' as const, partitioned: true }
       : { maxAgeMs, secure: false, sameSite: 'Lax' as const };
   }
