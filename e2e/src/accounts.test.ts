@@ -12,6 +12,20 @@ import { startTestProvider, type TestProvider } from './support/oidc-test-provid
 
 type ErrorReply = { error: { code: string; message: string } };
 
+/** Every REST route on one repl: method, path, body. */
+const routesOf = (id: string): [string, string, unknown][] => [
+  ['GET', `/api/repls/${id}`, undefined],
+  ['POST', `/api/repls/${id}/stop`, undefined],
+  ['POST', `/api/repls/${id}/start`, undefined],
+  ['POST', `/api/repls/${id}/token`, undefined],
+  ['GET', `/api/repls/${id}/env`, undefined],
+  ['PUT', `/api/repls/${id}/env/API_KEY`, { value: 'someone-else-was-here', secret: false }],
+  ['DELETE', `/api/repls/${id}/env/API_KEY`, undefined],
+  ['PUT', `/api/repls/${id}/share`, { share: 'public' }],
+  ['POST', `/api/repls/${id}/preview-ticket`, {}],
+  ['DELETE', `/api/repls/${id}`, undefined],
+];
+
 /** The app the tests preview: echoes what it was sent (so a test can see which cookies reached it). */
 const SERVER_JS = `require('http').createServer((q, s) => {
   if (q.method === 'OPTIONS') {
@@ -119,18 +133,7 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
     assert.equal(claims.sub, created.body.owner);
     await h.api('PUT', `/api/repls/${aliceRepl}/env/API_KEY`, { value: 'alice-secret', secret: true }, as('alice'));
 
-    const attempts: [string, string, unknown][] = [
-      ['GET', `/api/repls/${aliceRepl}`, undefined],
-      ['POST', `/api/repls/${aliceRepl}/stop`, undefined],
-      ['POST', `/api/repls/${aliceRepl}/start`, undefined],
-      ['POST', `/api/repls/${aliceRepl}/token`, undefined],
-      ['GET', `/api/repls/${aliceRepl}/env`, undefined],
-      ['PUT', `/api/repls/${aliceRepl}/env/API_KEY`, { value: 'bob-was-here', secret: false }],
-      ['DELETE', `/api/repls/${aliceRepl}/env/API_KEY`, undefined],
-      ['PUT', `/api/repls/${aliceRepl}/share`, { share: 'public' }],
-      ['POST', `/api/repls/${aliceRepl}/preview-ticket`, {}],
-      ['DELETE', `/api/repls/${aliceRepl}`, undefined],
-    ];
+    const attempts = routesOf(aliceRepl);
     const nothing = await h.api<ErrorReply>('GET', '/api/repls/zzzzzzzzzzzz', undefined, as('bob'));
     for (const [method, route, body] of attempts) {
       const r = await h.api<ErrorReply>(method, route, body, as('bob'));
@@ -340,6 +343,65 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
     );
   });
 
+  test('every route refuses no session, a forged cookie, a revoked token and an ended session; nothing changes', async () => {
+    const made = await h.api<{ token: string; record: { id: string } }>(
+      'POST',
+      '/api/tokens',
+      { name: 'soon gone' },
+      as('alice'),
+    );
+    await h.api('DELETE', `/api/tokens/${made.body.record.id}`, undefined, as('alice'));
+    const ended = await signIn(ide, 'alice');
+    await h.api('POST', '/auth/logout', undefined, { headers: { cookie: ended.header(ide) ?? '' } });
+    const credentials: [string, Record<string, string>][] = [
+      ['no session', {}],
+      ['a forged cookie', { cookie: 'cubicle_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+      ['a revoked token', { authorization: `Bearer ${made.body.token}` }],
+      ['a signed-out session', { cookie: ended.header(ide) ?? 'cubicle_session=gone' }],
+    ];
+    const routes: [string, string, unknown][] = [
+      ['GET', '/api/me', undefined],
+      ['GET', '/api/repls', undefined],
+      ['POST', '/api/repls', { template: 'node' }],
+      ...routesOf(aliceRepl),
+      ['GET', '/api/audit', undefined],
+      ['GET', '/api/tokens', undefined],
+      ['POST', '/api/tokens', { name: 'sneaky' }],
+      ['GET', '/api/users', undefined],
+      ['POST', '/api/signing-keys/rotate', undefined],
+    ];
+    const before = await h.api('GET', `/api/repls/${aliceRepl}`, undefined, as('alice'));
+    for (const [what, headers] of credentials) {
+      for (const [method, route, body] of routes) {
+        const r = await h.api<ErrorReply>(method, route, body, { headers });
+        assert.equal(r.status, 401, `${what}: ${method} ${route}`);
+      }
+      const preview = await httpRequest(`${previewOf(aliceRepl)}/`, {
+        headers: { accept: 'application/json', ...headers },
+      });
+      assert.equal(preview.status, 401, `${what}: the preview`);
+    }
+    assert.deepEqual((await h.api('GET', `/api/repls/${aliceRepl}`, undefined, as('alice'))).body, before.body);
+    assert.equal(
+      (await h.api<{ tokens: unknown[] }>('GET', '/api/tokens', undefined, as('alice'))).body.tokens.length,
+      0,
+    );
+  });
+
+  test("the runner host: another user's runner token opens nothing of this repl", async () => {
+    const bobs = await h.api<{ id: string }>('POST', '/api/repls', { template: 'shell' }, as('bob'));
+    const bobStart = await h.api<StartReplResponse>('POST', `/api/repls/${bobs.body.id}/start`, undefined, as('bob'));
+    assert.equal(bobStart.status, 200);
+    await assert.rejects(h.connect({ ...aliceStart, token: bobStart.body.token }), 'bob’s token on alice’s runner');
+    const api = await httpRequest(`${aliceStart.runnerUrl}/api/processes`, {
+      headers: { authorization: `Bearer ${bobStart.body.token}` },
+    });
+    assert.equal(api.status, 401);
+    const own = await h.connect(aliceStart);
+    own.disconnect();
+    await h.api('DELETE', `/api/repls/${bobs.body.id}`, undefined, as('bob'));
+  });
+
   test('quotas: a clear refusal that names the limit; an admin can raise it, a user cannot', async () => {
     const second = await h.api<{ id: string }>('POST', '/api/repls', { template: 'shell' }, as('alice'));
     assert.equal(second.status, 201);
@@ -368,5 +430,37 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
     const users = await h.api<{ users: { email: string | null }[] }>('GET', '/api/users', undefined, as('root'));
     assert.ok(users.body.users.some((u) => u.email === 'bob@example.com'));
     assert.equal((await h.api('GET', '/api/users', undefined, as('bob'))).status, 403);
+  });
+});
+
+describe('accounts: a session past its absolute lifetime', () => {
+  test('is refused everywhere once it has expired, and signing in again works', async () => {
+    const port = await freePort();
+    const ide = `http://localhost:${port}`;
+    const provider = await startTestProvider([`${ide}/auth/callback`]);
+    const h = await startOrchestratorHarness({
+      ORCHESTRATOR_PORT: String(port),
+      AUTH: 'oidc',
+      PUBLIC_URL: ide,
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      SESSION_TTL: '3s',
+    });
+    try {
+      const jar = await signIn(ide, 'alice');
+      const cookie = { headers: { cookie: jar.header(ide) ?? '' } };
+      assert.equal((await h.api('GET', '/api/me', undefined, cookie)).status, 200);
+      await eventually(async () => (await h.api('GET', '/api/me', undefined, cookie)).status === 401, 30_000, 'expiry');
+      assert.equal((await h.api('POST', '/api/repls', { template: 'node' }, cookie)).status, 401);
+      const again = await signIn(ide, 'alice');
+      assert.equal(
+        (await h.api('GET', '/api/me', undefined, { headers: { cookie: again.header(ide) ?? '' } })).status,
+        200,
+      );
+    } finally {
+      await h.close();
+      await provider.close();
+    }
   });
 });

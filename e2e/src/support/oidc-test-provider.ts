@@ -48,6 +48,7 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
     scopes: ['openid', 'email', 'profile', 'groups'],
     conformIdTokenClaims: false, // the ID token carries the scopes' claims (Cubicle reads only the ID token)
     cookies: { keys: ['cubicle-test-provider-cookie-key'] },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     features: { devInteractions: { enabled: true } },
     findAccount: (_ctx, id) => {
       const account = TEST_ACCOUNTS[id as TestAccount];
