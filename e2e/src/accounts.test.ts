@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freePort, httpRequest } from '@cubicle/orchestrator/test-support/localhost';
-import {
-  type OrchestratorHarness,
-  startOrchestratorHarness,
-} from '@cubicle/orchestrator/test-support/orchestrator-harness';
+import { httpRequest } from '@cubicle/orchestrator/test-support/localhost';
+import type { OrchestratorHarness } from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import type { StartReplResponse } from '@cubicle/protocol';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
 import { browse, CookieJar, signIn } from './support/browserless-sign-in.js';
-import { startTestProvider, type TestProvider } from './support/oidc-test-provider.js';
+import { type SignInStack, startSignInStack, type TestProvider } from './support/oidc-test-provider.js';
 
 type ErrorReply = { error: { code: string; message: string } };
 
@@ -36,6 +33,7 @@ const SERVER_JS = `require('http').createServer((q, s) => {
 }).listen(process.env.PORT);`;
 
 describe('accounts: sign-in with OpenID Connect, ownership, private previews, quotas', () => {
+  let stack: SignInStack;
   let provider: TestProvider;
   let h: OrchestratorHarness;
   let ide: string;
@@ -46,27 +44,16 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
   const previewOf = (id: string) => `http://${id}.localhost:${h.port}`;
 
   before(async () => {
-    const port = await freePort();
-    ide = `http://localhost:${port}`;
-    provider = await startTestProvider([`${ide}/auth/callback`]);
-    h = await startOrchestratorHarness({
-      ORCHESTRATOR_PORT: String(port),
-      AUTH: 'oidc',
-      PUBLIC_URL: ide,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
+    stack = await startSignInStack({
       OIDC_SCOPES: 'openid email profile groups',
       ADMIN_CLAIM: 'groups=cubicle-admins',
       QUOTA_REPLS: '3',
       QUOTA_RUNNING: '1',
     });
+    ({ provider, h, ide } = stack);
     for (const who of ['alice', 'bob', 'root'] as const) jars[who] = await signIn(ide, who);
   });
-  after(async () => {
-    await h?.close();
-    await provider?.close();
-  });
+  after(() => stack?.close());
 
   test('each person signs in through the provider and is who the provider says; the admin role comes from a claim', async () => {
     const me = await h.api<{ authMode: string; user: { id: string; name: string; email: string; admin: boolean } }>(
@@ -435,18 +422,8 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
 
 describe('accounts: a session past its absolute lifetime', () => {
   test('is refused everywhere once it has expired, and signing in again works', async () => {
-    const port = await freePort();
-    const ide = `http://localhost:${port}`;
-    const provider = await startTestProvider([`${ide}/auth/callback`]);
-    const h = await startOrchestratorHarness({
-      ORCHESTRATOR_PORT: String(port),
-      AUTH: 'oidc',
-      PUBLIC_URL: ide,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      SESSION_TTL: '3s',
-    });
+    const stack = await startSignInStack({ SESSION_TTL: '3s' });
+    const { h, ide } = stack;
     try {
       const jar = await signIn(ide, 'alice');
       const cookie = { headers: { cookie: jar.header(ide) ?? '' } };
@@ -459,8 +436,7 @@ describe('accounts: a session past its absolute lifetime', () => {
         200,
       );
     } finally {
-      await h.close();
-      await provider.close();
+      await stack.close();
     }
   });
 });

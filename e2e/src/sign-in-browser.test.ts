@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freePort } from '@cubicle/orchestrator/test-support/localhost';
-import {
-  type OrchestratorHarness,
-  startOrchestratorHarness,
-} from '@cubicle/orchestrator/test-support/orchestrator-harness';
+import type { OrchestratorHarness } from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { IdeDriver } from './support/ide-driver.js';
-import { startTestProvider, type TestProvider } from './support/oidc-test-provider.js';
+import { type SignInStack, startSignInStack, type TestProvider } from './support/oidc-test-provider.js';
 
 // A person signs in through the provider's real login page in Chromium, makes a repl, runs it,
 // sees it in the IDE's preview frame, and shares it; a second browser that is not signed in
 // is sent to sign in while the preview is private and sees the app once it is public.
 
+let stack: SignInStack;
 let provider: TestProvider;
 let h: OrchestratorHarness;
 let browser: Browser;
@@ -23,28 +20,18 @@ let page: Page;
 let ide: IdeDriver;
 
 before(async () => {
-  const port = await freePort();
-  const publicUrl = `http://localhost:${port}`;
-  provider = await startTestProvider([`${publicUrl}/auth/callback`]);
-  h = await startOrchestratorHarness({
-    ORCHESTRATOR_PORT: String(port),
-    AUTH: 'oidc',
-    PUBLIC_URL: publicUrl,
-    OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: provider.clientId,
-    OIDC_CLIENT_SECRET: provider.clientSecret,
-  });
+  stack = await startSignInStack();
+  ({ provider, h } = stack);
   browser = await launchBrowser();
   signedIn = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   stranger = await browser.newContext();
   page = await signedIn.newPage();
   page.setDefaultTimeout(20_000);
-  ide = new IdeDriver(page, port);
+  ide = new IdeDriver(page, h.port);
 });
 after(async () => {
   await browser?.close();
-  await h?.close();
-  await provider?.close();
+  await stack?.close();
 });
 
 test('opening Cubicle without a session goes to the provider’s login page, and back once signed in', async () => {

@@ -1,5 +1,9 @@
 import http from 'node:http';
 import { freePort } from '@cubicle/orchestrator/test-support/localhost';
+import {
+  type OrchestratorHarness,
+  startOrchestratorHarness,
+} from '@cubicle/orchestrator/test-support/orchestrator-harness';
 import Provider, { type Configuration } from 'oidc-provider';
 
 /** The people the test provider knows: any password signs them in (the provider's development login page). */
@@ -88,4 +92,42 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
         server.closeAllConnections();
       }),
   };
+}
+
+export interface SignInStack {
+  provider: TestProvider;
+  h: OrchestratorHarness;
+  /** The IDE's address, `http://localhost:<port>` (previews are `<id>.localhost:<port>`). */
+  ide: string;
+  close(): Promise<void>;
+}
+
+/** A test provider and an orchestrator with AUTH=oidc against it; `env` adds settings. */
+export async function startSignInStack(env: Record<string, string> = {}): Promise<SignInStack> {
+  const port = await freePort();
+  const ide = `http://localhost:${port}`;
+  const provider = await startTestProvider([`${ide}/auth/callback`]);
+  try {
+    const h = await startOrchestratorHarness({
+      ORCHESTRATOR_PORT: String(port),
+      AUTH: 'oidc',
+      PUBLIC_URL: ide,
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      ...env,
+    });
+    return {
+      provider,
+      h,
+      ide,
+      async close() {
+        await h.close();
+        await provider.close();
+      },
+    };
+  } catch (err) {
+    await provider.close();
+    throw err;
+  }
 }
