@@ -287,5 +287,9 @@ describe('orchestrator API with ORCHESTRATOR_TOKEN', () => {
     assert.deepEqual(ok.body, { repls: [] });
     assert.equal((await h.api('GET', '/healthz')).status, 200);
     assert.equal((await h.api('GET', '/metrics')).status, 401);
+    // The IDE's sign-in redirect has nowhere to go without AUTH=oidc: a page that says so, not a loop.
+    const login = await h.api<string>('GET', '/auth/login?return=/');
+    assert.equal(login.status, 401);
+    assert.match(login.body, /AUTH=oidc/);
   });
 });

@@ -53,7 +53,16 @@ export function signInRoutes(d: SignInDeps): Router {
 
   router.get('/login', async (req: Request, res: Response) => {
     const returnTo = localPath(req.query.return);
-    if (!d.oidc) return res.redirect(302, returnTo); // AUTH=none: nobody signs in
+    if (!d.oidc) {
+      // AUTH=none: nobody signs in. Only an ORCHESTRATOR_TOKEN deployment sends a browser here (no
+      // loop back to a page that would send it here again): say what to configure instead.
+      if (d.auth.authenticate(req).ok) return res.redirect(302, returnTo);
+      return failPage(
+        res,
+        401,
+        'This Cubicle has no sign-in (AUTH=none) and its API needs ORCHESTRATOR_TOKEN. Set AUTH=oidc so that people can sign in.',
+      );
+    }
     try {
       const now = Date.now();
       for (const [k, p] of pending) if (p.expiresAt < now) pending.delete(k);
