@@ -63,9 +63,13 @@ after(async () => {
 test('DRIVER=kubernetes: start → shell and a saved file through the gateway → stop → in S3, nothing left', async () => {
   const id = await h.create('node');
   const started = await h.start(id);
-  const deployment = api.get('deployments', NS, `repl-${id}`);
-  assert.ok(deployment, 'a Deployment per repl');
-  assert.ok(api.get('services', NS, `repl-${id}`), 'and its Service');
+  const pod = api.get('pods', NS, `repl-${id}`);
+  assert.ok(pod, 'one pod per repl, by name');
+  assert.equal(
+    api.get('services', NS, `repl-${id}`)?.metadata.ownerReferences?.[0]?.uid,
+    pod.metadata.uid,
+    'and its Service',
+  );
 
   const socket = await h.connect(started);
   const reader = new TerminalReader(socket);
@@ -93,7 +97,7 @@ test('DRIVER=kubernetes: start → shell and a saved file through the gateway �
 
   // An orchestrator rollout (SIGTERM, a new process) leaves repl pods running and adopts them.
   await h.restart('SIGTERM');
-  assert.ok(api.get('deployments', NS, `repl-${id}`), 'the repl pod outlives the orchestrator');
+  assert.ok(api.get('pods', NS, `repl-${id}`), 'the repl pod outlives the orchestrator');
   assert.equal(ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body).state, 'running');
   const adopted = await h.connect(await h.start(id)); // idempotent start of the adopted repl
   assert.equal((await adopted.emitWithAck('fetchContent', { path: 'from-k8s.txt' })).ok, true);
@@ -102,22 +106,20 @@ test('DRIVER=kubernetes: start → shell and a saved file through the gateway �
   const stopped = await h.api('POST', `/api/repls/${id}/stop`);
   assert.equal(ReplRecord.parse(stopped.body).state, 'stopped');
   assert.equal((await h.objects(id)).get('from-k8s.txt'), 'saved through the kubernetes driver\n');
-  assert.deepEqual(
-    {
-      deployments: api.list('deployments').length,
-      services: api.list('services').length,
-      pods: api.list('pods').length,
-    },
-    { deployments: 0, services: 0, pods: 0 },
-  );
-  await retryUntilPasses(() => assert.deepEqual(kubelet.pids, []), 10_000);
-
-  // Started again: a new pod pulls the file back from S3.
+  // Started again at once: the new pod waits for the old one to finish its SIGTERM flush, then pulls.
   const again = await h.start(id);
   const socket2 = await h.connect(again);
   const file = await socket2.emitWithAck('fetchContent', { path: 'from-k8s.txt' });
   assert.equal((file as { content?: string }).content, 'saved through the kubernetes driver\n');
   socket2.disconnect();
   await h.api('DELETE', `/api/repls/${id}`);
-  assert.equal(api.list('deployments').length, 0);
+  await retryUntilPasses(
+    () =>
+      assert.deepEqual(
+        { services: api.list('services').length, pods: api.list('pods').length },
+        { services: 0, pods: 0 },
+      ),
+    20_000,
+  );
+  await retryUntilPasses(() => assert.deepEqual(kubelet.pids, []), 10_000);
 });

@@ -48,3 +48,12 @@ export const PREVIEW_TICKET_TTL_MS = 60_000;
 export const LOGIN_FLOW_TTL_MS = 10 * 60_000;
 /** Expired sessions and preview grants are swept this often. */
 export const SESSION_PRUNE_INTERVAL_MS = 10 * 60_000;
+
+/** A failed repl pod watch is restarted after this, doubling up to the max (an API server restart takes seconds). */
+export const KUBE_WATCH_RETRY_MS = 500;
+export const KUBE_WATCH_RETRY_MAX_MS = 30_000;
+/** Kubernetes API calls that fail with a 5xx, 429 or a network error are tried this many times, backing off from the base. */
+export const KUBE_API_ATTEMPTS = 4;
+export const KUBE_API_RETRY_BASE_MS = 200;
+/** One Kubernetes API call (not a watch) may take this long before it counts as failed and is retried. */
+export const KUBE_API_TIMEOUT_MS = 10_000;

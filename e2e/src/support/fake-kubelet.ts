@@ -48,7 +48,11 @@ export class FakeKubelet {
     private readonly secrets: Record<string, string>,
   ) {
     api.onPodCreated = (pod) => void this.run(pod).catch((err: unknown) => console.error('fake kubelet:', err));
-    api.onPodDeleted = (pod) => void this.kill(pod.metadata.name);
+    // A pod asked to go: SIGTERM (the runner flushes), then it leaves the API.
+    api.onPodDeleted = (pod) =>
+      void this.kill(pod.metadata.name).then(() =>
+        api.finishTermination(pod.metadata.namespace ?? '', pod.metadata.name),
+      );
     api.onConfigMapChanged = (cm) => {
       for (const { dir, spec } of this.running.values()) this.writeConfigMaps(dir, spec, cm);
     };

@@ -15,6 +15,8 @@ export type KubeObject = {
     resourceVersion?: string;
     creationTimestamp?: string;
     generateName?: string;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
   };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
@@ -30,6 +32,27 @@ export interface RecordedRequest {
 
 /** A pod's status as a test scripts it (merged into the pod, then MODIFIED goes to watchers). */
 export type PodStatus = Record<string, unknown>;
+
+/** A scripted refusal of one request: what an admission webhook, a ResourceQuota or a sick API server answers. */
+export interface Fault {
+  method: string;
+  kind: Kind;
+  code: number;
+  reason: string;
+  message: string;
+  /** How many matching requests fail (then the fault is used up). */
+  times: number;
+}
+
+interface HistoryEntry {
+  version: number;
+  kind: Kind;
+  type: WatchType;
+  object: KubeObject;
+}
+
+/** Events kept for watches that resume from a resourceVersion (etcd keeps a window too). */
+const HISTORY_LIMIT = 1000;
 
 const ROUTE =
   /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps)(?:\/([a-z0-9.-]+))?(\/log)?$/;
@@ -57,6 +80,10 @@ export class FakeKubeApi {
     res: http.ServerResponse;
   }>();
   private readonly podLogs = new Map<string, string>();
+  private readonly history: HistoryEntry[] = [];
+  /** Watches asking to resume from before this version get 410 Gone (etcd compaction). */
+  private compactedVersion = 0;
+  private readonly faults: Fault[] = [];
   private version = 1;
   private nextIp = 2;
   private server: http.Server | null = null;
@@ -64,8 +91,13 @@ export class FakeKubeApi {
   onPodCreated: ((pod: KubeObject) => void) | null = null;
   /** Called when a ConfigMap is created or replaced (a fake kubelet updates mounted copies). */
   onConfigMapChanged: ((configMap: KubeObject) => void) | null = null;
-  /** Called when a pod is deleted (its Deployment went): a fake kubelet stops it here. */
+  /**
+   * Called when a pod is asked to go (deletionTimestamp set, still running): a fake kubelet stops
+   * its containers and then calls `finishTermination`. Without a kubelet the pod goes at once,
+   * unless `holdTerminations` keeps it terminating until a test calls `finishTermination`.
+   */
   onPodDeleted: ((pod: KubeObject) => void) | null = null;
+  holdTerminations = false;
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -91,6 +123,48 @@ export class FakeKubeApi {
   /** The pod of a repl (the fake controller names it `repl-<id>-xxxxx`). */
   podOf(replId: string): KubeObject | undefined {
     return this.list('pods').find((p) => p.metadata.labels?.['cubicle.dev/repl'] === replId);
+  }
+
+  /** The next `times` requests of `method` on `kind` fail with `code` and a Status body. */
+  fail(fault: Omit<Fault, 'times'> & { times?: number }): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Ends every open watch with `410 Gone` and forgets history, as after an etcd compaction. */
+  expireWatches(): void {
+    this.compactedVersion = this.version;
+    this.history.length = 0;
+    for (const w of this.watchers) {
+      w.res.end(`${JSON.stringify({ type: 'ERROR', object: goneStatus() })}\n`);
+    }
+    this.watchers.clear();
+  }
+
+  /** Open watches on a kind (a test checks one informer serves every start). */
+  watchCount(kind: Kind): number {
+    return [...this.watchers].filter((w) => w.kind === kind).length;
+  }
+
+  /**
+   * The kubelet evicts a pod (node pressure, an emptyDir over its sizeLimit): it fails with reason
+   * Evicted and goes (with `graceSeconds` for SIGTERM; 0 for an emptyDir overflow).
+   */
+  evict(ns: string, name: string, message: string): void {
+    const pod = this.get('pods', ns, name);
+    if (!pod) throw new Error(`no pod ${ns}/${name}`);
+    this.setPodStatus(ns, name, {
+      phase: 'Failed',
+      reason: 'Evicted',
+      message,
+      conditions: [{ type: 'Ready', status: 'False' }],
+    });
+    this.beginTermination(pod);
+  }
+
+  /** The kubelet is done with a terminating pod: it leaves the API (DELETED), and its dependents go. */
+  finishTermination(ns: string, name: string): void {
+    const pod = this.get('pods', ns, name);
+    if (pod?.metadata.deletionTimestamp) this.remove('pods', pod);
   }
 
   /** Scripts a pod status (phase, conditions, container statuses); watchers get MODIFIED. */
@@ -135,14 +209,34 @@ export class FakeKubeApi {
     if (req.method === 'GET' && !name && url.searchParams.get('watch') === 'true') {
       record(200);
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      res.flushHeaders(); // as kube-apiserver: the stream is open before any event
+      const from = url.searchParams.get('resourceVersion');
+      if (from && Number(from) < this.compactedVersion) {
+        res.end(`${JSON.stringify({ type: 'ERROR', object: goneStatus() })}\n`);
+        return;
+      }
       const watcher = { kind, ns, selector, res };
       this.watchers.add(watcher);
-      req.on('close', () => this.watchers.delete(watcher));
-      for (const o of this.objects[kind].values()) {
-        if (o.metadata.namespace === ns && matches(o, selector))
-          res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`);
+      res.on('close', () => this.watchers.delete(watcher));
+      const visible = (o: KubeObject) => o.metadata.namespace === ns && matches(o, selector);
+      if (from) {
+        // Resume: every event after that version, then live ones.
+        for (const e of this.history) {
+          if (e.kind === kind && e.version > Number(from) && visible(e.object))
+            res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+        }
+      } else {
+        for (const o of this.objects[kind].values()) {
+          if (visible(o)) res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`);
+        }
       }
       return;
+    }
+    const fault = this.faults.find((f) => f.method === req.method && f.kind === kind && f.times > 0);
+    if (fault) {
+      fault.times--;
+      record(fault.code);
+      return this.status(res, fault.code, fault.reason, fault.message);
     }
     if (req.method === 'GET' && !name) {
       record(200);
@@ -203,6 +297,11 @@ export class FakeKubeApi {
       const o = this.objects[kind].get(key);
       record(o ? 200 : 404);
       if (!o) return this.notFound(res, kind, name);
+      if (kind === 'pods') {
+        // Graceful: the pod stays (Ready, even) with a deletionTimestamp until its containers stop.
+        this.beginTermination(o);
+        return this.json(res, 200, o);
+      }
       this.remove(kind, o);
       return this.json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind } });
     }
@@ -225,6 +324,7 @@ export class FakeKubeApi {
     this.emit(kind, 'ADDED', created);
     if (kind === 'deployments') this.createPod(created);
     if (kind === 'configmaps') this.onConfigMapChanged?.(created);
+    if (kind === 'pods') this.onPodCreated?.(created);
     return created;
   }
 
@@ -246,18 +346,32 @@ export class FakeKubeApi {
       spec: template.spec ?? {},
       status: { phase: 'Pending', conditions: [] },
     };
-    const created = this.create('pods', deployment.metadata.namespace ?? '', pod);
-    this.onPodCreated?.(created);
+    this.create('pods', deployment.metadata.namespace ?? '', pod);
+  }
+
+  /** A pod asked to go: deletionTimestamp set (MODIFIED), then the kubelet (or nobody) stops it. */
+  private beginTermination(pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return;
+    const grace = Number((pod.spec as { terminationGracePeriodSeconds?: number })?.terminationGracePeriodSeconds ?? 30);
+    pod.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString();
+    pod.metadata.deletionGracePeriodSeconds = grace;
+    this.touch(pod);
+    this.emit('pods', 'MODIFIED', pod);
+    if (this.onPodDeleted) this.onPodDeleted(pod);
+    else if (!this.holdTerminations) this.remove('pods', pod);
   }
 
   /** Deletes an object and, like the garbage collector, everything it owns. */
   private remove(kind: Kind, o: KubeObject): void {
+    if (this.objects[kind].get(`${o.metadata.namespace}/${o.metadata.name}`) !== o) return;
     this.objects[kind].delete(`${o.metadata.namespace}/${o.metadata.name}`);
+    this.touch(o);
     this.emit(kind, 'DELETED', o);
-    if (kind === 'pods') this.onPodDeleted?.(o);
     for (const k of ['services', 'pods'] as const) {
       for (const child of [...this.objects[k].values()]) {
-        if (child.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) this.remove(k, child);
+        if (!child.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) continue;
+        if (k === 'pods') this.beginTermination(child);
+        else this.remove(k, child);
       }
     }
   }
@@ -270,6 +384,10 @@ export class FakeKubeApi {
         { type: 'PodScheduled', status: 'True' },
         { type: 'Initialized', status: 'True' },
         { type: 'Ready', status: 'True' },
+      ],
+      initContainerStatuses: [
+        { name: 'storage-broker', ready: true, restartCount: 0, state: { running: {} } },
+        { name: 'pull', ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } },
       ],
       containerStatuses: [{ name: 'runner', ready: true, restartCount: 0, state: { running: {} } }],
     });
@@ -287,6 +405,8 @@ export class FakeKubeApi {
   }
 
   private emit(kind: Kind, type: WatchType, o: KubeObject): void {
+    this.history.push({ version: this.version, kind, type, object: structuredClone(o) });
+    if (this.history.length > HISTORY_LIMIT) this.compactedVersion = this.history.shift()?.version ?? 0;
     for (const w of this.watchers) {
       if (w.kind === kind && w.ns === o.metadata.namespace && matches(o, w.selector)) {
         w.res.write(`${JSON.stringify({ type, object: o })}\n`);
@@ -307,6 +427,17 @@ export class FakeKubeApi {
     this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
   }
 }
+
+/** What kube-apiserver sends a watch that asks for history it no longer has. */
+const goneStatus = () => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'too old resource version',
+  reason: 'Expired',
+  code: 410,
+});
 
 const KIND_NAMES: Record<Kind, string> = {
   deployments: 'Deployment',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -13,7 +14,7 @@ const K8S = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'k8s');
 type Obj = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   // biome-ignore lint/suspicious/noExplicitAny: rendered YAML of many kinds, read field by field below
   spec?: any;
   data?: Record<string, string>;
@@ -45,6 +46,29 @@ describe('k8s/ manifests', () => {
       assert.deepEqual(schemaProblems(o as never), [], `${o.kind}/${o.metadata.name}`);
   });
 
+  test('every namespaced object of the base and of every overlay lands in the cubicle namespace', () => {
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+    for (const [name, objs] of [
+      ['base', base],
+      ['overlays/minio', minio],
+    ] as const) {
+      for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) {
+        assert.equal(o.metadata.namespace, 'cubicle', `${name}: ${o.kind}/${o.metadata.name}`);
+      }
+    }
+  });
+
+  test('no kustomize field that kustomize has deprecated (bases, patchesStrategicMerge, commonLabels)', () => {
+    for (const file of execFileSync('find', [K8S, '-name', 'kustomization.yaml'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')) {
+      const text = fs.readFileSync(file, 'utf8').replace(/#.*$/gm, '');
+      for (const field of ['bases', 'patchesStrategicMerge', 'patchesJson6902', 'commonLabels', 'vars']) {
+        assert.doesNotMatch(text, new RegExp(`^${field}:`, 'm'), `${path.relative(K8S, file)}: ${field}`);
+      }
+    }
+  });
+
   test('every pod follows the security model; only the orchestrator gets an API token', () => {
     for (const objs of [base, minio]) {
       for (const d of objs.filter((o) => o.kind === 'Deployment')) {
@@ -66,11 +90,12 @@ describe('k8s/ manifests', () => {
     const role = find(base, 'Role', 'cubicle-orchestrator');
     const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
     const resources = rules.flatMap((r) => r.resources).sort();
-    assert.deepEqual(resources, ['configmaps', 'deployments', 'events', 'pods', 'pods/log', 'services']);
+    assert.deepEqual(resources, ['configmaps', 'events', 'leases', 'pods', 'pods/log', 'services']);
     for (const r of rules)
       assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'));
     const podVerbs = rules.find((r) => r.resources.includes('pods'))?.verbs ?? [];
-    assert.deepEqual(podVerbs.sort(), ['get', 'list', 'watch'], 'pods are read, never made or exec’d');
+    assert.deepEqual(podVerbs.sort(), ['create', 'delete', 'get', 'list', 'watch'], 'one pod per repl; never exec’d');
+    assert.ok(!resources.includes('pods/exec') && !resources.includes('secrets'), 'no exec, no Secrets');
     const configMapVerbs = rules.find((r) => r.resources.includes('configmaps'))?.verbs ?? [];
     assert.deepEqual(configMapVerbs.sort(), ['create', 'get', 'update'], 'the runner-keys ConfigMap only');
   });
@@ -86,9 +111,50 @@ describe('k8s/ manifests', () => {
     );
     for (const cidr of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'])
       assert.ok(blocks.includes(cidr), cidr);
-    const dns = policy.spec.egress.find((e: { ports?: { port: number }[] }) => e.ports?.some((p) => p.port === 53));
-    // Exactly kube-dns: an extra label here (kustomize commonLabels add them) would block DNS.
-    assert.deepEqual(dns?.to[0].podSelector.matchLabels, { 'k8s-app': 'kube-dns' });
+  });
+
+  test('repl pods reach DNS however the cluster serves it: kube-system, NodeLocal DNSCache, on UDP and TCP', () => {
+    const policy = find(base, 'NetworkPolicy', 'cubicle-repls');
+    type Peer = {
+      namespaceSelector?: { matchLabels?: Record<string, string> };
+      podSelector?: unknown;
+      ipBlock?: { cidr: string };
+    };
+    const dns = policy.spec.egress.filter((e: { ports?: { port: number }[] }) => e.ports?.every((p) => p.port === 53));
+    const peers: Peer[] = dns.flatMap((e: { to: Peer[] }) => e.to);
+    const kubeSystem = peers.find(
+      (p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system',
+    );
+    assert.ok(kubeSystem, 'DNS to kube-system');
+    assert.equal(
+      kubeSystem?.podSelector,
+      undefined,
+      'any DNS pod there (CoreDNS, kube-dns, a vendor’s), not one label',
+    );
+    assert.ok(
+      peers.some((p) => p.ipBlock?.cidr === '169.254.20.10/32'),
+      'NodeLocal DNSCache',
+    );
+    for (const rule of dns) {
+      const protocols = rule.ports.map((p: { protocol: string }) => p.protocol).sort();
+      assert.deepEqual(protocols, ['TCP', 'UDP']);
+    }
+  });
+
+  test('the orchestrator admits ingress controllers and a Prometheus scraper, and no repl pod', () => {
+    const policy = find(base, 'NetworkPolicy', 'cubicle-orchestrator');
+    const from = policy.spec.ingress.flatMap((r: { from: unknown[] }) => r.from);
+    const text = JSON.stringify(from);
+    for (const want of ['ingress-nginx', 'cubicle.dev/ingress', 'cubicle.dev/metrics'])
+      assert.match(text, new RegExp(want));
+    assert.ok(
+      !from.some(
+        (p: { namespaceSelector?: object; podSelector?: object }) =>
+          p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && !p.podSelector,
+      ),
+      'not every namespace',
+    );
+    assert.doesNotMatch(text, /"app.kubernetes.io\/component":"repl"/);
   });
 
   test('one Ingress for the API host and the wildcard runner and preview hosts, with WebSocket-friendly timeouts', () => {
@@ -107,5 +173,8 @@ describe('k8s/ manifests', () => {
     assert.equal(config.data?.S3_ENDPOINT, 'http://cubicle-minio.cubicle.svc:9000');
     assert.equal(config.data?.S3_FORCE_PATH_STYLE, 'true');
     find(minio, 'Deployment', 'cubicle-minio');
+    // Repl pods' storage broker and the orchestrator reach MinIO in-cluster: allowed by a policy.
+    const policy = find(minio, 'NetworkPolicy', 'cubicle-repls-to-minio');
+    assert.equal(policy.metadata.namespace, 'cubicle');
   });
 });

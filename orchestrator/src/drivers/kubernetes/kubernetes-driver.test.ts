@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { eventually } from '@cubicle/runner/test-support/runner-harness';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { FakeKubeApi } from '../../test-support/fake-kube-api.js';
@@ -78,7 +79,7 @@ after(async () => {
 });
 
 describe('KubernetesDriver against a fake API server', () => {
-  test('start: Deployment, then its Service, then a watch until the pod is Ready', async () => {
+  test('start: the pod, then its Service, then Ready from the one pod watch', async () => {
     script(pending, initRunning, ready);
     const from = api.requests.length;
     const targets = await driver.start('aaaaaaaaaaaa', new AbortController().signal);
@@ -88,18 +89,20 @@ describe('KubernetesDriver against a fake API server', () => {
     assert.deepEqual(
       api.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.status}`),
       [
-        `POST /apis/apps/v1/namespaces/${NS}/deployments 201`,
+        `GET /api/v1/namespaces/${NS}/pods 200`, // the pod cache: list…
+        `GET /api/v1/namespaces/${NS}/pods 200`, // …and watch
+        `GET /api/v1/namespaces/${NS}/pods/repl-aaaaaaaaaaaa 404`, // no earlier pod still flushing
+        `POST /api/v1/namespaces/${NS}/pods 201`,
         `POST /api/v1/namespaces/${NS}/services 201`,
-        `GET /api/v1/namespaces/${NS}/pods 200`,
       ],
     );
-    const deployment = api.get('deployments', NS, 'repl-aaaaaaaaaaaa');
-    assert.equal(service?.metadata.ownerReferences?.[0]?.uid, deployment?.metadata.uid);
+    const pod = api.get('pods', NS, 'repl-aaaaaaaaaaaa');
+    assert.equal(service?.metadata.ownerReferences?.[0]?.uid, pod?.metadata.uid);
     assert.equal(await driver.status('aaaaaaaaaaaa'), 'running');
     assert.deepEqual(driver.targets('aaaaaaaaaaaa'), targets);
   });
 
-  test('stop: flush attempted, Deployment deleted, Service and pod collected; a second stop is fine', async () => {
+  test('stop: flush attempted, pod deleted, its Service collected; a second stop is fine', async () => {
     const outcome = await driver.stop('aaaaaaaaaaaa');
     assert.equal(outcome.saved, false, 'no runner answers in this test, so the flush is reported unsaved');
     assert.deepEqual(leftovers(), none);
@@ -111,20 +114,20 @@ describe('KubernetesDriver against a fake API server', () => {
     );
   });
 
-  test('create is idempotent: an existing Deployment (409) is adopted', async () => {
+  test('a live pod of the repl is adopted, not duplicated', async () => {
     script(ready);
     await driver.start('bbbbbbbbbbbb', new AbortController().signal);
     api.onPodCreated = null;
     const again = await driver.start('bbbbbbbbbbbb', new AbortController().signal);
     assert.ok(again.runner);
-    assert.equal(api.list('deployments').length, 1);
+    assert.equal(api.list('pods').length, 1);
     // A fresh driver (orchestrator restart) adopts it from its labels.
     const list = await driver.list();
     assert.deepEqual(list, [{ replId: 'bbbbbbbbbbbb', ready: true }]);
     await driver.stop('bbbbbbbbbbbb');
   });
 
-  test('image pull failure fails fast with the reason, and leaves nothing behind', async () => {
+  test('an image name that can never pull fails fast with the reason, and leaves nothing behind', async () => {
     script(
       status({
         initContainerStatuses: [
@@ -132,16 +135,16 @@ describe('KubernetesDriver against a fake API server', () => {
             name: 'pull',
             ready: false,
             restartCount: 0,
-            state: { waiting: { reason: 'ErrImagePull', message: 'manifest unknown' } },
+            state: { waiting: { reason: 'InvalidImageName', message: 'couldn’t parse image reference' } },
           },
         ],
       }),
     );
-    await expectFailure('cccccccccccc', /pull: ErrImagePull \(manifest unknown\)/);
+    await expectFailure('cccccccccccc', /pull: InvalidImageName \(couldn’t parse image reference\)/);
     assert.deepEqual(leftovers(), none);
   });
 
-  test('an unschedulable pod fails with the scheduler’s message', async () => {
+  test('a pod no node takes in time fails at the start timeout with the scheduler’s message', async () => {
     script(
       status({
         conditions: [
@@ -149,7 +152,7 @@ describe('KubernetesDriver against a fake API server', () => {
         ],
       }),
     );
-    await expectFailure('dddddddddddd', /cannot be scheduled: 0\/3 nodes: Insufficient memory/);
+    await expectFailure('dddddddddddd', /not ready within 3 s: waiting for a node: 0\/3 nodes: Insufficient memory/);
     assert.deepEqual(leftovers(), none);
   });
 
@@ -200,7 +203,7 @@ describe('KubernetesDriver against a fake API server', () => {
   });
 
   test('an invalid object is refused (422) with the API server’s message', async () => {
-    await expectFailure('Not-A-Repl', /could not create the Deployment: .*DNS-1123/);
+    await expectFailure('Not-A-Repl', /could not create the repl pod: .*DNS-1123/);
   });
 
   test('a running repl whose pod starts crash-looping is reported as exited', async () => {
@@ -213,8 +216,9 @@ describe('KubernetesDriver against a fake API server', () => {
         { name: 'runner', ready: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } } },
       ],
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => exits.length > 0, 5000, 'the crash reported');
     assert.deepEqual(exits, [{ replId: 'iiiiiiiiiiii', reason: 'runner: keeps crashing' }]);
+    await eventually(() => leftovers().pods === 0, 5000, 'the crashed pod deleted without a stop');
     await driver.stop('iiiiiiiiiiii');
     assert.deepEqual(leftovers(), none);
   });

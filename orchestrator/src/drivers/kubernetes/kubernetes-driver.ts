@@ -1,14 +1,5 @@
 import type { RunnerKeySet } from '@cubicle/protocol';
-import {
-  ApiException,
-  AppsV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Deployment,
-  type V1Pod,
-  type V1Service,
-  Watch,
-} from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from '../../log.js';
 import { ERROR_LOG_LINES, FLUSH_TIMEOUT_S, START_TIMEOUT_MS } from '../../tuning.js';
 import { runnerClient } from '../runner-client.js';
@@ -20,6 +11,8 @@ import {
   type SandboxTargets,
   type StopOutcome,
 } from '../sandbox-driver.js';
+import { kubeCall, statusOf } from './kube-call.js';
+import { PodCache } from './pod-cache.js';
 import { podVerdict } from './pod-readiness.js';
 import {
   APP_PORT,
@@ -27,8 +20,8 @@ import {
   REPL_LABEL,
   type ReplPodSettings,
   RUNNER_PORT,
-  replDeployment,
   replObjectName,
+  replPod,
   replService,
   runnerKeysConfigMap,
 } from './repl-objects.js';
@@ -43,30 +36,42 @@ export interface KubernetesDriverOptions {
   serviceHostPattern: string;
   startTimeoutMs?: number;
   mintToken(replId: string): Promise<string>;
+  /** What a start is waiting for, in words ("waiting for a node: …"), as it changes. */
+  onProgress?(replId: string, line: string): void;
   log: Logger;
 }
 
 const MANAGED = `app.kubernetes.io/managed-by=cubicle-orchestrator,${COMPONENT_LABEL}=repl`;
 
-const status = (err: unknown) => (err instanceof ApiException ? (err.code as number) : 0);
+interface Running {
+  targets: SandboxTargets;
+  /** The pod this repl runs in: events of any other pod of the same name are not about it. */
+  podUid: string;
+}
+
+const uidOf = (pod: V1Pod | undefined) => pod?.metadata?.uid ?? '';
+const terminating = (pod: V1Pod | undefined) => !!pod?.metadata?.deletionTimestamp;
 
 /**
- * Repls as Kubernetes objects (docs/architecture.md, "Orchestrator"): a Deployment and a Service per repl,
- * readiness from a pod watch (no polling), fast failure with the reason, idempotent create
- * (409 → adopt) and delete (404 → done), adoption of running repls from their labels.
+ * Repls as Kubernetes objects (docs/kubernetes.md, "One pod per repl"): a bare pod `repl-<id>` and a
+ * Service it owns. At most one runner per repl at any moment: a start finds a terminating pod
+ * and waits for it to go (its runner is flushing), then creates the next; the API server refuses
+ * a second pod of the same name. Every start and the exit monitor read one pod cache. Waiting
+ * states (no node yet, an image pull the kubelet retries) are reported as progress until the start
+ * timeout; a pod the cluster refuses to create fails at once with the API server's words. A repl
+ * whose pod fails or is evicted is reported and its pod deleted: nothing runs that no record knows.
  */
 export class KubernetesDriver implements SandboxDriver {
-  private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
-  private readonly known = new Map<string, SandboxTargets>();
+  private readonly pods: PodCache;
+  private readonly known = new Map<string, Running>();
   private readonly stopping = new Set<string>();
   private readonly listeners: SandboxExitListener[] = [];
-  private podWatch: AbortController | null = null;
-  private closed = false;
+  private monitoring = false;
 
   constructor(private readonly opts: KubernetesDriverOptions) {
-    this.apps = opts.kubeConfig.makeApiClient(AppsV1Api);
     this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.pods = new PodCache(opts.kubeConfig, this.core, opts.pod.namespace, MANAGED, opts.log);
   }
 
   private get ns(): string {
@@ -74,57 +79,66 @@ export class KubernetesDriver implements SandboxDriver {
   }
 
   async start(replId: string, signal: AbortSignal): Promise<SandboxTargets> {
-    const existing = this.known.get(replId);
-    if (existing && (await this.status(replId)) === 'running') return existing;
     const name = replObjectName(replId);
-    let deployment: V1Deployment;
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? START_TIMEOUT_MS);
+    await this.pods.ready().catch((err: unknown) => {
+      throw this.apiFailure('watch the repl pods', err);
+    });
+    this.monitorExits();
+    const existing = this.known.get(replId);
+    const current = this.pods.get(name);
+    if (existing && uidOf(current) === existing.podUid && !terminating(current)) return existing.targets;
+
+    let lastProgress = '';
+    const progress = (line: string) => {
+      if (line === lastProgress) return;
+      lastProgress = line;
+      this.opts.onProgress?.(replId, line);
+    };
+    const timedOut = () =>
+      new SandboxError(
+        `the repl's pod was not ready within ${Math.round((this.opts.startTimeoutMs ?? START_TIMEOUT_MS) / 1000)} s${lastProgress ? `: ${lastProgress}` : ''}`,
+      );
+    const pod = await this.createPod(replId, deadline, signal, progress, timedOut);
     try {
-      deployment = await this.apps.createNamespacedDeployment({
-        namespace: this.ns,
-        body: replDeployment(replId, this.opts.pod),
-      });
+      const service = await this.ensureService(replId, pod);
+      await this.waitReady(replId, uidOf(pod), deadline, signal, progress, timedOut);
+      const running = { targets: this.targetsOf(replId, service), podUid: uidOf(pod) };
+      this.known.set(replId, running);
+      return running.targets;
     } catch (err) {
-      if (status(err) !== 409) throw this.apiFailure('create the Deployment', err);
-      deployment = await this.apps.readNamespacedDeployment({ name, namespace: this.ns }); // ours already: adopt it
+      await this.deletePod(replId).catch(() => undefined); // nothing half-started stays
+      throw err instanceof SandboxError || signal.aborted ? err : this.apiFailure('start the repl', err);
     }
-    const service = await this.ensureService(replId, deployment);
-    const targets = this.targetsOf(replId, service);
-    try {
-      await this.waitReady(replId, signal);
-    } catch (err) {
-      await this.deleteDeployment(replId).catch(() => undefined); // nothing half-started stays
-      throw err;
-    }
-    this.known.set(replId, targets);
-    this.watchPods();
-    return targets;
   }
 
   async publishRunnerKeys(set: RunnerKeySet): Promise<void> {
     const body = runnerKeysConfigMap(this.ns, set);
     const name = body.metadata?.name ?? '';
     try {
-      await this.core.createNamespacedConfigMap({ namespace: this.ns, body });
+      await kubeCall(() => this.core.createNamespacedConfigMap({ namespace: this.ns, body }));
     } catch (err) {
-      if (status(err) !== 409) throw this.apiFailure('publish the runner keys', err);
-      await this.core.replaceNamespacedConfigMap({ name, namespace: this.ns, body }).catch((e: unknown) => {
-        throw this.apiFailure('publish the runner keys', e);
-      });
+      if (statusOf(err) !== 409) throw this.apiFailure('publish the runner keys', err);
+      await kubeCall(() => this.core.replaceNamespacedConfigMap({ name, namespace: this.ns, body })).catch(
+        (e: unknown) => {
+          throw this.apiFailure('publish the runner keys', e);
+        },
+      );
     }
   }
 
+  /** Flushes through the runner, then deletes the pod: its SIGTERM flushes again within the grace period. */
   async stop(replId: string): Promise<StopOutcome> {
     this.stopping.add(replId);
     try {
-      const targets = this.known.get(replId) ?? (await this.lookupTargets(replId));
+      const targets = this.known.get(replId)?.targets ?? (await this.lookupTargets(replId));
       let outcome: StopOutcome = { saved: true, detail: 'no sandbox' };
       if (targets) {
         const token = await this.opts.mintToken(replId);
         const flushed = await runnerClient.flush(targets.runner, token, FLUSH_TIMEOUT_S);
-        // The runner's SIGTERM (terminationGracePeriodSeconds) flushes again before the pod goes.
         outcome = { saved: flushed.ok, detail: flushed.detail };
       }
-      await this.deleteDeployment(replId);
+      await this.deletePod(replId);
       this.known.delete(replId);
       return outcome;
     } finally {
@@ -133,40 +147,43 @@ export class KubernetesDriver implements SandboxDriver {
   }
 
   async status(replId: string): Promise<'running' | 'starting' | 'absent'> {
-    try {
-      const d = await this.apps.readNamespacedDeployment({ name: replObjectName(replId), namespace: this.ns });
-      return (d.status?.readyReplicas ?? 0) >= 1 ? 'running' : 'starting';
-    } catch (err) {
-      if (status(err) === 404) return 'absent';
-      throw this.apiFailure('read the Deployment', err);
-    }
+    const pod = await this.readPod(replId);
+    if (!pod) return 'absent';
+    return podVerdict(pod).kind === 'ready' && !terminating(pod) ? 'running' : 'starting';
   }
 
-  /** Every repl Deployment in the namespace; running ones are adopted (their targets remembered). */
+  /** Every repl pod in the namespace; running ones are adopted (their targets remembered). */
   async list(): Promise<SandboxInfo[]> {
-    const [deployments, services] = await Promise.all([
-      this.apps.listNamespacedDeployment({ namespace: this.ns, labelSelector: MANAGED }),
-      this.core.listNamespacedService({ namespace: this.ns, labelSelector: MANAGED }),
-    ]);
+    const [pods, services] = await Promise.all([
+      kubeCall(() => this.core.listNamespacedPod({ namespace: this.ns, labelSelector: MANAGED })),
+      kubeCall(() => this.core.listNamespacedService({ namespace: this.ns, labelSelector: MANAGED })),
+    ]).catch((err: unknown) => {
+      throw this.apiFailure('list the repl pods', err);
+    });
     const out: SandboxInfo[] = [];
-    for (const d of deployments.items) {
-      const replId = d.metadata?.labels?.[REPL_LABEL];
+    for (const pod of pods.items) {
+      const replId = pod.metadata?.labels?.[REPL_LABEL];
       if (!replId) continue;
-      const ready = (d.status?.readyReplicas ?? 0) >= 1;
-      const service = services.items.find((s) => s.metadata?.labels?.[REPL_LABEL] === replId);
-      if (ready && service) this.known.set(replId, this.targetsOf(replId, service));
-      out.push({ replId, ready });
+      const ready = podVerdict(pod).kind === 'ready' && !terminating(pod);
+      const service = services.items.find(
+        (s) => s.metadata?.labels?.[REPL_LABEL] === replId && s.metadata?.ownerReferences?.[0]?.uid === uidOf(pod),
+      );
+      if (ready && service) this.known.set(replId, { targets: this.targetsOf(replId, service), podUid: uidOf(pod) });
+      out.push({ replId, ready: ready && !!service });
     }
-    if (out.length > 0) this.watchPods();
+    if (out.length > 0) {
+      await this.pods.ready().catch(() => undefined);
+      this.monitorExits();
+    }
     return out;
   }
 
   targets(replId: string): SandboxTargets | null {
-    return this.known.get(replId) ?? null;
+    return this.known.get(replId)?.targets ?? null;
   }
 
   async remove(replId: string): Promise<void> {
-    await this.deleteDeployment(replId);
+    await this.deletePod(replId);
     this.known.delete(replId);
   }
 
@@ -175,17 +192,61 @@ export class KubernetesDriver implements SandboxDriver {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.podWatch?.abort();
+    await this.pods.close();
   }
 
-  private async ensureService(replId: string, deployment: V1Deployment): Promise<V1Service> {
-    const owner = { name: deployment.metadata?.name ?? replObjectName(replId), uid: deployment.metadata?.uid ?? '' };
-    try {
-      return await this.core.createNamespacedService({ namespace: this.ns, body: replService(replId, this.ns, owner) });
-    } catch (err) {
-      if (status(err) !== 409) throw this.apiFailure('create the Service', err);
-      return this.core.readNamespacedService({ name: replObjectName(replId), namespace: this.ns });
+  /**
+   * Creates the repl's pod, once no earlier pod of that name is left: a terminating one is still
+   * flushing its workspace, so the next `runner pull` waits for it to go (never a stale pull).
+   * One of ours that is alive (a start after an orchestrator restart) is adopted.
+   */
+  private async createPod(
+    replId: string,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+    timedOut: () => Error,
+  ): Promise<V1Pod> {
+    const name = replObjectName(replId);
+    for (;;) {
+      // From the API server, not the cache: a pod our own stop just deleted may not show as terminating there yet.
+      const present = await this.readPod(replId);
+      if (present && terminating(present)) {
+        progress('waiting for the previous runner to save and stop');
+        const oldUid = uidOf(present);
+        await this.pods.until(name, (p) => (uidOf(p) !== oldUid ? true : null), deadline, signal, timedOut);
+        continue;
+      }
+      if (present) return present; // ours, alive: adopt it
+      try {
+        return await kubeCall(() =>
+          this.core.createNamespacedPod({ namespace: this.ns, body: replPod(replId, this.opts.pod) }),
+        );
+      } catch (err) {
+        // 409: a pod of that name appeared (still terminating, or a retried create that went through).
+        if (statusOf(err) !== 409) throw this.apiFailure('create the repl pod', err);
+        if (Date.now() > deadline) throw timedOut();
+      }
+    }
+  }
+
+  /** The Service for this pod: one left from an earlier pod (another owner) is replaced, never reused. */
+  private async ensureService(replId: string, pod: V1Pod): Promise<V1Service> {
+    const name = replObjectName(replId);
+    const body = replService(replId, this.ns, { name, uid: uidOf(pod) });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await kubeCall(() => this.core.createNamespacedService({ namespace: this.ns, body }));
+      } catch (err) {
+        if (statusOf(err) !== 409 || attempt >= 2) throw this.apiFailure('create the Service', err);
+      }
+      const existing = await kubeCall(() => this.core.readNamespacedService({ name, namespace: this.ns })).catch(
+        () => null,
+      );
+      if (existing?.metadata?.ownerReferences?.some((r) => r.uid === uidOf(pod))) return existing;
+      await kubeCall(() => this.core.deleteNamespacedService({ name, namespace: this.ns })).catch((err: unknown) => {
+        if (statusOf(err) !== 404) throw this.apiFailure('replace a stale Service', err);
+      });
     }
   }
 
@@ -199,73 +260,60 @@ export class KubernetesDriver implements SandboxDriver {
 
   private async lookupTargets(replId: string): Promise<SandboxTargets | null> {
     try {
-      const service = await this.core.readNamespacedService({ name: replObjectName(replId), namespace: this.ns });
+      const service = await kubeCall(() =>
+        this.core.readNamespacedService({ name: replObjectName(replId), namespace: this.ns }),
+      );
       return this.targetsOf(replId, service);
     } catch (err) {
-      if (status(err) === 404) return null;
+      if (statusOf(err) === 404) return null;
       throw this.apiFailure('read the Service', err);
     }
   }
 
-  private async deleteDeployment(replId: string): Promise<void> {
+  private async readPod(replId: string): Promise<V1Pod | null> {
     try {
-      // Background: the Service and the pod go with it (ownerReferences); the pod gets its grace period.
-      await this.apps.deleteNamespacedDeployment({
-        name: replObjectName(replId),
-        namespace: this.ns,
-        propagationPolicy: 'Background',
-      });
+      return await kubeCall(() => this.core.readNamespacedPod({ name: replObjectName(replId), namespace: this.ns }));
     } catch (err) {
-      if (status(err) !== 404) throw this.apiFailure('delete the Deployment', err);
+      if (statusOf(err) === 404) return null;
+      throw this.apiFailure('read the repl pod', err);
     }
   }
 
-  /** Watches the repl's pod until it is Ready, a fatal condition shows, the timeout passes, or `signal` aborts. */
-  private waitReady(replId: string, signal: AbortSignal): Promise<void> {
-    const timeoutMs = this.opts.startTimeoutMs ?? START_TIMEOUT_MS;
-    return new Promise<void>((resolve, reject) => {
-      let watch: AbortController | null = null;
-      let settled = false;
-      const finish = (err?: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        watch?.abort();
-        if (err) reject(err);
-        else resolve();
-      };
-      const timer = setTimeout(
-        () => finish(new SandboxError(`the repl's pod was not ready within ${Math.round(timeoutMs / 1000)} s`)),
-        timeoutMs,
-      );
-      const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort);
-      void new Watch(this.opts.kubeConfig)
-        .watch(
-          `/api/v1/namespaces/${this.ns}/pods`,
-          { labelSelector: `${REPL_LABEL}=${replId}` },
-          (type: string, pod: V1Pod) => {
-            if (settled || type === 'DELETED') return;
-            const verdict = podVerdict(pod);
-            if (verdict.kind === 'ready') finish();
-            else if (verdict.kind === 'failed') {
-              void this.podLogs(pod, verdict.container).then((logs) => finish(new SandboxError(verdict.reason, logs)));
-            }
-          },
-          (err: unknown) => {
-            if (!settled && !this.closed)
-              finish(new SandboxError(`lost the watch on the repl's pod: ${String(err ?? 'closed')}`));
-          },
-        )
-        .then(
-          (controller) => {
-            watch = controller;
-            if (settled) controller.abort();
-          },
-          (err: unknown) => finish(this.apiFailure('watch the pod', err)),
-        );
-    });
+  /** Asks the pod to go: the runner gets SIGTERM and its grace period to flush; its Service goes with it. */
+  private async deletePod(replId: string): Promise<void> {
+    try {
+      await kubeCall(() => this.core.deleteNamespacedPod({ name: replObjectName(replId), namespace: this.ns }));
+    } catch (err) {
+      if (statusOf(err) !== 404) throw this.apiFailure('delete the repl pod', err);
+    }
+  }
+
+  /** Until this very pod (by uid) is Ready; a fatal state fails the start with its reason and logs. */
+  private async waitReady(
+    replId: string,
+    uid: string,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+    timedOut: () => Error,
+  ): Promise<void> {
+    const failure = await this.pods.until(
+      replObjectName(replId),
+      (pod) => {
+        if (uidOf(pod) !== uid) return null; // not in the cache yet (just created)
+        if (terminating(pod)) return { reason: 'the repl pod was deleted while it started', pod, container: null };
+        const verdict = podVerdict(pod as V1Pod);
+        if (verdict.kind === 'ready') return 'ready' as const;
+        if (verdict.kind === 'failed') return { reason: verdict.reason, pod, container: verdict.container };
+        progress(verdict.progress);
+        return null;
+      },
+      deadline,
+      signal,
+      timedOut,
+    );
+    if (failure === 'ready') return;
+    throw new SandboxError(failure.reason, await this.podLogs(failure.pod as V1Pod, failure.container));
   }
 
   private async podLogs(pod: V1Pod, container: string | null): Promise<string[]> {
@@ -283,39 +331,32 @@ export class KubernetesDriver implements SandboxDriver {
     }
   }
 
-  /** After start or adoption: a running repl whose pod crash-loops or disappears is reported. */
-  private watchPods(): void {
-    if (this.podWatch || this.closed) return;
-    const controller = new AbortController();
-    this.podWatch = controller;
-    void new Watch(this.opts.kubeConfig)
-      .watch(
-        `/api/v1/namespaces/${this.ns}/pods`,
-        { labelSelector: MANAGED },
-        (type: string, pod: V1Pod) => {
-          const replId = pod.metadata?.labels?.[REPL_LABEL];
-          if (!replId || !this.known.has(replId) || this.stopping.has(replId)) return;
-          const verdict = type === 'DELETED' ? null : podVerdict(pod);
-          if (type === 'DELETED' || verdict?.kind === 'failed') {
-            const reason = verdict?.kind === 'failed' ? verdict.reason : 'the repl pod was deleted';
-            this.known.delete(replId);
-            for (const l of this.listeners) l(replId, new SandboxError(reason));
-          }
-        },
-        () => {
-          this.podWatch = null;
-          if (!this.closed && this.known.size > 0) setTimeout(() => this.watchPods(), 1000).unref();
-        },
-      )
-      .then(
-        (c) => {
-          controller.signal.addEventListener('abort', () => c.abort());
-          if (controller.signal.aborted) c.abort();
-        },
-        () => {
-          this.podWatch = null;
-        },
-      );
+  /**
+   * A running repl whose pod fails, is evicted, is deleted or starts terminating without a stop
+   * from us (a node drain) is reported once; a failed pod is deleted so nothing is left running.
+   */
+  private monitorExits(): void {
+    if (this.monitoring) return;
+    this.monitoring = true;
+    this.pods.subscribe((event, pod) => {
+      const replId = pod.metadata?.labels?.[REPL_LABEL];
+      const running = replId ? this.known.get(replId) : undefined;
+      if (!replId || !running || running.podUid !== uidOf(pod) || this.stopping.has(replId)) return;
+      const verdict = event === 'delete' ? null : podVerdict(pod);
+      let reason: string | null = null;
+      if (event === 'delete') reason = 'the repl pod was deleted';
+      else if (verdict?.kind === 'failed') reason = verdict.reason;
+      else if (terminating(pod)) reason = 'the cluster is stopping the repl pod (a node drain or an eviction)';
+      if (!reason) return;
+      this.known.delete(replId);
+      if (event !== 'delete' && !terminating(pod)) {
+        void this.deletePod(replId).catch((err: unknown) =>
+          this.opts.log.warn({ err, replId }, 'could not delete a failed repl pod'),
+        );
+      }
+      this.opts.log.warn({ replId, reason }, 'repl pod ended');
+      for (const l of this.listeners) l(replId, new SandboxError(reason));
+    });
   }
 
   private apiFailure(what: string, err: unknown): SandboxError {

@@ -4,21 +4,22 @@ import { RunnerKeySet } from '@cubicle/protocol';
 import { makeSigningKey } from '@cubicle/runner/test-support/test-keys';
 import { TEST_POD_SETTINGS as SETTINGS } from '../../test-support/kube-test-settings.js';
 import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
-import { RUNNER_KEYS_CONFIGMAP, replDeployment, replService, runnerKeysConfigMap } from './repl-objects.js';
+import { REPL_LABEL, RUNNER_KEYS_CONFIGMAP, replPod, replService, runnerKeysConfigMap } from './repl-objects.js';
 
 describe('repl objects', () => {
-  const deployment = replDeployment('abcdefghijkl', SETTINGS);
+  const replPodObject = replPod('abcdefghijkl', SETTINGS);
   const service = replService('abcdefghijkl', 'cubicle', { name: 'repl-abcdefghijkl', uid: '1234-5678' });
 
   test('valid against the Kubernetes schemas, with DNS-label names', () => {
-    assert.deepEqual(schemaProblems(deployment as never), []);
+    assert.deepEqual(schemaProblems(replPodObject as never), []);
+    assert.equal(replPodObject.metadata?.name, 'repl-abcdefghijkl', 'a fixed name: one pod per repl at any moment');
     assert.deepEqual(schemaProblems(service as never), []);
   });
 
   const mounts = (c: { volumeMounts?: { name: string }[] } | undefined) => c?.volumeMounts?.map((m) => m.name);
 
   test('the pod follows the security model: hardening, limits, no literal secrets', () => {
-    const pod = deployment.spec?.template.spec;
+    const pod = replPodObject.spec;
     assert.ok(pod);
     assert.deepEqual(podPolicyProblems('repl pod', pod as never), []);
     const runner = pod.containers[0];
@@ -40,7 +41,7 @@ describe('repl objects', () => {
   });
 
   test('no container that touches user code holds a storage credential: a broker sidecar does, apart', () => {
-    const pod = deployment.spec?.template.spec;
+    const pod = replPodObject.spec;
     assert.ok(pod);
     const [broker, pull] = pod.initContainers ?? [];
     const runner = pod.containers[0];
@@ -68,14 +69,14 @@ describe('repl objects', () => {
   });
 
   test('the policy check catches what the schemas accept', () => {
-    const bad = structuredClone(deployment);
-    const c = bad.spec?.template.spec?.containers[0];
-    assert.ok(c?.securityContext && bad.spec?.template.spec);
+    const bad = structuredClone(replPodObject);
+    const c = bad.spec?.containers[0];
+    assert.ok(c?.securityContext && bad.spec);
     c.securityContext.allowPrivilegeEscalation = true;
     c.env = [...(c.env ?? []), { name: 'AWS_SECRET_ACCESS_KEY', value: 'literal' }];
     delete c.resources?.limits?.memory;
-    bad.spec.template.spec.automountServiceAccountToken = true;
-    const problems = podPolicyProblems('bad', bad.spec.template.spec as never).join('\n');
+    bad.spec.automountServiceAccountToken = true;
+    const problems = podPolicyProblems('bad', bad.spec as never).join('\n');
     for (const want of [
       'allowPrivilegeEscalation',
       'literal value',
@@ -85,12 +86,16 @@ describe('repl objects', () => {
       assert.match(problems, new RegExp(want));
     }
     assert.notDeepEqual(schemaProblems({ ...service, metadata: { name: 'Repl_Bad' } } as never), []);
-    assert.notDeepEqual(schemaProblems({ ...deployment, spec: { replicas: 'one' } } as never), []);
+    assert.notDeepEqual(schemaProblems({ ...replPodObject, spec: { containers: 'one' } } as never), []);
   });
 
-  test('the Service is owned by the Deployment and selects only its repl', () => {
+  test('the Service is owned by the pod and selects only its repl', () => {
     assert.equal(service.metadata?.ownerReferences?.[0]?.uid, '1234-5678');
-    assert.deepEqual(service.spec?.selector, deployment.spec?.selector.matchLabels);
+    assert.equal(service.metadata?.ownerReferences?.[0]?.kind, 'Pod');
+    for (const [k, v] of Object.entries(service.spec?.selector ?? {})) {
+      assert.equal(replPodObject.metadata?.labels?.[k], v, k);
+    }
+    assert.equal(service.spec?.selector?.[REPL_LABEL], 'abcdefghijkl');
     assert.deepEqual(
       service.spec?.ports?.map((p) => p.port),
       [3001, 3000],
@@ -98,7 +103,7 @@ describe('repl objects', () => {
   });
 
   test('an optional runtimeClassName (gVisor) is passed through', () => {
-    const d = replDeployment('abcdefghijkl', { ...SETTINGS, runtimeClassName: 'gvisor' });
-    assert.equal(d.spec?.template.spec?.runtimeClassName, 'gvisor');
+    const p = replPod('abcdefghijkl', { ...SETTINGS, runtimeClassName: 'gvisor' });
+    assert.equal(p.spec?.runtimeClassName, 'gvisor');
   });
 });

@@ -1,5 +1,5 @@
 import type { RunnerKeySet } from '@cubicle/protocol';
-import type { V1ConfigMap, V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EnvVar, V1Pod, V1Service } from '@kubernetes/client-node';
 
 /** Labels every object of a repl carries; the repl id label is how pods, adoption and policies find it. */
 export const REPL_LABEL = 'cubicle.dev/repl';
@@ -70,10 +70,13 @@ const SECURITY = {
 };
 
 /**
- * The repl's Deployment (docs/architecture.md, "Orchestrator"): init container `runner pull`, container
+ * The repl's pod (docs/kubernetes.md, "One pod per repl"): init container `runner pull`, container
  * `runner serve`, sharing the workspace and the state directory; hardened per the security model.
+ * A bare pod with a fixed name, not a Deployment: the API server then guarantees at most one
+ * runner per repl (a second create is 409 while the first pod still terminates), nothing replaces
+ * it behind the orchestrator's back, and an eviction ends in the orchestrator's hands.
  */
-export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment {
+export function replPod(replId: string, s: ReplPodSettings): V1Pod {
   const name = replObjectName(replId);
   const labels = replLabels(replId);
   const fromSecret = (key: string, optional = false): V1EnvVar => ({
@@ -113,93 +116,86 @@ export function replDeployment(replId: string, s: ReplPodSettings): V1Deployment
     limits: { cpu: r.cpuLimit, memory: r.memoryLimit, 'ephemeral-storage': r.ephemeralLimit },
   };
   return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, namespace: s.namespace, labels },
     spec: {
-      replicas: 1,
-      // Never two runners on one workspace: the old pod flushes and goes before a new one starts.
-      strategy: { type: 'Recreate' },
-      selector: { matchLabels: { [REPL_LABEL]: replId, [COMPONENT_LABEL]: 'repl' } },
-      template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
-          terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          initContainers: [
-            {
-              // A native sidecar (restartPolicy Always): up before `pull`, stopped after the runner has
-              // flushed. Its own container and uid: no process of the repl can read its memory or env.
-              name: 'storage-broker',
-              image: s.runnerImage,
-              args: ['broker'],
-              restartPolicy: 'Always',
-              env: brokerEnv,
-              volumeMounts: [{ name: 'storage-broker', mountPath: BROKER_DIR }],
-              resources: BROKER_RESOURCES,
-              securityContext: { ...SECURITY, runAsUser: BROKER_UID, runAsGroup: BROKER_UID },
-              startupProbe: {
-                exec: { command: ['test', '-S', `${BROKER_DIR}/s3.sock`] },
-                periodSeconds: 1,
-                failureThreshold: 30,
-              },
-            },
-            {
-              name: 'pull',
-              image: s.runnerImage,
-              args: ['pull', '--allow-empty'],
-              env,
-              volumeMounts: mounts,
-              resources,
-              securityContext: SECURITY,
-            },
-          ],
-          containers: [
-            {
-              name: 'runner',
-              image: s.runnerImage,
-              args: ['serve'],
-              env: [
-                ...env,
-                { name: 'PORT', value: String(RUNNER_PORT) },
-                { name: 'APP_PORT', value: String(APP_PORT) },
-                { name: 'RUNNER_KEYS_FILE', value: `${RUNNER_KEYS_DIR}/${RUNNER_KEYS_FILE}` },
-              ],
-              ports: [
-                { name: 'runner', containerPort: RUNNER_PORT },
-                { name: 'app', containerPort: APP_PORT },
-              ],
-              volumeMounts: [...mounts, { name: 'runner-keys', mountPath: RUNNER_KEYS_DIR, readOnly: true }],
-              resources,
-              securityContext: SECURITY,
-              readinessProbe: { httpGet: { path: '/readyz', port: 'runner' }, periodSeconds: 1, failureThreshold: 3 },
-              livenessProbe: {
-                httpGet: { path: '/healthz', port: 'runner' },
-                initialDelaySeconds: 10,
-                periodSeconds: 10,
-                failureThreshold: 6,
-              },
-            },
-          ],
-          volumes: [
-            { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
-            { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
-            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
-            { name: 'storage-broker', emptyDir: { sizeLimit: '1Mi' } },
-            // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
-            { name: 'runner-keys', configMap: { name: RUNNER_KEYS_CONFIGMAP } },
-          ],
-        },
+      // A crashed runner restarts in place (same pod, same workspace); a failed pod stays failed.
+      restartPolicy: 'Always',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+      terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
       },
+      initContainers: [
+        {
+          // A native sidecar (restartPolicy Always): up before `pull`, stopped after the runner has
+          // flushed. Its own container and uid: no process of the repl can read its memory or env.
+          name: 'storage-broker',
+          image: s.runnerImage,
+          args: ['broker'],
+          restartPolicy: 'Always',
+          env: brokerEnv,
+          volumeMounts: [{ name: 'storage-broker', mountPath: BROKER_DIR }],
+          resources: BROKER_RESOURCES,
+          securityContext: { ...SECURITY, runAsUser: BROKER_UID, runAsGroup: BROKER_UID },
+          startupProbe: {
+            exec: { command: ['test', '-S', `${BROKER_DIR}/s3.sock`] },
+            periodSeconds: 1,
+            failureThreshold: 30,
+          },
+        },
+        {
+          name: 'pull',
+          image: s.runnerImage,
+          args: ['pull', '--allow-empty'],
+          env,
+          volumeMounts: mounts,
+          resources,
+          securityContext: SECURITY,
+        },
+      ],
+      containers: [
+        {
+          name: 'runner',
+          image: s.runnerImage,
+          args: ['serve'],
+          env: [
+            ...env,
+            { name: 'PORT', value: String(RUNNER_PORT) },
+            { name: 'APP_PORT', value: String(APP_PORT) },
+            { name: 'RUNNER_KEYS_FILE', value: `${RUNNER_KEYS_DIR}/${RUNNER_KEYS_FILE}` },
+          ],
+          ports: [
+            { name: 'runner', containerPort: RUNNER_PORT },
+            { name: 'app', containerPort: APP_PORT },
+          ],
+          volumeMounts: [...mounts, { name: 'runner-keys', mountPath: RUNNER_KEYS_DIR, readOnly: true }],
+          resources,
+          securityContext: SECURITY,
+          readinessProbe: { httpGet: { path: '/readyz', port: 'runner' }, periodSeconds: 1, failureThreshold: 3 },
+          livenessProbe: {
+            httpGet: { path: '/healthz', port: 'runner' },
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            failureThreshold: 6,
+          },
+        },
+      ],
+      volumes: [
+        { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
+        { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
+        { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+        { name: 'storage-broker', emptyDir: { sizeLimit: '1Mi' } },
+        // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
+        { name: 'runner-keys', configMap: { name: RUNNER_KEYS_CONFIGMAP } },
+      ],
     },
   };
 }
@@ -218,7 +214,7 @@ export function runnerKeysConfigMap(namespace: string, set: RunnerKeySet): V1Con
   };
 }
 
-/** The repl's Service, owned by its Deployment (one delete removes both). */
+/** The repl's Service, owned by its pod (the pod's end removes it; a Service of an older pod is never reused). */
 export function replService(replId: string, namespace: string, owner: { name: string; uid: string }): V1Service {
   return {
     apiVersion: 'v1',
@@ -229,8 +225,8 @@ export function replService(replId: string, namespace: string, owner: { name: st
       labels: replLabels(replId),
       ownerReferences: [
         {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
+          apiVersion: 'v1',
+          kind: 'Pod',
           name: owner.name,
           uid: owner.uid,
           controller: true,
