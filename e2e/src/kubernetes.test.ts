@@ -123,3 +123,24 @@ test('DRIVER=kubernetes: start â†’ shell and a saved file through the gateway â†
   );
   await retryUntilPasses(() => assert.deepEqual(kubelet.pids, []), 10_000);
 });
+
+test('a start that waits for a node says so on the record (the boot screen shows it), then runs', async () => {
+  const id = await h.create('shell');
+  let addNode = () => {};
+  kubelet.noNodeUntil = new Promise<void>((resolve) => {
+    addNode = resolve;
+  });
+  const starting = h.start(id);
+  await retryUntilPasses(async () => {
+    const repl = ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body);
+    assert.equal(repl.state, 'starting');
+    assert.match(repl.progress ?? '', /waiting for a node: 0\/1 nodes are available: 1 Insufficient cpu/);
+  }, 20_000);
+  kubelet.noNodeUntil = null;
+  addNode();
+  await starting;
+  const running = ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body);
+  assert.equal(running.state, 'running');
+  assert.equal(running.progress, null);
+  await h.api('DELETE', `/api/repls/${id}`);
+});

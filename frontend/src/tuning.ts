@@ -48,3 +48,6 @@ export const GIT_STATUS_DEBOUNCE_MS = 400;
 
 /** An import's progress is asked for this often while the home page waits for it. */
 export const IMPORT_PROGRESS_POLL_MS = 400;
+
+/** While a repl starts, the boot screen asks this often what the start waits for (a node, an image). */
+export const BOOT_PROGRESS_POLL_MS = 1000;

@@ -117,7 +117,14 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   ];
   const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
   const driver: SandboxDriver = config.kubernetes
-    ? kubernetesDriver(config.kubernetes, s3, allowedOrigins, mintToken, log)
+    ? kubernetesDriver(
+        config.kubernetes,
+        s3,
+        allowedOrigins,
+        mintToken,
+        (id, line) => service.reportProgress(id, line),
+        log,
+      )
     : new LocalDriver({
         dataDir: config.dataDir,
         s3,
@@ -276,6 +283,7 @@ function kubernetesDriver(
   s3: S3Settings,
   allowedOrigins: string[],
   mintToken: (replId: string) => Promise<string>,
+  onProgress: (replId: string, line: string) => void,
   log: Logger,
 ): KubernetesDriver {
   const kubeConfig = new KubeConfig();
@@ -296,6 +304,7 @@ function kubernetesDriver(
     },
     serviceHostPattern: k.serviceHostPattern,
     mintToken,
+    onProgress,
     log: log.child({ component: 'kubernetes-driver' }),
   });
 }

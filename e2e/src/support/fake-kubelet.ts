@@ -67,9 +67,30 @@ export class FakeKubelet {
     await Promise.all([...this.running.keys()].map((name) => this.kill(name)));
   }
 
+  /**
+   * While set, a new pod is not scheduled: it reports Unschedulable (what a full cluster says
+   * while an autoscaler adds a node) until the promise resolves.
+   */
+  noNodeUntil: Promise<void> | null = null;
+
   private async run(pod: KubeObject): Promise<void> {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name;
+    if (this.noNodeUntil) {
+      this.api.setPodStatus(ns, name, {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/1 nodes are available: 1 Insufficient cpu.',
+          },
+        ],
+      });
+      await this.noNodeUntil;
+      this.api.setPodStatus(ns, name, { conditions: [{ type: 'PodScheduled', status: 'True' }] });
+    }
     const spec = pod.spec as unknown as PodSpec;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubelet-'));
     fs.chmodSync(dir, 0o755);

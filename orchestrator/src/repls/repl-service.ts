@@ -60,6 +60,8 @@ export const SYSTEM_ACTOR = 'orchestrator';
  */
 export class ReplService {
   private readonly ops = new Map<string, Operation>();
+  /** What each start in progress is waiting for, from the driver (`reportProgress`). */
+  private readonly progress = new Map<string, string>();
   /** Imports in progress, for `GET /api/imports/:importId`. */
   readonly imports = new ImportProgressBoard();
   private closing = false;
@@ -99,6 +101,11 @@ export class ReplService {
     const row = this.d.store.setShare(id, share);
     if (before !== share) this.d.audit.record(actor, 'repl.share', id, { share });
     return this.toRecord(row);
+  }
+
+  /** The driver's word on a start in progress; shown on the record while the repl is `starting`. */
+  reportProgress(id: string, line: string): void {
+    if (this.ops.get(id)?.kind === 'start') this.progress.set(id, line);
   }
 
   /** A clear refusal when a user is at a limit (checked again right before the write, with no await between). */
@@ -393,7 +400,9 @@ export class ReplService {
   private track(id: string, op: Operation): Promise<void> {
     this.ops.set(id, op);
     const clear = () => {
-      if (this.ops.get(id) === op) this.ops.delete(id);
+      if (this.ops.get(id) !== op) return;
+      this.ops.delete(id);
+      this.progress.delete(id);
     };
     op.done.then(clear, clear);
     return op.done;
@@ -419,6 +428,7 @@ export class ReplService {
       ...r,
       runnerUrl: running ? this.d.hosts.url('runner', r.id) : null,
       previewUrl: running ? this.d.hosts.url('preview', r.id) : null,
+      progress: r.state === 'starting' ? (this.progress.get(r.id) ?? null) : null,
     };
   }
 }

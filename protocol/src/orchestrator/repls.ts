@@ -35,6 +35,8 @@ export const ReplRecord = z.object({
   /** The user who owns it (and, with admins, the only one who can see it). */
   owner: z.string(),
   share: ShareLevel,
+  /** While it starts: what the start waits for, in words ("waiting for a node: …"); null otherwise. */
+  progress: z.string().nullable(),
 });
 export type ReplRecord = z.infer<typeof ReplRecord>;
 

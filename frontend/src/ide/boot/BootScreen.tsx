@@ -26,6 +26,11 @@ export function BootScreen({ boot, name, onRetry }: { boot: BootState; name: str
                     {state === 'done' ? '✓' : state === 'failed' ? '✕' : state === 'active' ? '◌' : '·'}
                   </span>
                   {s.label}
+                  {state === 'active' && s.step === 'sandbox' && boot.progress && (
+                    <span className="boot-progress" data-testid="boot-progress">
+                      {boot.progress}
+                    </span>
+                  )}
                 </li>
               );
             })}

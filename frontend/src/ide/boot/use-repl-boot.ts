@@ -3,7 +3,7 @@ import { describeError } from '../../api/error-messages';
 import type { OrchestratorClient } from '../../api/orchestrator-client';
 import { ApiClientError } from '../../api/orchestrator-client';
 import { RunnerConnection } from '../../runner/runner-connection';
-import { CONNECT_TIMEOUT_MS } from '../../tuning';
+import { BOOT_PROGRESS_POLL_MS, CONNECT_TIMEOUT_MS } from '../../tuning';
 import type { ReplSession } from '../repl-session';
 
 /** The boot screen's steps, in order. `shell` ends when the first terminal is attached. */
@@ -15,6 +15,8 @@ export interface BootState {
   error: { message: string; logs: string[] } | null;
   /** The repl was stopped under an open IDE (idle reaper, another tab, a crash). */
   stoppedUnderneath: boolean;
+  /** While the sandbox starts: what it waits for, as the orchestrator says ("waiting for a node: …"). */
+  progress: string | null;
 }
 
 /**
@@ -22,7 +24,12 @@ export interface BootState {
  * ends in success or a failure with a reason and a retry: never an endless spinner.
  */
 export function useReplBoot(replId: string, api: OrchestratorClient) {
-  const [boot, setBoot] = useState<BootState>({ step: 'sandbox', error: null, stoppedUnderneath: false });
+  const [boot, setBoot] = useState<BootState>({
+    step: 'sandbox',
+    error: null,
+    stoppedUnderneath: false,
+    progress: null,
+  });
   const [session, setSession] = useState<ReplSession | null>(null);
   const [attempt, setAttempt] = useState(0);
 
@@ -35,19 +42,29 @@ export function useReplBoot(replId: string, api: OrchestratorClient) {
       const logs = err instanceof ReplStartError ? err.logs : [];
       setBoot((b) => ({ ...b, error: { message: describeError(err), logs } }));
     };
-    setBoot({ step: 'sandbox', error: null, stoppedUnderneath: false });
+    setBoot({ step: 'sandbox', error: null, stoppedUnderneath: false, progress: null });
+    // A start can wait a while on a cluster (a new node, an image pull): show what for.
+    const watchProgress = setInterval(() => {
+      api.get(replId).then(
+        (r) => !abort.signal.aborted && setBoot((b) => (b.step === 'sandbox' ? { ...b, progress: r.progress } : b)),
+        () => undefined,
+      );
+    }, BOOT_PROGRESS_POLL_MS);
     (async () => {
-      const runner = await api.start(replId, abort.signal).catch(async (err: unknown) => {
-        // A start that failed leaves the reason (and the runner's last lines) on the record.
-        if (err instanceof ApiClientError && err.code === 'ESANDBOX') {
-          const repl = await api.get(replId).catch(() => null);
-          if (repl?.error) throw new ReplStartError(repl.error.reason, repl.error.logs);
-        }
-        throw err;
-      });
+      const runner = await api
+        .start(replId, abort.signal)
+        .finally(() => clearInterval(watchProgress))
+        .catch(async (err: unknown) => {
+          // A start that failed leaves the reason (and the runner's last lines) on the record.
+          if (err instanceof ApiClientError && err.code === 'ESANDBOX') {
+            const repl = await api.get(replId).catch(() => null);
+            if (repl?.error) throw new ReplStartError(repl.error.reason, repl.error.logs);
+          }
+          throw err;
+        });
       const repl = await api.get(replId);
       if (abort.signal.aborted) return;
-      setBoot((b) => ({ ...b, step: 'connect' }));
+      setBoot((b) => ({ ...b, step: 'connect', progress: null }));
       const conn = new RunnerConnection({
         url: runner.runnerUrl,
         token: runner.token,
@@ -69,6 +86,7 @@ export function useReplBoot(replId: string, api: OrchestratorClient) {
     })().catch(fail);
     return () => {
       abort.abort();
+      clearInterval(watchProgress);
       connection?.close();
       setSession(null);
     };
