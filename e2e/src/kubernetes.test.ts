@@ -63,6 +63,8 @@ after(async () => {
 test('DRIVER=kubernetes: start → shell and a saved file through the gateway → stop → in S3, nothing left', async () => {
   const id = await h.create('node');
   const started = await h.start(id);
+  const lease = api.get('leases', NS, 'cubicle-orchestrator-leader');
+  assert.ok((lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity, 'the orchestrator leads');
   const pod = api.get('pods', NS, `repl-${id}`);
   assert.ok(pod, 'one pod per repl, by name');
   assert.equal(

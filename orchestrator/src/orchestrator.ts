@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
@@ -17,6 +19,7 @@ import { signInRoutes } from './auth/sign-in-routes.js';
 import { SigningKeys } from './auth/signing-keys.js';
 import type { KubernetesConfig, OrchestratorConfig } from './config.js';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes-driver.js';
+import { LeaseLeadership } from './drivers/kubernetes/lease-leadership.js';
 import { LocalDriver } from './drivers/local/local-driver.js';
 import { runnerClient } from './drivers/runner-client.js';
 import type { SandboxDriver } from './drivers/sandbox-driver.js';
@@ -27,6 +30,7 @@ import { PreviewActivity } from './gateway/preview-activity.js';
 import { OrchestratorMetrics } from './http/orchestrator-metrics.js';
 import type { Logger } from './log.js';
 import { IdleReaper } from './repls/idle-reaper.js';
+import { type Leadership, SoleLeader } from './repls/leadership.js';
 import { ReplService } from './repls/repl-service.js';
 import { ReusedTokens } from './repls/reused-tokens.js';
 import { RunnerTokens } from './repls/runner-tokens.js';
@@ -116,23 +120,36 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     ...new Set([new URL(publicUrl).origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`]),
   ];
   const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
-  const driver: SandboxDriver = config.kubernetes
-    ? kubernetesDriver(
-        config.kubernetes,
-        s3,
-        allowedOrigins,
-        mintToken,
-        (id, line) => service.reportProgress(id, line),
-        log,
-      )
-    : new LocalDriver({
-        dataDir: config.dataDir,
-        s3,
-        allowedOrigins,
-        sandbox: config.sandbox,
-        mintToken,
-        log,
-      });
+  const kubeConfig = config.kubernetes ? loadKubeConfig() : null;
+  const leadership: Leadership & { start(): Promise<void> } =
+    config.kubernetes && kubeConfig
+      ? new LeaseLeadership({
+          kubeConfig,
+          namespace: config.kubernetes.namespace,
+          name: LEADER_LEASE_NAME,
+          identity: `${os.hostname()}-${randomBytes(4).toString('hex')}`,
+          log: log.child({ component: 'leader' }),
+        })
+      : Object.assign(new SoleLeader(), { start: async () => {} });
+  const driver: SandboxDriver =
+    config.kubernetes && kubeConfig
+      ? kubernetesDriver(
+          kubeConfig,
+          config.kubernetes,
+          s3,
+          allowedOrigins,
+          mintToken,
+          (id, line) => service.reportProgress(id, line),
+          log,
+        )
+      : new LocalDriver({
+          dataDir: config.dataDir,
+          s3,
+          allowedOrigins,
+          sandbox: config.sandbox,
+          mintToken,
+          log,
+        });
   const runnerKeys = new RunnerKeys(signingKeys, driver, audit);
   await runnerKeys.init(); // before any runner is started or adopted
   const metrics = new OrchestratorMetrics(() => store.countByState());
@@ -241,12 +258,18 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
   };
 
-  await service.reconcile();
+  await leadership.start();
+  await service.reconcile(leadership.isLeader());
+  leadership.onChange((leader) => {
+    if (leader)
+      void service.reconcile(true).catch((err: Error) => log.error({ err }, 'reconcile as the new leader failed'));
+  });
   const reaper = new IdleReaper({
     idleTimeoutMs: config.idleTimeoutMs,
     repls: service,
     driver,
     previews,
+    leadership,
     metrics,
     log,
   });
@@ -262,6 +285,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     async close({ stopSandboxes }) {
       state = 'stopping';
       reaper.stop();
+      await leadership.close();
       clearInterval(pruneSessions);
       if (stopSandboxes) await service.stopAll();
       await driver.close();
@@ -278,7 +302,17 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
 }
 
 /** DRIVER=kubernetes: the cluster from KUBECONFIG or, inside a pod, its service account. */
+function loadKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** The Lease that picks the one orchestrator running the reconcile and the idle reaper. */
+const LEADER_LEASE_NAME = 'cubicle-orchestrator-leader';
+
 function kubernetesDriver(
+  kubeConfig: KubeConfig,
   k: KubernetesConfig,
   s3: S3Settings,
   allowedOrigins: string[],
@@ -286,8 +320,6 @@ function kubernetesDriver(
   onProgress: (replId: string, line: string) => void,
   log: Logger,
 ): KubernetesDriver {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
   // Credentials reach pods from the Secret, never as literal values in the spec.
   const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _key, ...storage } = s3SettingsToEnv(s3);
   return new KubernetesDriver({

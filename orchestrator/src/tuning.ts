@@ -57,3 +57,5 @@ export const KUBE_API_ATTEMPTS = 4;
 export const KUBE_API_RETRY_BASE_MS = 200;
 /** One Kubernetes API call (not a watch) may take this long before it counts as failed and is retried. */
 export const KUBE_API_TIMEOUT_MS = 10_000;
+/** The leader Lease's term: a leader that dies is replaced after this long (client-go's default is 15 s). */
+export const LEADER_LEASE_SECONDS = 15;

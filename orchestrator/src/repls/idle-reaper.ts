@@ -4,6 +4,7 @@ import type { PreviewActivity } from '../gateway/preview-activity.js';
 import type { OrchestratorMetrics } from '../http/orchestrator-metrics.js';
 import type { Logger } from '../log.js';
 import { REAPER_MAX_INTERVAL_MS } from '../tuning.js';
+import type { Leadership } from './leadership.js';
 import type { ReplService } from './repl-service.js';
 
 export const IDLE_REAPER_ACTOR = 'idle-reaper';
@@ -24,6 +25,8 @@ export class IdleReaper {
       repls: ReplService;
       driver: SandboxDriver;
       previews: PreviewActivity;
+      /** Only the leader stops idle repls (two reapers would race each other's stops). */
+      leadership: Leadership;
       metrics: OrchestratorMetrics;
       log: Logger;
     },
@@ -40,7 +43,7 @@ export class IdleReaper {
   }
 
   async sweep(): Promise<void> {
-    if (this.sweeping) return;
+    if (this.sweeping || !this.opts.leadership.isLeader()) return;
     this.sweeping = true;
     try {
       const now = Date.now();

@@ -324,10 +324,13 @@ export class ReplService {
   /**
    * After a restart: sandboxes that still run are adopted (their records say `running`), records
    * whose sandbox is gone are `stopped`, half-started sandboxes and ones without a record are
-   * stopped (flushed first). Nothing is left running that no record knows about.
+   * stopped (flushed first). Nothing is left running that no record knows about. Only the leader
+   * (`authoritative`) does more than adopt.
    */
-  async reconcile(): Promise<void> {
+  async reconcile(authoritative = true): Promise<void> {
     const live = new Map((await this.d.driver.list()).map((s) => [s.replId, s]));
+    // Not the leader: adopt what runs (the gateway routes to it) and change nothing (leadership.ts).
+    if (!authoritative) return;
     const stops: Promise<unknown>[] = [];
     for (const row of this.d.store.list()) {
       const sb = live.get(row.id);

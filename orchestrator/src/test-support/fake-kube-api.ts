@@ -21,7 +21,7 @@ export type KubeObject = {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
-type Kind = 'deployments' | 'services' | 'pods' | 'configmaps';
+type Kind = 'deployments' | 'services' | 'pods' | 'configmaps' | 'leases';
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface RecordedRequest {
@@ -55,7 +55,7 @@ interface HistoryEntry {
 const HISTORY_LIMIT = 1000;
 
 const ROUTE =
-  /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps)(?:\/([a-z0-9.-]+))?(\/log)?$/;
+  /^\/(?:apis\/apps\/v1|api\/v1|apis\/coordination\.k8s\.io\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps|leases)(?:\/([a-z0-9.-]+))?(\/log)?$/;
 
 /**
  * A stand-in for kube-apiserver, for what the Kubernetes driver uses (a real one cannot run on
@@ -72,6 +72,7 @@ export class FakeKubeApi {
     services: new Map(),
     pods: new Map(),
     configmaps: new Map(),
+    leases: new Map(),
   };
   private readonly watchers = new Set<{
     kind: Kind;
@@ -244,7 +245,7 @@ export class FakeKubeApi {
       const listKind = `${KIND_NAMES[kind]}List`;
       return this.json(res, 200, {
         kind: listKind,
-        apiVersion: kind === 'deployments' ? 'apps/v1' : 'v1',
+        apiVersion: kind === 'deployments' ? 'apps/v1' : kind === 'leases' ? 'coordination.k8s.io/v1' : 'v1',
         metadata: { resourceVersion: String(this.version) },
         items,
       });
@@ -284,8 +285,22 @@ export class FakeKubeApi {
         record(422);
         return this.status(res, 422, 'Invalid', problems.join('; '));
       }
-      record(existing ? 200 : 404);
-      if (!existing) return this.notFound(res, kind, name);
+      if (!existing) {
+        record(404);
+        return this.notFound(res, kind, name);
+      }
+      // Optimistic concurrency: a replace based on an older version is refused, as by kube-apiserver.
+      const expected = o.metadata.resourceVersion;
+      if (expected && expected !== existing.metadata.resourceVersion) {
+        record(409);
+        return this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      }
+      record(200);
       const replaced: KubeObject = { ...structuredClone(o), metadata: { ...o.metadata, ...pick(existing.metadata) } };
       this.touch(replaced);
       this.objects[kind].set(key, replaced);
@@ -440,6 +455,7 @@ const goneStatus = () => ({
 });
 
 const KIND_NAMES: Record<Kind, string> = {
+  leases: 'Lease',
   deployments: 'Deployment',
   services: 'Service',
   pods: 'Pod',
