@@ -28,13 +28,17 @@ const stage = (name: string) => {
   return s;
 };
 
-test('targets build, runner and orchestrator exist; runtime stages run as uid 1000 on Node 20', () => {
+test('targets build, runner and orchestrator exist; runtime stages run as uid 1000 on a supported Node LTS', () => {
   assert.deepEqual(
     stages.map((s) => s.name),
     ['build', 'runner', 'orchestrator'],
   );
   for (const name of ['runner', 'orchestrator']) assert.ok(stage(name).lines.includes('USER 1000:1000'), name);
-  assert.equal(dockerfile.match(/^FROM node:20-bookworm-slim/gm)?.length, 3);
+  assert.equal(
+    dockerfile.match(/^FROM node:22-bookworm-slim/gm)?.length,
+    3,
+    'Node 22 LTS (Node 20 ended in April 2026)',
+  );
   assert.match(dockerfile, /npm install -g pnpm@10\.34\.9/, 'the pinned pnpm');
 });
 
@@ -56,7 +60,10 @@ test('the entrypoints are files the workspace build produces; the runner keeps i
   const entry = (name: string) =>
     JSON.parse(/ENTRYPOINT (\[.*\])/.exec(stage(name).lines.join('\n'))?.[1] ?? '[]') as string[];
   const runner = entry('runner');
-  assert.deepEqual(runner.slice(1, -1), RUNNER_NODE_FLAGS);
+  // tini is PID 1 in both images: zombies of users' background jobs are reaped, SIGTERM is forwarded.
+  for (const name of ['runner', 'orchestrator'])
+    assert.deepEqual(entry(name).slice(0, 3), ['/usr/bin/tini', '--', 'node']);
+  assert.deepEqual(runner.slice(3, -1), RUNNER_NODE_FLAGS);
   assert.equal(runner.at(-1), '/opt/cubicle/runner/dist/cli.js');
   assert.ok(fs.existsSync(path.join(ROOT, 'runner', 'dist', 'cli.js')));
   assert.equal(entry('orchestrator').at(-1), '/opt/cubicle/orchestrator/dist/cli.js');
@@ -66,4 +73,14 @@ test('the entrypoints are files the workspace build produces; the runner keeps i
     /COPY --from=build \/src\/frontend\/dist \/opt\/cubicle\/frontend/,
   );
   assert.match(stage('runner').lines.join('\n'), /WORKSPACE_DIR=\/workspace STATE_DIR=\/state/);
+});
+
+test('the runner image has what people expect in a shell, and pip installs without root', () => {
+  const runner = stage('runner').lines.join('\n');
+  for (const pkg of ['python-is-python3', 'python3-venv', 'wget', 'tmux', 'ripgrep', 'tini', 'git', 'curl']) {
+    assert.match(runner, new RegExp(`\\b${pkg}\\b`), pkg);
+  }
+  assert.match(runner, /python3 -m venv \/opt\/cubicle\/python/);
+  assert.match(runner, /VIRTUAL_ENV=\/opt\/cubicle\/python PATH=\/opt\/cubicle\/python\/bin:\$PATH/);
+  assert.match(runner, /npm_config_cache=\/cache\/npm PIP_CACHE_DIR=\/cache\/pip/, 'caches off the workspace and HOME');
 });

@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadOrchestratorConfig, parseDuration } from './config.js';
+import { replPod } from './drivers/kubernetes/repl-objects.js';
+import { TEST_POD_SETTINGS } from './test-support/kube-test-settings.js';
+import { schemaProblems } from './test-support/kubernetes-policy.js';
 
 test('durations: units, bare seconds, and nonsense refused', () => {
   assert.equal(parseDuration('30m'), 1_800_000);
@@ -72,6 +75,35 @@ test('config: DRIVER=kubernetes needs an image and object storage; resources hav
     assert.equal(c.kubernetes?.runtimeClassName, 'gvisor');
     assert.equal(c.kubernetes?.serviceHostPattern, 'repl-{id}.{namespace}.svc');
     assert.equal(loadOrchestratorConfig({ DATA_DIR: dataDir }).kubernetes, null);
+
+    // Scheduling: a node pool for repls, its taint, a priority, a private registry.
+    const k8s = {
+      ...base,
+      RUNNER_IMAGE: 'registry.example.com/cubicle-runner:1',
+      S3_BUCKET: 'cubicle',
+      REPL_NODE_SELECTOR: 'cubicle.dev/pool=repls,kubernetes.io/arch=amd64',
+      REPL_TOLERATIONS: '[{"key":"cubicle.dev/repls","operator":"Exists","effect":"NoSchedule"}]',
+      REPL_PRIORITY_CLASS: 'cubicle-repls',
+      REPL_IMAGE_PULL_SECRETS: 'registry-a, registry-b',
+    };
+    const scheduled = loadOrchestratorConfig(k8s).kubernetes?.scheduling;
+    assert.deepEqual(scheduled?.nodeSelector, { 'cubicle.dev/pool': 'repls', 'kubernetes.io/arch': 'amd64' });
+    assert.equal(scheduled?.tolerations[0]?.effect, 'NoSchedule');
+    assert.equal(scheduled?.priorityClassName, 'cubicle-repls');
+    assert.deepEqual(scheduled?.imagePullSecrets, ['registry-a', 'registry-b']);
+    const pod = replPod('abcdefghijkl', {
+      ...TEST_POD_SETTINGS,
+      scheduling: scheduled ?? TEST_POD_SETTINGS.scheduling,
+    });
+    assert.deepEqual(schemaProblems(pod as never), [], 'the knobs make a valid pod');
+    assert.deepEqual(pod.spec?.imagePullSecrets, [{ name: 'registry-a' }, { name: 'registry-b' }]);
+    for (const [key, value] of [
+      ['REPL_TOLERATIONS', '{"key":"not an array"}'],
+      ['REPL_AFFINITY', 'nodeAffinity: yaml'],
+      ['REPL_NODE_SELECTOR', 'no-equals-sign'],
+    ] as const) {
+      assert.throws(() => loadOrchestratorConfig({ ...k8s, [key]: value }), new RegExp(key), key);
+    }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

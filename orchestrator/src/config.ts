@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
+import type { V1Affinity, V1Toleration } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
 import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
@@ -95,6 +96,24 @@ const OrchestratorEnv = z.object({
   SANDBOX_OPEN_FILES: z.coerce.number().int().min(64).default(4096),
 });
 
+/** A setting that holds JSON of a given shape (parsed once, at start). */
+function jsonOf<T extends z.ZodType>(shape: T, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): z.output<T> | undefined => {
+      if (text === undefined) return undefined;
+      try {
+        const parsed = shape.safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // not JSON: reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      return z.NEVER;
+    });
+}
+
 /** `DRIVER=kubernetes`: where and how repl pods run (docs/kubernetes.md). */
 const KubernetesEnv = z.object({
   KUBE_NAMESPACE: z
@@ -108,9 +127,26 @@ const KubernetesEnv = z.object({
   REPL_MEMORY_REQUEST: z.string().default('256Mi'),
   REPL_MEMORY_LIMIT: z.string().default('1Gi'),
   REPL_EPHEMERAL_REQUEST: z.string().default('1Gi'),
-  REPL_EPHEMERAL_LIMIT: z.string().default('4Gi'),
-  REPL_WORKSPACE_SIZE: z.string().default('2Gi'),
+  REPL_EPHEMERAL_LIMIT: z.string().default('10Gi'),
+  REPL_WORKSPACE_SIZE: z.string().default('4Gi'),
+  /** Package caches (npm, pip): their own volume, apart from the workspace and HOME. */
+  REPL_CACHE_SIZE: z.string().default('4Gi'),
+  /**
+   * A StorageClass for the workspace and cache volumes: each becomes a per-pod volume claim, so a
+   * full disk is ENOSPC for the command that filled it, not an eviction of the pod. Empty: emptyDirs.
+   */
+  REPL_VOLUME_STORAGE_CLASS: z.string().optional(),
   REPL_RUNTIME_CLASS: z.string().optional(),
+  /** Where repl pods may run: `key=value,…` node labels; JSON tolerations and affinity; a PriorityClass. */
+  REPL_NODE_SELECTOR: z
+    .string()
+    .regex(/^([A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$/, 'key=value,key=value')
+    .optional(),
+  REPL_TOLERATIONS: jsonOf(z.array(z.record(z.string(), z.unknown())), 'a JSON array of tolerations'),
+  REPL_AFFINITY: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object (the pod spec affinity)'),
+  REPL_PRIORITY_CLASS: z.string().optional(),
+  /** Secrets (in the repl namespace) for pulling RUNNER_IMAGE from a private registry, comma-separated. */
+  REPL_IMAGE_PULL_SECRETS: z.string().optional(),
   /** How the orchestrator reaches a repl's Service: DNS by default; `{clusterIP}` skips cluster DNS. */
   REPL_SERVICE_HOST_PATTERN: z.string().default('repl-{id}.{namespace}.svc'),
 });
@@ -121,6 +157,7 @@ export interface KubernetesConfig {
   secretName: string;
   resources: ReplPodSettings['resources'];
   runtimeClassName: string | null;
+  scheduling: ReplPodSettings['scheduling'];
   serviceHostPattern: string;
 }
 
@@ -294,8 +331,25 @@ function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean): KubernetesCon
       ephemeralRequest: k.REPL_EPHEMERAL_REQUEST,
       ephemeralLimit: k.REPL_EPHEMERAL_LIMIT,
       workspaceSize: k.REPL_WORKSPACE_SIZE,
+      cacheSize: k.REPL_CACHE_SIZE,
+      volumeStorageClass: k.REPL_VOLUME_STORAGE_CLASS || null,
     },
     runtimeClassName: k.REPL_RUNTIME_CLASS ?? null,
+    scheduling: {
+      nodeSelector: Object.fromEntries(
+        (k.REPL_NODE_SELECTOR ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=') as [string, string]),
+      ),
+      tolerations: (k.REPL_TOLERATIONS ?? []) as V1Toleration[],
+      affinity: (k.REPL_AFFINITY ?? null) as V1Affinity | null,
+      priorityClassName: k.REPL_PRIORITY_CLASS ?? null,
+      imagePullSecrets: (k.REPL_IMAGE_PULL_SECRETS ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    },
     serviceHostPattern: k.REPL_SERVICE_HOST_PATTERN,
   };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AccountService } from './accounts/account-service.js';
@@ -44,7 +45,14 @@ import { SessionStore } from './state/session-store.js';
 import { UserStore } from './state/user-store.js';
 import { TemplateCatalog } from './templates/template-catalog.js';
 import { publishTemplates } from './templates/template-publisher.js';
-import { APP_PAGE_LINES, RUNNER_SHUTDOWN_TIMEOUT_S, SESSION_PRUNE_INTERVAL_MS, TUNNEL_TOKEN_TTL_MS } from './tuning.js';
+import {
+  APP_PAGE_LINES,
+  RUNNER_SHUTDOWN_TIMEOUT_S,
+  SESSION_PRUNE_INTERVAL_MS,
+  STORAGE_WAIT_MAX_MS,
+  STORAGE_WAIT_MIN_MS,
+  TUNNEL_TOKEN_TTL_MS,
+} from './tuning.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
@@ -66,8 +74,10 @@ export interface RunningOrchestrator {
  */
 export async function startOrchestrator(config: OrchestratorConfig, log: Logger): Promise<RunningOrchestrator> {
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
-  let handle: http.RequestListener = (_req, res) => {
-    res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
+  // Until everything is up: alive (liveness must not restart a process that waits for storage), not ready.
+  let handle: http.RequestListener = (req, res) => {
+    const alive = req.url === '/healthz';
+    res.writeHead(alive ? 200 : 503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
   };
   let upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void = (_r, s) => s.destroy();
   const server = http.createServer((req, res) => handle(req, res));
@@ -96,7 +106,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
       });
   const s3: S3Settings = config.s3 ?? (embedded as EmbeddedS3).settings('cubicle');
   const objects = new ObjectStore(s3);
-  await objects.checkBucket();
+  await waitForStorage(objects, log);
 
   const catalog = TemplateCatalog.load(config.templatesDir);
   await publishTemplates(catalog, objects, log);
@@ -302,6 +312,23 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
 }
 
 /** DRIVER=kubernetes: the cluster from KUBECONFIG or, inside a pod, its service account. */
+/**
+ * Object storage that is not there yet (MinIO still starting, a bucket being made, a network
+ * policy being applied) is waited for, with backoff and a log line each time, instead of
+ * crash-looping; `/readyz` says "starting" meanwhile.
+ */
+async function waitForStorage(objects: ObjectStore, log: Logger): Promise<void> {
+  for (let waitMs = STORAGE_WAIT_MIN_MS; ; waitMs = Math.min(waitMs * 2, STORAGE_WAIT_MAX_MS)) {
+    try {
+      await objects.checkBucket();
+      return;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, retryInMs: waitMs }, 'waiting for object storage');
+      await sleep(waitMs);
+    }
+  }
+}
+
 function loadKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
@@ -331,6 +358,7 @@ function kubernetesDriver(
       env: { ...storage, ALLOWED_ORIGINS: allowedOrigins.join(',') },
       resources: k.resources,
       runtimeClassName: k.runtimeClassName,
+      scheduling: k.scheduling,
       terminationGracePeriodSeconds: RUNNER_SHUTDOWN_TIMEOUT_S + 15,
       shutdownTimeoutSeconds: RUNNER_SHUTDOWN_TIMEOUT_S,
     },

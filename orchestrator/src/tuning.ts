@@ -59,3 +59,6 @@ export const KUBE_API_RETRY_BASE_MS = 200;
 export const KUBE_API_TIMEOUT_MS = 10_000;
 /** The leader Lease's term: a leader that dies is replaced after this long (client-go's default is 15 s). */
 export const LEADER_LEASE_SECONDS = 15;
+/** Object storage that does not answer at start is asked again after this, doubling up to the max. */
+export const STORAGE_WAIT_MIN_MS = 500;
+export const STORAGE_WAIT_MAX_MS = 15_000;

@@ -14,8 +14,11 @@ export const TEST_POD_SETTINGS: ReplPodSettings = {
     ephemeralRequest: '1Gi',
     ephemeralLimit: '4Gi',
     workspaceSize: '2Gi',
+    cacheSize: '2Gi',
+    volumeStorageClass: null,
   },
   runtimeClassName: null,
+  scheduling: { nodeSelector: {}, tolerations: [], affinity: null, priorityClassName: null, imagePullSecrets: [] },
   terminationGracePeriodSeconds: 45,
   shutdownTimeoutSeconds: 30,
 };

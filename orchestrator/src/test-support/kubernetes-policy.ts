@@ -39,6 +39,7 @@ export function schemaProblems(obj: Obj): string[] {
 
 interface Container {
   name: string;
+  volumeMounts?: { name: string }[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
@@ -54,6 +55,7 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type?: string } };
   containers: Container[];
   initContainers?: Container[];
+  volumes?: { name: string }[];
 }
 
 const SECRETISH = /SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE/i;
@@ -74,6 +76,13 @@ export function podPolicyProblems(
     p.push(`${where}: automountServiceAccountToken must be false`);
   }
   if (pod.enableServiceLinks !== false) p.push(`${where}: enableServiceLinks must be false`);
+  // The schemas accept a mount of a volume the pod does not have; the kubelet would not start it.
+  const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
+  for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+    for (const m of c.volumeMounts ?? []) {
+      if (!volumes.has(m.name)) p.push(`${where}: ${c.name} mounts a volume "${m.name}" the pod does not have`);
+    }
+  }
   if (pod.securityContext?.runAsNonRoot !== true) p.push(`${where}: pod runAsNonRoot must be true`);
   if (pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault')
     p.push(`${where}: pod seccomp must be RuntimeDefault`);

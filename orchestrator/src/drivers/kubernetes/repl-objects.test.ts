@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, test } from 'node:test';
 import { RunnerKeySet } from '@cubicle/protocol';
 import { makeSigningKey } from '@cubicle/runner/test-support/test-keys';
+import { loadOrchestratorConfig } from '../../config.js';
 import { TEST_POD_SETTINGS as SETTINGS } from '../../test-support/kube-test-settings.js';
 import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
 import { REPL_LABEL, RUNNER_KEYS_CONFIGMAP, replPod, replService, runnerKeysConfigMap } from './repl-objects.js';
@@ -76,12 +78,14 @@ describe('repl objects', () => {
     c.env = [...(c.env ?? []), { name: 'AWS_SECRET_ACCESS_KEY', value: 'literal' }];
     delete c.resources?.limits?.memory;
     bad.spec.automountServiceAccountToken = true;
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name: 'no-such-volume', mountPath: '/x' }];
     const problems = podPolicyProblems('bad', bad.spec as never).join('\n');
     for (const want of [
       'allowPrivilegeEscalation',
       'literal value',
       'no memory limit',
       'automountServiceAccountToken',
+      'mounts a volume "no-such-volume" the pod does not have',
     ]) {
       assert.match(problems, new RegExp(want));
     }
@@ -100,6 +104,42 @@ describe('repl objects', () => {
       service.spec?.ports?.map((p) => p.port),
       [3001, 3000],
     );
+  });
+
+  test('volumes: caches apart from the workspace and HOME; no emptyDir can outgrow the pod’s own limit first', () => {
+    const config = loadOrchestratorConfig({
+      DRIVER: 'kubernetes',
+      RUNNER_IMAGE: 'registry.example.com/cubicle-runner:1',
+      S3_BUCKET: 'cubicle',
+      DATA_DIR: os.tmpdir(),
+    });
+    const settings = { ...SETTINGS, resources: config.kubernetes?.resources ?? SETTINGS.resources };
+    const spec = replPod('abcdefghijkl', settings).spec;
+    const runner = spec?.containers[0];
+    assert.equal(runner?.volumeMounts?.find((m) => m.name === 'cache')?.mountPath, '/cache');
+    const bytes = (q: string) =>
+      Number.parseFloat(q) * ({ Gi: 2 ** 30, Mi: 2 ** 20, Ki: 2 ** 10 }[q.replace(/^[\d.]+/, '')] ?? 1);
+    const emptyDirs = (spec?.volumes ?? []).reduce((sum, v) => sum + bytes(v.emptyDir?.sizeLimit ?? '0'), 0);
+    const podLimit = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]
+      .filter((c) => c.name !== 'pull') // init containers run before, not beside, the others
+      .reduce((sum, c) => sum + bytes(c.resources?.limits?.['ephemeral-storage'] ?? '0'), 0);
+    assert.ok(emptyDirs <= podLimit, `emptyDirs ${emptyDirs} ≤ the pod's ephemeral limit ${podLimit}`);
+    assert.ok(
+      bytes(spec?.volumes?.find((v) => v.name === 'state')?.emptyDir?.sizeLimit ?? '0') >= 2 ** 30,
+      'HOME ≥ 1Gi',
+    );
+
+    // With a StorageClass: per-pod claims, valid against the schemas; a full disk is ENOSPC, not an eviction.
+    const claimed = replPod('abcdefghijkl', {
+      ...settings,
+      resources: { ...settings.resources, volumeStorageClass: 'gp3' },
+    });
+    assert.deepEqual(schemaProblems(claimed as never), []);
+    for (const name of ['workspace', 'cache']) {
+      const v = claimed.spec?.volumes?.find((x) => x.name === name);
+      assert.equal(v?.emptyDir, undefined, name);
+      assert.equal(v?.ephemeral?.volumeClaimTemplate?.spec.storageClassName, 'gp3', name);
+    }
   });
 
   test('an optional runtimeClassName (gVisor) is passed through', () => {

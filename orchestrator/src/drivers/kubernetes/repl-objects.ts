@@ -1,5 +1,13 @@
 import type { RunnerKeySet } from '@cubicle/protocol';
-import type { V1ConfigMap, V1EnvVar, V1Pod, V1Service } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1ConfigMap,
+  V1EnvVar,
+  V1Pod,
+  V1Service,
+  V1Toleration,
+  V1Volume,
+} from '@kubernetes/client-node';
 
 /** Labels every object of a repl carries; the repl id label is how pods, adoption and policies find it. */
 export const REPL_LABEL = 'cubicle.dev/repl';
@@ -9,6 +17,10 @@ export const APP_PORT = 3000;
 /** Where the runner image keeps the workspace and its state (both emptyDirs shared with the init container). */
 const WORKSPACE = '/workspace';
 const STATE = '/state';
+/** Package caches (the image sets XDG_CACHE_HOME, npm_config_cache and PIP_CACHE_DIR under it). */
+const CACHE = '/cache';
+/** HOME and the runner's state: dotfiles and history, small; caches are kept out of it. */
+const STATE_SIZE = '1Gi';
 /** The runner-token public keys: one ConfigMap per namespace, mounted read-only into every repl pod. */
 export const RUNNER_KEYS_CONFIGMAP = 'cubicle-runner-keys';
 const RUNNER_KEYS_DIR = '/etc/cubicle/runner-keys';
@@ -36,11 +48,23 @@ export interface ReplPodSettings {
     memoryLimit: string;
     ephemeralRequest: string;
     ephemeralLimit: string;
-    /** emptyDir sizeLimit of the workspace. */
+    /** Size of the workspace volume. */
     workspaceSize: string;
+    /** Size of the package-cache volume (npm, pip: XDG_CACHE_HOME). */
+    cacheSize: string;
+    /** Workspace and cache as per-pod volume claims of this class (ENOSPC when full, never an eviction). */
+    volumeStorageClass: string | null;
   };
   /** e.g. gVisor's `runsc`; null for the cluster's default runtime. */
   runtimeClassName: string | null;
+  /** Where repl pods may run (a node pool for repls, taints they tolerate, their priority). */
+  scheduling: {
+    nodeSelector: Record<string, string>;
+    tolerations: V1Toleration[];
+    affinity: V1Affinity | null;
+    priorityClassName: string | null;
+    imagePullSecrets: string[];
+  };
   /** Longer than the runner's flush budget, so SIGTERM can finish uploading. */
   terminationGracePeriodSeconds: number;
   /** The runner's own SHUTDOWN_TIMEOUT, seconds. */
@@ -125,6 +149,7 @@ export function replPod(replId: string, s: ReplPodSettings): V1Pod {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+      ...schedulingOf(s.scheduling),
       terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
       securityContext: {
         runAsNonRoot: true,
@@ -176,7 +201,11 @@ export function replPod(replId: string, s: ReplPodSettings): V1Pod {
             { name: 'runner', containerPort: RUNNER_PORT },
             { name: 'app', containerPort: APP_PORT },
           ],
-          volumeMounts: [...mounts, { name: 'runner-keys', mountPath: RUNNER_KEYS_DIR, readOnly: true }],
+          volumeMounts: [
+            ...mounts,
+            { name: 'cache', mountPath: CACHE },
+            { name: 'runner-keys', mountPath: RUNNER_KEYS_DIR, readOnly: true },
+          ],
           resources,
           securityContext: SECURITY,
           readinessProbe: { httpGet: { path: '/readyz', port: 'runner' }, periodSeconds: 1, failureThreshold: 3 },
@@ -189,14 +218,47 @@ export function replPod(replId: string, s: ReplPodSettings): V1Pod {
         },
       ],
       volumes: [
-        { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
-        { name: 'state', emptyDir: { sizeLimit: '256Mi' } },
+        sizedVolume('workspace', r.workspaceSize, r.volumeStorageClass),
+        sizedVolume('cache', r.cacheSize, r.volumeStorageClass),
+        { name: 'state', emptyDir: { sizeLimit: STATE_SIZE } },
         { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
         { name: 'storage-broker', emptyDir: { sizeLimit: '1Mi' } },
         // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
         { name: 'runner-keys', configMap: { name: RUNNER_KEYS_CONFIGMAP } },
       ],
     },
+  };
+}
+
+/**
+ * An emptyDir over its sizeLimit gets the whole pod evicted, with little grace for a flush; a
+ * per-pod claim (a generic ephemeral volume) just fills up: the command that filled it gets
+ * ENOSPC and the repl lives on. The claim goes with the pod.
+ */
+function sizedVolume(name: string, size: string, storageClass: string | null): V1Volume {
+  if (!storageClass) return { name, emptyDir: { sizeLimit: size } };
+  return {
+    name,
+    ephemeral: {
+      volumeClaimTemplate: {
+        metadata: { labels: { 'app.kubernetes.io/part-of': 'cubicle' } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: storageClass,
+          resources: { requests: { storage: size } },
+        },
+      },
+    },
+  };
+}
+
+function schedulingOf(p: ReplPodSettings['scheduling']): Partial<NonNullable<V1Pod['spec']>> {
+  return {
+    ...(Object.keys(p.nodeSelector).length ? { nodeSelector: p.nodeSelector } : {}),
+    ...(p.tolerations.length ? { tolerations: p.tolerations } : {}),
+    ...(p.affinity ? { affinity: p.affinity } : {}),
+    ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+    ...(p.imagePullSecrets.length ? { imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })) } : {}),
   };
 }
 
