@@ -78,6 +78,8 @@ const OrchestratorEnv = z.object({
   TOKEN_TTL: duration('12h'),
   TEMPLATES_DIR: z.string().default(path.join(REPO_ROOT, 'templates')),
   FRONTEND_DIR: z.string().default(path.join(REPO_ROOT, 'frontend', 'dist')),
+  /** Make S3_BUCKET at start when it does not exist (an in-cluster MinIO starts with none). */
+  S3_CREATE_BUCKET: z.enum(['true', 'false']).default('false'),
   /** Port of the embedded S3 server when no S3_BUCKET is configured (stable, so adopted runners reconnect). */
   S3_PORT: z.coerce.number().int().min(0).max(65535).default(9000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -206,6 +208,8 @@ export interface OrchestratorConfig {
   frontendDir: string;
   /** Object storage, or null: start the embedded S3 server (data in DATA_DIR/s3) on `embeddedS3Port`. */
   s3: S3Settings | null;
+  /** S3_CREATE_BUCKET: make the bucket when it is missing. */
+  createBucket: boolean;
   embeddedS3Port: number;
   /** How local repls are sandboxed and limited (DRIVER=local). */
   sandbox: LocalSandboxSettings;
@@ -288,6 +292,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     templatesDir: path.resolve(e.TEMPLATES_DIR),
     frontendDir: path.resolve(e.FRONTEND_DIR),
     s3,
+    createBucket: e.S3_CREATE_BUCKET === 'true',
     embeddedS3Port: e.S3_PORT,
     sandbox: {
       isolation: e.SANDBOX,

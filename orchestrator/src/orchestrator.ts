@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EmbeddedS3, ObjectStore, type S3Settings, s3SettingsToEnv } from '@cubicle/storage';
+import { EmbeddedS3, ObjectStore, type S3Settings, StorageError, s3SettingsToEnv } from '@cubicle/storage';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AccountService } from './accounts/account-service.js';
 import { createApiApp } from './api/api-app.js';
@@ -106,7 +106,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
       });
   const s3: S3Settings = config.s3 ?? (embedded as EmbeddedS3).settings('cubicle');
   const objects = new ObjectStore(s3);
-  await waitForStorage(objects, log);
+  await waitForStorage(objects, config.createBucket, log);
 
   const catalog = TemplateCatalog.load(config.templatesDir);
   await publishTemplates(catalog, objects, log);
@@ -317,12 +317,19 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
  * policy being applied) is waited for, with backoff and a log line each time, instead of
  * crash-looping; `/readyz` says "starting" meanwhile.
  */
-async function waitForStorage(objects: ObjectStore, log: Logger): Promise<void> {
+async function waitForStorage(objects: ObjectStore, createBucket: boolean, log: Logger): Promise<void> {
   for (let waitMs = STORAGE_WAIT_MIN_MS; ; waitMs = Math.min(waitMs * 2, STORAGE_WAIT_MAX_MS)) {
     try {
       await objects.checkBucket();
       return;
     } catch (err) {
+      if (createBucket && err instanceof StorageError && err.kind === 'no-bucket') {
+        await objects.createBucket().then(
+          () => log.info({ bucket: objects.bucket }, 'created the bucket (S3_CREATE_BUCKET)'),
+          (e: Error) => log.warn({ err: e.message }, 'could not create the bucket'),
+        );
+        continue;
+      }
       log.warn({ err: (err as Error).message, retryInMs: waitMs }, 'waiting for object storage');
       await sleep(waitMs);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
 import { startS3 } from '@cubicle/runner/test-support/s3-harness';
 import { freePort, httpRequest } from './test-support/localhost.js';
@@ -52,6 +53,22 @@ test('storage that comes up late is waited for: alive, not ready, then ready wit
   } finally {
     await starting.then((h) => h.close()).catch(() => undefined);
     storage.close();
+    await s3.close();
+  }
+});
+
+test('S3_CREATE_BUCKET: a store that starts without the bucket (an in-cluster MinIO) gets it made', async () => {
+  const s3 = await startS3();
+  try {
+    const h = await startOrchestratorHarness({ ...s3.env(), S3_BUCKET: 'made-at-start', S3_CREATE_BUCKET: 'true' });
+    try {
+      assert.match(h.logs(), /created the bucket/);
+      const buckets = await s3.store.client.send(new ListBucketsCommand({}));
+      assert.ok(buckets.Buckets?.some((b) => b.Name === 'made-at-start'));
+    } finally {
+      await h.close();
+    }
+  } finally {
     await s3.close();
   }
 });

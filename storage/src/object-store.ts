@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
+  CreateBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -71,6 +72,11 @@ export class ObjectStore {
           : err;
       },
     );
+  }
+
+  /** Makes the bucket (S3 CreateBucket): for a store that starts empty, as an in-cluster MinIO does. */
+  async createBucket(): Promise<void> {
+    await this.call(() => this.client.send(new CreateBucketCommand({ Bucket: this.bucket })));
   }
 
   /** Every object under the prefix, page after page (S3 returns at most 1,000 per page). */

@@ -168,11 +168,32 @@ describe('k8s/ manifests', () => {
     assert.equal(config.data?.DRIVER, 'kubernetes');
   });
 
+  test('the cert-manager example issues exactly the TLS Secrets the Ingress names', () => {
+    const ingress = find(base, 'Ingress', 'cubicle');
+    const wanted = ingress.spec.tls.flatMap((t: { secretName: string; hosts: string[] }) =>
+      t.hosts.map((h) => `${t.secretName} ${h}`),
+    );
+    const example = parseAllDocuments(fs.readFileSync(path.join(K8S, 'examples', 'cert-manager.yaml'), 'utf8')).map(
+      (d) => d.toJS() as Obj,
+    );
+    const issued = example
+      .filter((o) => o.kind === 'Certificate')
+      .flatMap((c) => (c.spec.dnsNames as string[]).map((h) => `${c.spec.secretName} ${h}`));
+    assert.deepEqual(issued.sort(), wanted.sort());
+    assert.ok(example.every((o) => o.metadata.namespace === 'cubicle'));
+  });
+
   test('the MinIO overlay points Cubicle at the in-cluster store', () => {
     const config = find(minio, 'ConfigMap', 'cubicle-config');
     assert.equal(config.data?.S3_ENDPOINT, 'http://cubicle-minio.cubicle.svc:9000');
     assert.equal(config.data?.S3_FORCE_PATH_STYLE, 'true');
-    find(minio, 'Deployment', 'cubicle-minio');
+    assert.equal(
+      config.data?.S3_CREATE_BUCKET,
+      'true',
+      'the bucket made through the S3 API, not by mkdir in MinIO’s data',
+    );
+    const minioDeployment = find(minio, 'Deployment', 'cubicle-minio');
+    assert.equal(minioDeployment.spec.template.spec.initContainers, undefined);
     // Repl pods' storage broker and the orchestrator reach MinIO in-cluster: allowed by a policy.
     const policy = find(minio, 'NetworkPolicy', 'cubicle-repls-to-minio');
     assert.equal(policy.metadata.namespace, 'cubicle');
