@@ -46,6 +46,8 @@ before(async () => {
     KUBE_NAMESPACE: NS,
     RUNNER_IMAGE: 'registry.example.com/cubicle-runner:e2e',
     REPL_SERVICE_HOST_PATTERN: '{clusterIP}',
+    // Work volumes as claims: what survives a pod that dies without a flush.
+    REPL_VOLUME_STORAGE_CLASS: 'standard',
   });
   // The cluster's Secret: the bucket keys the storage-broker sidecar of each repl pod gets.
   kubelet = new FakeKubelet(api, {
@@ -144,5 +146,36 @@ test('a start that waits for a node says so on the record (the boot screen shows
   const running = ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body);
   assert.equal(running.state, 'running');
   assert.equal(running.progress, null);
+  await h.api('DELETE', `/api/repls/${id}`);
+});
+
+test('a hard eviction (no SIGTERM, no flush) loses nothing: the work volume stays and the next start replays it', async () => {
+  const id = await h.create('shell');
+  const socket = await h.connect(await h.start(id));
+  const content = `written a moment before the node ran out of memory ${Date.now()}\n`;
+  const saved = await socket.emitWithAck('updateContent', { path: 'last-words.txt', content });
+  assert.equal(saved.ok, true); // acknowledged: on the volume and in the runner's journal
+  socket.disconnect();
+  await kubelet.evictHard(NS, `repl-${id}`);
+  await retryUntilPasses(async () => {
+    const repl = ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body);
+    assert.equal(repl.state, 'error');
+    assert.match(repl.error?.reason ?? '', /evicted/);
+  }, 20_000);
+  assert.ok(api.get('persistentvolumeclaims', NS, `repl-${id}-work`), 'the work volume is kept');
+
+  // Started again: the same volume, the journal's pending upload sent, the file where it was.
+  const again = await h.connect(await h.start(id));
+  const file = await again.emitWithAck('fetchContent', { path: 'last-words.txt' });
+  assert.equal((file as { content?: string }).content, content);
+  await retryUntilPasses(async () => assert.equal((await h.objects(id)).get('last-words.txt'), content), 20_000);
+  again.disconnect();
+
+  // A clean stop (flushed) lets the volume go: a stopped repl costs nothing.
+  await h.api('POST', `/api/repls/${id}/stop`);
+  await retryUntilPasses(
+    () => assert.equal(api.get('persistentvolumeclaims', NS, `repl-${id}-work`), undefined),
+    20_000,
+  );
   await h.api('DELETE', `/api/repls/${id}`);
 });

@@ -62,3 +62,5 @@ export const LEADER_LEASE_SECONDS = 15;
 /** Object storage that does not answer at start is asked again after this, doubling up to the max. */
 export const STORAGE_WAIT_MIN_MS = 500;
 export const STORAGE_WAIT_MAX_MS = 15_000;
+/** A work volume claim still being deleted (its pod is terminating) is looked at again this often. */
+export const CLAIM_POLL_MS = 200;

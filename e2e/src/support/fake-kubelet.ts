@@ -15,12 +15,13 @@ interface Container {
   startupProbe?: { exec?: { command: string[] } };
   securityContext?: { runAsUser?: number; runAsGroup?: number };
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string; optional?: boolean } } }[];
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
 }
 interface Volume {
   name: string;
   emptyDir?: unknown;
   configMap?: { name: string };
+  persistentVolumeClaim?: { claimName: string };
 }
 interface PodSpec {
   securityContext?: { runAsUser?: number; runAsGroup?: number };
@@ -65,6 +66,23 @@ export class FakeKubelet {
 
   async close(): Promise<void> {
     await Promise.all([...this.running.keys()].map((name) => this.kill(name)));
+    fs.rmSync(this.claimsDir, { recursive: true, force: true });
+  }
+
+  /** Persistent volumes, by claim name: they outlive the pods that mount them. */
+  private readonly claimsDir = (() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubelet-claims-'));
+    fs.chmodSync(dir, 0o755); // the pod's user (uid 1000) passes through to its volume
+    return dir;
+  })();
+
+  /**
+   * Node pressure past a hard threshold: the kubelet kills the pod's containers at once (no
+   * SIGTERM, no grace, no flush) and reports it Evicted. Persistent volumes keep what was on them.
+   */
+  async evictHard(ns: string, name: string): Promise<void> {
+    await this.kill(name, 'SIGKILL');
+    this.api.evict(ns, name, 'The node had condition: [MemoryPressure].');
   }
 
   /**
@@ -94,9 +112,21 @@ export class FakeKubelet {
     const spec = pod.spec as unknown as PodSpec;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-kubelet-'));
     fs.chmodSync(dir, 0o755);
+    const volumeDir = (name: string) => {
+      const claim = spec.volumes?.find((v) => v.name === name)?.persistentVolumeClaim?.claimName;
+      return claim ? path.join(this.claimsDir, claim) : path.join(dir, name);
+    };
     for (const v of spec.volumes ?? []) {
-      fs.mkdirSync(path.join(dir, v.name), { recursive: true });
-      if (v.emptyDir) fs.chmodSync(path.join(dir, v.name), 0o777); // as the kubelet makes emptyDirs
+      fs.mkdirSync(volumeDir(v.name), { recursive: true });
+      // As the kubelet makes emptyDirs (and fsGroup makes volumes): writable by the pod's user.
+      if (v.emptyDir || v.persistentVolumeClaim) fs.chmodSync(volumeDir(v.name), 0o777);
+    }
+    for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+      for (const m of c.volumeMounts ?? []) {
+        if (!m.subPath) continue;
+        fs.mkdirSync(path.join(volumeDir(m.name), m.subPath), { recursive: true });
+        fs.chmodSync(path.join(volumeDir(m.name), m.subPath), 0o777);
+      }
     }
     for (const cm of this.api.list('configmaps')) if (cm.metadata.namespace === ns) this.writeConfigMaps(dir, spec, cm);
     const ip = await this.serviceIp(ns, pod.metadata.labels?.['cubicle.dev/repl'] ?? '');
@@ -106,7 +136,7 @@ export class FakeKubelet {
       // A path under a mount is the same path in the volume's folder here.
       const mounts = [...(c.volumeMounts ?? [])].sort((a, b) => b.mountPath.length - a.mountPath.length);
       const m = mounts.find((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`));
-      return m ? path.join(dir, m.name, value.slice(m.mountPath.length)) : value;
+      return m ? path.join(volumeDir(m.name), m.subPath ?? '', value.slice(m.mountPath.length)) : value;
     };
     const envOf = (c: Container): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {
@@ -216,11 +246,18 @@ export class FakeKubelet {
   }
 
   /** Pod deleted: SIGTERM to the runner (it flushes to S3), SIGKILL after the grace period; then the sidecars. */
-  private async kill(name: string): Promise<void> {
+  private async kill(name: string, how: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const r = this.running.get(name);
     if (!r) return;
     this.running.delete(name);
-    for (const child of [r.main, ...r.sidecars]) if (child) await stopContainer(child);
+    for (const child of [r.main, ...r.sidecars]) {
+      if (!child) continue;
+      if (how === 'SIGKILL') {
+        const exited = exitCode(child);
+        child.kill('SIGKILL');
+        await exited;
+      } else await stopContainer(child);
+    }
     fs.rmSync(r.dir, { recursive: true, force: true });
   }
 }

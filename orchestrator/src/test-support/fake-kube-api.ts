@@ -21,7 +21,7 @@ export type KubeObject = {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
-type Kind = 'deployments' | 'services' | 'pods' | 'configmaps' | 'leases';
+type Kind = 'deployments' | 'services' | 'pods' | 'configmaps' | 'leases' | 'persistentvolumeclaims';
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface RecordedRequest {
@@ -55,7 +55,7 @@ interface HistoryEntry {
 const HISTORY_LIMIT = 1000;
 
 const ROUTE =
-  /^\/(?:apis\/apps\/v1|api\/v1|apis\/coordination\.k8s\.io\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps|leases)(?:\/([a-z0-9.-]+))?(\/log)?$/;
+  /^\/(?:apis\/apps\/v1|api\/v1|apis\/coordination\.k8s\.io\/v1)\/namespaces\/([a-z0-9-]+)\/(deployments|services|pods|configmaps|leases|persistentvolumeclaims)(?:\/([a-z0-9.-]+))?(\/log)?$/;
 
 /**
  * A stand-in for kube-apiserver, for what the Kubernetes driver uses (a real one cannot run on
@@ -73,6 +73,7 @@ export class FakeKubeApi {
     pods: new Map(),
     configmaps: new Map(),
     leases: new Map(),
+    persistentvolumeclaims: new Map(),
   };
   private readonly watchers = new Set<{
     kind: Kind;
@@ -317,6 +318,13 @@ export class FakeKubeApi {
         this.beginTermination(o);
         return this.json(res, 200, o);
       }
+      if (kind === 'persistentvolumeclaims' && this.claimInUse(o)) {
+        // pvc-protection: a claim a pod still mounts stays (terminating) until that pod is gone.
+        o.metadata.deletionTimestamp ??= new Date().toISOString();
+        this.touch(o);
+        this.emit(kind, 'MODIFIED', o);
+        return this.json(res, 200, o);
+      }
       this.remove(kind, o);
       return this.json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind } });
     }
@@ -364,6 +372,16 @@ export class FakeKubeApi {
     this.create('pods', deployment.metadata.namespace ?? '', pod);
   }
 
+  private claimInUse(claim: KubeObject): boolean {
+    return this.list('pods').some(
+      (p) =>
+        p.metadata.namespace === claim.metadata.namespace &&
+        ((p.spec as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] })?.volumes ?? []).some(
+          (v) => v.persistentVolumeClaim?.claimName === claim.metadata.name,
+        ),
+    );
+  }
+
   /** A pod asked to go: deletionTimestamp set (MODIFIED), then the kubelet (or nobody) stops it. */
   private beginTermination(pod: KubeObject): void {
     if (pod.metadata.deletionTimestamp) return;
@@ -382,6 +400,12 @@ export class FakeKubeApi {
     this.objects[kind].delete(`${o.metadata.namespace}/${o.metadata.name}`);
     this.touch(o);
     this.emit(kind, 'DELETED', o);
+    if (kind === 'pods') {
+      // Claims whose deletion waited for this pod go now.
+      for (const claim of [...this.objects.persistentvolumeclaims.values()]) {
+        if (claim.metadata.deletionTimestamp && !this.claimInUse(claim)) this.remove('persistentvolumeclaims', claim);
+      }
+    }
     for (const k of ['services', 'pods'] as const) {
       for (const child of [...this.objects[k].values()]) {
         if (!child.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) continue;
@@ -455,6 +479,7 @@ const goneStatus = () => ({
 });
 
 const KIND_NAMES: Record<Kind, string> = {
+  persistentvolumeclaims: 'PersistentVolumeClaim',
   leases: 'Lease',
   deployments: 'Deployment',
   services: 'Service',

@@ -90,7 +90,15 @@ describe('k8s/ manifests', () => {
     const role = find(base, 'Role', 'cubicle-orchestrator');
     const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
     const resources = rules.flatMap((r) => r.resources).sort();
-    assert.deepEqual(resources, ['configmaps', 'events', 'leases', 'pods', 'pods/log', 'services']);
+    assert.deepEqual(resources, [
+      'configmaps',
+      'events',
+      'leases',
+      'persistentvolumeclaims',
+      'pods',
+      'pods/log',
+      'services',
+    ]);
     for (const r of rules)
       assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'));
     const podVerbs = rules.find((r) => r.resources.includes('pods'))?.verbs ?? [];

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnerKeySet } from '@cubicle/protocol';
 import { ApiException, CoreV1Api, type KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from '../../log.js';
-import { ERROR_LOG_LINES, FLUSH_TIMEOUT_S, START_TIMEOUT_MS } from '../../tuning.js';
+import { CLAIM_POLL_MS, ERROR_LOG_LINES, FLUSH_TIMEOUT_S, START_TIMEOUT_MS } from '../../tuning.js';
 import { runnerClient } from '../runner-client.js';
 import {
   type SandboxDriver,
@@ -20,9 +21,11 @@ import {
   REPL_LABEL,
   type ReplPodSettings,
   RUNNER_PORT,
+  replClaimName,
   replObjectName,
   replPod,
   replService,
+  replWorkClaim,
   runnerKeysConfigMap,
 } from './repl-objects.js';
 
@@ -139,6 +142,9 @@ export class KubernetesDriver implements SandboxDriver {
         outcome = { saved: flushed.ok, detail: flushed.detail };
       }
       await this.deletePod(replId);
+      // Saved: the claim goes (a stopped repl costs nothing). Not saved: it stays for the next start's replay.
+      if (outcome.saved) await this.deleteClaim(replId);
+      else this.opts.log.warn({ replId }, 'kept the work volume: its changes are replayed at the next start');
       this.known.delete(replId);
       return outcome;
     } finally {
@@ -182,8 +188,10 @@ export class KubernetesDriver implements SandboxDriver {
     return this.known.get(replId)?.targets ?? null;
   }
 
+  /** The repl is deleted: its pod and its work volume go, whatever they hold. */
   async remove(replId: string): Promise<void> {
     await this.deletePod(replId);
+    await this.deleteClaim(replId);
     this.known.delete(replId);
   }
 
@@ -218,6 +226,8 @@ export class KubernetesDriver implements SandboxDriver {
         continue;
       }
       if (present) return present; // ours, alive: adopt it
+      if (this.opts.pod.resources.volumeStorageClass)
+        await this.ensureClaim(replId, deadline, signal, progress, timedOut);
       try {
         return await kubeCall(() =>
           this.core.createNamespacedPod({ namespace: this.ns, body: replPod(replId, this.opts.pod) }),
@@ -227,6 +237,58 @@ export class KubernetesDriver implements SandboxDriver {
         if (statusOf(err) !== 409) throw this.apiFailure('create the repl pod', err);
         if (Date.now() > deadline) throw timedOut();
       }
+    }
+  }
+
+  /**
+   * The repl's work claim (REPL_VOLUME_STORAGE_CLASS): made, or kept from a pod that ended without
+   * a flush (its journal is replayed by the next runner); one still being deleted is waited out.
+   */
+  private async ensureClaim(
+    replId: string,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+    timedOut: () => Error,
+  ): Promise<void> {
+    const name = replClaimName(replId);
+    for (;;) {
+      const claim = await kubeCall(() =>
+        this.core.readNamespacedPersistentVolumeClaim({ name, namespace: this.ns }),
+      ).catch((err: unknown) => {
+        if (statusOf(err) === 404) return null;
+        throw this.apiFailure('read the work volume claim', err);
+      });
+      if (claim && !claim.metadata?.deletionTimestamp) return;
+      if (!claim) {
+        try {
+          await kubeCall(() =>
+            this.core.createNamespacedPersistentVolumeClaim({
+              namespace: this.ns,
+              body: replWorkClaim(replId, this.opts.pod),
+            }),
+          );
+          return;
+        } catch (err) {
+          if (statusOf(err) !== 409) throw this.apiFailure('create the work volume claim', err);
+          continue;
+        }
+      }
+      progress('waiting for the previous work volume to be released');
+      if (Date.now() > deadline) throw timedOut();
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+      await sleep(CLAIM_POLL_MS);
+    }
+  }
+
+  private async deleteClaim(replId: string): Promise<void> {
+    if (!this.opts.pod.resources.volumeStorageClass) return;
+    try {
+      await kubeCall(() =>
+        this.core.deleteNamespacedPersistentVolumeClaim({ name: replClaimName(replId), namespace: this.ns }),
+      );
+    } catch (err) {
+      if (statusOf(err) !== 404) throw this.apiFailure('delete the work volume claim', err);
     }
   }
 

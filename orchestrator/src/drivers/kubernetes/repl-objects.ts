@@ -3,6 +3,7 @@ import type {
   V1Affinity,
   V1ConfigMap,
   V1EnvVar,
+  V1PersistentVolumeClaim,
   V1Pod,
   V1Service,
   V1Toleration,
@@ -72,6 +73,26 @@ export interface ReplPodSettings {
 }
 
 export const replObjectName = (replId: string) => `repl-${replId}`;
+/** The claim holding a repl's workspace and sync journal (with REPL_VOLUME_STORAGE_CLASS). */
+export const replClaimName = (replId: string) => `repl-${replId}-work`;
+
+/**
+ * The repl's work claim: its workspace and state. It lives from a start until a stop whose flush
+ * succeeded, so a pod that ends without one (a hard eviction, a node lost) leaves it for the next
+ * start, whose runner finds the files and the journal of pending uploads and sends them.
+ */
+export function replWorkClaim(replId: string, s: ReplPodSettings): V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: replClaimName(replId), namespace: s.namespace, labels: replLabels(replId) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: s.resources.volumeStorageClass ?? '',
+      resources: { requests: { storage: s.resources.workspaceSize } },
+    },
+  };
+}
 
 export function replLabels(replId: string): Record<string, string> {
   return {
@@ -128,9 +149,14 @@ export function replPod(replId: string, s: ReplPodSettings): V1Pod {
     fromSecret('AWS_ACCESS_KEY_ID', true),
     fromSecret('AWS_SECRET_ACCESS_KEY', true),
   ];
+  const claimed = s.resources.volumeStorageClass !== null;
+  // With a StorageClass the workspace and the state (its sync journal) share the repl's claim,
+  // which outlives a pod that dies without a flush: the next start replays the journal.
   const mounts = [
-    { name: 'workspace', mountPath: WORKSPACE },
-    { name: 'state', mountPath: STATE },
+    claimed
+      ? { name: 'work', mountPath: WORKSPACE, subPath: 'workspace' }
+      : { name: 'workspace', mountPath: WORKSPACE },
+    claimed ? { name: 'work', mountPath: STATE, subPath: 'state' } : { name: 'state', mountPath: STATE },
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'storage-broker', mountPath: BROKER_DIR },
   ];
@@ -218,9 +244,13 @@ export function replPod(replId: string, s: ReplPodSettings): V1Pod {
         },
       ],
       volumes: [
-        sizedVolume('workspace', r.workspaceSize, r.volumeStorageClass),
+        ...(claimed
+          ? [{ name: 'work', persistentVolumeClaim: { claimName: replClaimName(replId) } }]
+          : [
+              { name: 'workspace', emptyDir: { sizeLimit: r.workspaceSize } },
+              { name: 'state', emptyDir: { sizeLimit: STATE_SIZE } },
+            ]),
         sizedVolume('cache', r.cacheSize, r.volumeStorageClass),
-        { name: 'state', emptyDir: { sizeLimit: STATE_SIZE } },
         { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
         { name: 'storage-broker', emptyDir: { sizeLimit: '1Mi' } },
         // Public keys only; the kubelet refreshes the files when the orchestrator rotates them.
