@@ -6,7 +6,14 @@ import { makeSigningKey } from '@cubicle/runner/test-support/test-keys';
 import { loadOrchestratorConfig } from '../../config.js';
 import { TEST_POD_SETTINGS as SETTINGS } from '../../test-support/kube-test-settings.js';
 import { podPolicyProblems, schemaProblems } from '../../test-support/kubernetes-policy.js';
-import { REPL_LABEL, RUNNER_KEYS_CONFIGMAP, replPod, replService, runnerKeysConfigMap } from './repl-objects.js';
+import {
+  REPL_LABEL,
+  RUNNER_KEYS_CONFIGMAP,
+  replPod,
+  replService,
+  replWorkClaim,
+  runnerKeysConfigMap,
+} from './repl-objects.js';
 
 describe('repl objects', () => {
   const replPodObject = replPod('abcdefghijkl', SETTINGS);
@@ -135,11 +142,23 @@ describe('repl objects', () => {
       resources: { ...settings.resources, volumeStorageClass: 'gp3' },
     });
     assert.deepEqual(schemaProblems(claimed as never), []);
-    for (const name of ['workspace', 'cache']) {
-      const v = claimed.spec?.volumes?.find((x) => x.name === name);
-      assert.equal(v?.emptyDir, undefined, name);
-      assert.equal(v?.ephemeral?.volumeClaimTemplate?.spec.storageClassName, 'gp3', name);
+    assert.deepEqual(podPolicyProblems('claimed', claimed.spec as never), []);
+    const cache = claimed.spec?.volumes?.find((x) => x.name === 'cache');
+    assert.equal(cache?.ephemeral?.volumeClaimTemplate?.spec.storageClassName, 'gp3');
+    // The workspace and the journal share the repl's own claim, which outlives a pod that died unflushed.
+    const work = claimed.spec?.volumes?.find((x) => x.name === 'work');
+    assert.equal(work?.persistentVolumeClaim?.claimName, 'repl-abcdefghijkl-work');
+    const mountsOf = (c: { volumeMounts?: { name: string; mountPath: string; subPath?: string }[] } | undefined) =>
+      c?.volumeMounts?.filter((m) => m.name === 'work').map((m) => `${m.mountPath}:${m.subPath}`);
+    for (const c of [claimed.spec?.containers[0], claimed.spec?.initContainers?.find((x) => x.name === 'pull')]) {
+      assert.deepEqual(mountsOf(c), ['/workspace:workspace', '/state:state'], c?.name);
     }
+    const claim = replWorkClaim('abcdefghijkl', {
+      ...settings,
+      resources: { ...settings.resources, volumeStorageClass: 'gp3' },
+    });
+    assert.deepEqual(schemaProblems(claim as never), []);
+    assert.equal(claim.spec?.storageClassName, 'gp3');
   });
 
   test('an optional runtimeClassName (gVisor) is passed through', () => {
