@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FakeKubeApi } from '@cubicle/orchestrator/test-support/fake-kube-api';
+import { freePort } from '@cubicle/orchestrator/test-support/localhost';
 import {
   type OrchestratorHarness,
   startOrchestratorHarness,
@@ -56,8 +57,8 @@ before(async () => {
   });
 });
 after(async () => {
+  await kubelet?.close(); // pods first, while storage is up for their SIGTERM flush
   await h?.close();
-  await kubelet?.close();
   await api?.close();
   fs.rmSync(kubeconfigDir, { recursive: true, force: true });
 });
@@ -177,5 +178,31 @@ test('a hard eviction (no SIGTERM, no flush) loses nothing: the work volume stay
     () => assert.equal(api.get('persistentvolumeclaims', NS, `repl-${id}-work`), undefined),
     20_000,
   );
+  await h.api('DELETE', `/api/repls/${id}`);
+});
+
+test('a second orchestrator on the same database (a rollout overlap) adopts running repls and stops nothing', async () => {
+  const id = await h.create('shell');
+  await h.start(id);
+  const pod = api.get('pods', NS, `repl-${id}`);
+  const leader = (api.get('leases', NS, 'cubicle-orchestrator-leader')?.spec as { holderIdentity?: string } | undefined)
+    ?.holderIdentity;
+  const second = await startOrchestratorHarness({ ...h.env, ORCHESTRATOR_PORT: String(await freePort()) });
+  try {
+    // It adopted the repl: its gateway reaches the same runner (from the IDE's origin, the first's).
+    const socket = await h.connect(await second.start(id));
+    assert.equal((await socket.emitWithAck('listFiles', {})).ok, true);
+    socket.disconnect();
+    const lease = api.get('leases', NS, 'cubicle-orchestrator-leader')?.spec as { holderIdentity?: string } | undefined;
+    assert.equal(lease?.holderIdentity, leader, 'the first orchestrator still leads');
+    assert.equal(
+      api.get('pods', NS, `repl-${id}`)?.metadata.uid,
+      pod?.metadata.uid,
+      'the same pod, not stopped or replaced',
+    );
+    assert.equal(ReplRecord.parse((await h.api('GET', `/api/repls/${id}`)).body).state, 'running');
+  } finally {
+    await second.close();
+  }
   await h.api('DELETE', `/api/repls/${id}`);
 });

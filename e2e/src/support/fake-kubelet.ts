@@ -252,11 +252,8 @@ export class FakeKubelet {
     this.running.delete(name);
     for (const child of [r.main, ...r.sidecars]) {
       if (!child) continue;
-      if (how === 'SIGKILL') {
-        const exited = exitCode(child);
-        child.kill('SIGKILL');
-        await exited;
-      } else await stopContainer(child);
+      if (how === 'SIGKILL') await killContainer(child);
+      else await stopContainer(child);
     }
     fs.rmSync(r.dir, { recursive: true, force: true });
   }
@@ -269,12 +266,29 @@ function exitCode(child: ChildProcess): Promise<number> {
   });
 }
 
+/** The container's first process: inside its PID namespace (under `unshare`) when it has one. */
+function containerPid(child: ChildProcess): number {
+  const inner = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0];
+  return inner ? Number(inner) : (child.pid ?? -1);
+}
+
+/**
+ * SIGKILL to the container's process itself: a parent-death signal does not reach it (it is
+ * cleared when `setpriv` changes the user), so killing only the `unshare` wrapper would orphan it.
+ */
+async function killContainer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = exitCode(child);
+  process.kill(containerPid(child), 'SIGKILL');
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** SIGTERM to the container's first process (inside its PID namespace, when it has one), SIGKILL after 30 s. */
 async function stopContainer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = exitCode(child);
-  const inner = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0];
-  process.kill(inner ? Number(inner) : (child.pid ?? -1), 'SIGTERM');
+  process.kill(containerPid(child), 'SIGTERM');
   await Promise.race([exited, sleep(30_000)]);
   child.kill('SIGKILL');
 }

@@ -29,6 +29,8 @@ export interface OrchestratorHarness {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The environment it runs with (DATA_DIR and storage included): a second orchestrator on the same state. */
+  readonly env: Record<string, string>;
   readonly store: ObjectStore;
   /** The harness's S3 server, http://127.0.0.1:<port>, and its key pair (its secret is random). */
   readonly s3Endpoint: string;
@@ -141,6 +143,7 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
       accessKeyId: s3.s3.settings().credentials?.accessKeyId ?? '',
       secretAccessKey: s3.s3.settings().credentials?.secretAccessKey ?? '',
     },
+    env: childEnv,
     logs: () => out,
     api,
     async create(template = 'node') {
