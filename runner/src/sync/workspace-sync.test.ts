@@ -13,6 +13,7 @@ import {
   type RunnerHarness,
   sleep,
   startRunner,
+  syncStatuses,
 } from '../test-support/runner-harness.js';
 import { type S3Harness, startS3 } from '../test-support/s3-harness.js';
 import { TerminalReader } from '../test-support/terminal-reader.js';
@@ -24,9 +25,7 @@ const text = (m: Map<string, Buffer>) =>
 
 /** Collects a client's sync:status pushes. */
 function watchStatus(client: RunnerClient): SyncStatusPush[] {
-  const seen: SyncStatusPush[] = [];
-  client.on('sync:status', (s) => seen.push(s));
-  return seen;
+  return syncStatuses(client); // from the connect on: the push sent at the handshake included
 }
 
 /** A runner on the suite's store, with one connected client and the statuses pushed to it. */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunnerClientEvents, RunnerServerEvents } from '@cubicle/protocol';
+import type { RunnerClientEvents, RunnerServerEvents, SyncStatusPush } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { mintRunnerToken } from '../auth/runner-token.js';
 import { RUNNER_NODE_FLAGS } from '../tuning.js';
@@ -13,6 +13,15 @@ import { makeSigningKey, type TestSigningKey, writeKeySet } from './test-keys.js
 export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+const syncStatusLog = new WeakMap<RunnerClient, SyncStatusPush[]>();
+
+/** Every `sync:status` push a harness client got, from its first moment (grows as more arrive). */
+export function syncStatuses(client: RunnerClient): SyncStatusPush[] {
+  const log = syncStatusLog.get(client);
+  if (!log) throw new Error('not a harness client');
+  return log;
+}
 
 export interface RunnerHarness {
   readonly url: string;
@@ -150,6 +159,11 @@ export async function startRunner(
         extraHeaders: o.origin ? { origin: o.origin } : {},
       });
       sockets.push(socket);
+      // The runner pushes its sync status right after the handshake, possibly in the same read as
+      // the connect: listen from the start, or a test would miss it.
+      const statuses: SyncStatusPush[] = [];
+      socket.on('sync:status', (push) => statuses.push(push));
+      syncStatusLog.set(socket, statuses);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', (err) => reject(err));
