@@ -1,3 +1,9 @@
+import {
+  REPL_START_TIMEOUT_MS,
+  TERMINAL_ACK_BATCH_BYTES as SHARED_TERMINAL_ACK_BATCH_BYTES,
+  START_ANSWER_MARGIN_MS,
+} from '@cubicle/protocol';
+
 /** Every tuning constant of the IDE, each with the reason for its value. */
 
 /** Autosave waits for this much quiet after the last keystroke: one save per pause, not per key. */
@@ -6,11 +12,10 @@ export const AUTOSAVE_DELAY_MS = 1000;
 export const EDITOR_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
- * Terminal flow control: rendered output bytes are acknowledged in batches of this size. It must
- * stay under the runner's low watermark (512 KB) or a paused terminal could never resume;
- * 64 KB keeps acks to a few per megabyte without letting the runner pause early.
+ * Terminal flow control: rendered output bytes are acknowledged in batches of this size, declared
+ * in protocol/ because the runner refuses a low watermark that is not above it.
  */
-export const TERMINAL_ACK_BATCH_BYTES = 64 * 1024;
+export const TERMINAL_ACK_BATCH_BYTES = SHARED_TERMINAL_ACK_BATCH_BYTES;
 /** Rendered bytes below a batch are still acknowledged after this pause, so counts never linger. */
 export const TERMINAL_ACK_IDLE_MS = 250;
 /** A terminal resize is sent once the pane has been still this long (dragging a splitter fires many). */
@@ -18,8 +23,8 @@ export const TERMINAL_RESIZE_DEBOUNCE_MS = 80;
 /** Scrollback kept in the browser; the runner's replay covers 1000 lines, more is kept live. */
 export const TERMINAL_SCROLLBACK_LINES = 5000;
 
-/** A start still unanswered after this is reported as failed: the orchestrator gives up at 120 s, plus a margin. */
-export const START_TIMEOUT_MS = 130_000;
+/** A start still unanswered after this is reported as failed: when the orchestrator gives up, plus a margin. */
+export const START_TIMEOUT_MS = REPL_START_TIMEOUT_MS + START_ANSWER_MARGIN_MS;
 /** A started repl whose runner accepts no socket in this long is reported as failed (retry offered). */
 export const CONNECT_TIMEOUT_MS = 20_000;
 /** Socket.io reconnection backoff: quick first retries, then at most every few seconds. */

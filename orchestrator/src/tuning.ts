@@ -1,7 +1,9 @@
+import { REPL_START_TIMEOUT_MS } from '@cubicle/protocol';
+
 /** Orchestrator tuning, one place (each with its reason). */
 
-/** A runner that is not ready in this time is reported as failed (a cold pull of a big repl fits). */
-export const START_TIMEOUT_MS = 120_000;
+/** A runner that is not ready in this time is reported as failed (a cold pull of a big repl fits); shared with clients. */
+export const START_TIMEOUT_MS = REPL_START_TIMEOUT_MS;
 /** /readyz poll interval while starting: start latency is what a user waits through. */
 export const READY_POLL_MS = 20;
 /** How long a stop lets the runner flush to S3 through POST /flush before it sends SIGTERM anyway. */

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './limits.js';
 export * from './openapi.js';
 export * from './orchestrator/accounts.js';
 export * from './orchestrator/api.js';

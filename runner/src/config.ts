@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MAX_FILE_BYTES, TERMINAL_ACK_BATCH_BYTES } from '@cubicle/protocol';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import { FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK, PROCESS_BACKOFF_MIN_MS } from './tuning.js';
@@ -40,7 +41,7 @@ const RunnerEnv = WorkspaceEnv.extend({
   /** Another handed-over listening socket whose connections are forwarded to the app on 127.0.0.1:APP_PORT. */
   APP_LISTEN_FD: z.coerce.number().int().min(3).optional(),
   ALLOWED_ORIGINS: list('http://localhost:8080'),
-  MAX_FILE_BYTES: int(10 * MiB),
+  MAX_FILE_BYTES: int(DEFAULT_MAX_FILE_BYTES),
   TERMINAL_GRACE_MS: int(10 * 60 * 1000),
   FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK),
   FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK),
@@ -64,9 +65,13 @@ const RunnerEnv = WorkspaceEnv.extend({
   RUN_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(600),
   /** How long a running `app` keeps the repl from the idle reaper after the last input, in seconds. */
   APP_KEEPALIVE: int(2 * 60 * 60),
-}).refine((e) => e.FLOW_LOW_WATERMARK < e.FLOW_HIGH_WATERMARK, {
-  message: 'FLOW_LOW_WATERMARK must be below FLOW_HIGH_WATERMARK',
-});
+})
+  .refine((e) => e.FLOW_LOW_WATERMARK > TERMINAL_ACK_BATCH_BYTES, {
+    message: `FLOW_LOW_WATERMARK must be above the IDE's terminal ack batch (${TERMINAL_ACK_BATCH_BYTES} bytes), or a paused terminal never resumes`,
+  })
+  .refine((e) => e.FLOW_LOW_WATERMARK < e.FLOW_HIGH_WATERMARK, {
+    message: 'FLOW_LOW_WATERMARK must be below FLOW_HIGH_WATERMARK',
+  });
 
 export interface WorkspaceConfig {
   replId: string;

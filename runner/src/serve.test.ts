@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ActivityResponse } from '@cubicle/protocol';
-import { eventually, makeRunnerRoot, sleep, startRunner } from './test-support/runner-harness.js';
+import { eventually, makeRunnerRoot, runnerLimits, sleep, startRunner } from './test-support/runner-harness.js';
 import { TerminalReader } from './test-support/terminal-reader.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -93,6 +93,27 @@ describe('runner serve: HTTP, lifecycle and configuration', () => {
     const badPort = run({ REPL_ID: 'r1', RUNNER_KEYS_FILE: '/nowhere', PORT: 'abc' });
     assert.match(badPort.stderr, /PORT/);
     assert.equal(badPort.status, 2);
+    // A low watermark at or under the IDE's ack batch would leave a paused terminal paused for good.
+    const lowWatermark = run({ REPL_ID: 'r1', RUNNER_KEYS_FILE: '/nowhere', FLOW_LOW_WATERMARK: '65536' });
+    assert.equal(lowWatermark.status, 2);
+    assert.match(lowWatermark.stderr, /FLOW_LOW_WATERMARK must be above the IDE's terminal ack batch \(65536 bytes\)/);
+  });
+
+  it('tells every client at connect the limits it enforces (a configured file limit included)', async () => {
+    const runner = await startRunner({ MAX_FILE_BYTES: String(3 * 1024 * 1024) });
+    try {
+      const client = await runner.connect();
+      await eventually(() => runnerLimits(client) !== null, 5000, 'runner:limits');
+      assert.deepEqual(runnerLimits(client), { maxFileBytes: 3 * 1024 * 1024 });
+      const over = await client.emitWithAck('createFile', {
+        path: 'big.bin',
+        content: Buffer.alloc(3 * 1024 * 1024 + 1).toString('base64'),
+        encoding: 'base64',
+      });
+      assert.equal(over.ok ? 'ok' : over.error.code, 'E2BIG', 'and enforces it');
+    } finally {
+      await runner.stop();
+    }
   });
 
   it('will not serve without a readable key set: one clear line', () => {

@@ -213,6 +213,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   });
   io.on('connection', (socket) => {
     metrics.clients.inc();
+    socket.emit('runner:limits', { maxFileBytes: config.maxFileBytes });
     if (sync) socket.emit('sync:status', sync.status());
     log.debug({ socket: socket.id, user: socket.data.user }, 'client connected');
     bindEventHandlers(

@@ -1,12 +1,14 @@
-import type {
-  Ack,
-  ErrorCode,
-  RunnerClientEvents,
-  RunnerFireAndForgetEvent,
-  RunnerRequest,
-  RunnerRequestEvent,
-  RunnerResult,
-  RunnerServerEvents,
+import {
+  type Ack,
+  DEFAULT_MAX_FILE_BYTES,
+  type ErrorCode,
+  type RunnerClientEvents,
+  type RunnerFireAndForgetEvent,
+  RunnerLimits,
+  type RunnerRequest,
+  type RunnerRequestEvent,
+  type RunnerResult,
+  type RunnerServerEvents,
 } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { RECONNECT_ATTEMPTS_BEFORE_STATE_CHECK, RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS } from '../tuning';
@@ -49,6 +51,7 @@ export class RunnerConnection {
   private stateValue: ConnectionState = 'connecting';
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private failedAttempts = 0;
+  private limitsValue: RunnerLimits = { maxFileBytes: DEFAULT_MAX_FILE_BYTES };
 
   constructor(private readonly opts: RunnerConnectionOptions) {
     this.token = opts.token;
@@ -66,6 +69,15 @@ export class RunnerConnection {
       if (this.stateValue !== 'closed') this.setState('reconnecting');
     });
     this.socket.on('connect_error', (err) => void this.onConnectError(err));
+    this.socket.on('runner:limits', (push) => {
+      const parsed = RunnerLimits.safeParse(push);
+      if (parsed.success) this.limitsValue = parsed.data;
+    });
+  }
+
+  /** What this runner enforces, as it said at the last connection (protocol defaults until then). */
+  get limits(): RunnerLimits {
+    return this.limitsValue;
   }
 
   get state(): ConnectionState {

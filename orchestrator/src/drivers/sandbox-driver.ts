@@ -47,7 +47,6 @@ export interface SandboxDriver {
   start(replId: string, signal: AbortSignal): Promise<SandboxTargets>;
   /** Flushes the runner to S3, then removes the sandbox. Stopping a missing sandbox is fine. */
   stop(replId: string): Promise<StopOutcome>;
-  status(replId: string): Promise<'running' | 'starting' | 'absent'>;
   /** Every sandbox that exists now, including ones from before a restart (which it takes over). */
   list(): Promise<SandboxInfo[]>;
   /** Synchronous, for the gateway's hot path: null when the repl has no live sandbox. */

@@ -149,7 +149,7 @@ export class ReplService {
     try {
       files = await this.d.objects.copyPrefix(basePrefix(req.template), codePrefix(id));
     } catch (err) {
-      await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
+      await this.d.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
       throw storageFailure(err);
     }
     const row = this.insertWithinQuota({
@@ -178,7 +178,7 @@ export class ReplService {
       files = await importRepository(url, this.d.objects, codePrefix(id), (p) => this.imports.report(importId, p));
     } catch (err) {
       this.imports.finish(importId, 'Failed');
-      await this.d.objects.deletePrefix(codePrefix(id)).catch(() => {}); // nothing half-made stays
+      await this.d.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
       throw err instanceof ApiError ? err : storageFailure(err);
     }
     this.imports.finish(importId, 'Done');
@@ -199,12 +199,21 @@ export class ReplService {
     return this.toRecord(row);
   }
 
+  /** A half-made repl's objects could not be removed: they stay in storage (unreferenced), and the log says so. */
+  private leftBehind(id: string) {
+    return (err: Error) =>
+      this.d.log.warn(
+        { replId: id, prefix: codePrefix(id), err },
+        'could not remove the objects of a repl that was not made',
+      );
+  }
+
   /** The copy took a while: another create may have used the last place since; if so, the copy goes. */
   private insertWithinQuota(r: { id: string; name: string; template: string; owner: string }): ReplRow {
     try {
       this.checkQuota(r.owner, 'repls');
     } catch (err) {
-      void this.d.objects.deletePrefix(codePrefix(r.id)).catch(() => {});
+      void this.d.objects.deletePrefix(codePrefix(r.id)).catch(this.leftBehind(r.id));
       throw err;
     }
     return this.d.store.insert(r);
@@ -356,7 +365,13 @@ export class ReplService {
   async stopAll(): Promise<void> {
     this.closing = true;
     const busy = this.d.store.list().filter((r) => r.state !== 'stopped' || this.d.driver.targets(r.id));
-    await Promise.all(busy.map((r) => this.stop(r.id, SYSTEM_ACTOR, { shutdown: true }).catch(() => {})));
+    await Promise.all(
+      busy.map((r) =>
+        this.stop(r.id, SYSTEM_ACTOR, { shutdown: true }).catch((err: Error) =>
+          this.d.log.error({ replId: r.id, err }, 'could not stop a repl at shutdown'),
+        ),
+      ),
+    );
   }
 
   private beginStart(id: string, actor: string): Promise<void> {

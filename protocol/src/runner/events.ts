@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Ack, EventErrorPush } from '../errors.js';
+import type { RunnerLimits } from '../limits.js';
 import type { FileContentPush, FileRefreshPush } from './files.js';
 import * as files from './files.js';
 import * as git from './git.js';
@@ -87,6 +88,8 @@ export type RunnerClientEvents = {
 };
 
 export interface RunnerServerEvents {
+  /** At each connection: the limits this runner enforces (protocol/src/limits.ts). */
+  'runner:limits': (push: RunnerLimits) => void;
   'file:refresh': (push: FileRefreshPush) => void;
   'file:content': (push: FileContentPush) => void;
   'terminal:data': (push: TerminalDataPush) => void;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunnerClientEvents, RunnerServerEvents, SyncStatusPush } from '@cubicle/protocol';
+import type { RunnerClientEvents, RunnerLimits, RunnerServerEvents, SyncStatusPush } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { mintRunnerToken } from '../auth/runner-token.js';
 import { RUNNER_NODE_FLAGS } from '../tuning.js';
@@ -15,6 +15,12 @@ export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 const syncStatusLog = new WeakMap<RunnerClient, SyncStatusPush[]>();
+const limitsSeen = new WeakMap<RunnerClient, RunnerLimits>();
+
+/** The `runner:limits` a harness client got at its connection, or null before it arrives. */
+export function runnerLimits(client: RunnerClient): RunnerLimits | null {
+  return limitsSeen.get(client) ?? null;
+}
 
 /** Every `sync:status` push a harness client got, from its first moment (grows as more arrive). */
 export function syncStatuses(client: RunnerClient): SyncStatusPush[] {
@@ -164,6 +170,7 @@ export async function startRunner(
       const statuses: SyncStatusPush[] = [];
       socket.on('sync:status', (push) => statuses.push(push));
       syncStatusLog.set(socket, statuses);
+      socket.on('runner:limits', (push) => limitsSeen.set(socket, push));
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', (err) => reject(err));

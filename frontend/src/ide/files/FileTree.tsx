@@ -3,11 +3,12 @@ import { ChevronDown, ChevronRight, FilePlus, FolderPlus, Pencil, Trash2, Upload
 import { type DragEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
 import { describeError } from '../../api/error-messages';
 import { ConfirmDialog } from '../../app/ConfirmDialog';
+import { formatBytes } from '../../app/format';
 import { useReplSession } from '../repl-session';
 import { fileIcon } from './file-icons';
 import { visibleRows } from './file-tree-model';
 import { NameInput } from './NameInput';
-import { fileToBase64, MAX_UPLOAD_BYTES } from './upload';
+import { fileToBase64 } from './upload';
 import { useFileTree } from './use-file-tree';
 import { baseName, isWithin, joinPath, parentOf } from './workspace-path';
 
@@ -79,7 +80,9 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
     run(async () => {
       if (dir) toggle(dir, true);
       for (const file of Array.from(files)) {
-        if (file.size > MAX_UPLOAD_BYTES) throw new Error(`${file.name} is over the 10 MiB limit.`);
+        // The runner says its limit at each connection; saying so before reading the file spares the upload.
+        const max = connection.limits.maxFileBytes;
+        if (file.size > max) throw new Error(`${file.name} is over this repl's ${formatBytes(max)} file limit.`);
         const content = await fileToBase64(file);
         await connection.request('createFile', { path: joinPath(dir, file.name), content, encoding: 'base64' });
       }

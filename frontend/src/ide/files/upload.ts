@@ -6,6 +6,3 @@ export async function fileToBase64(file: Blob): Promise<string> {
   for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   return btoa(binary);
 }
-
-/** The runner refuses files over 10 MiB (E2BIG); saying so before reading them spares the upload. */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;

@@ -98,7 +98,7 @@ describe('KubernetesDriver against a fake API server', () => {
     );
     const pod = api.get('pods', NS, 'repl-aaaaaaaaaaaa');
     assert.equal(service?.metadata.ownerReferences?.[0]?.uid, pod?.metadata.uid);
-    assert.equal(await driver.status('aaaaaaaaaaaa'), 'running');
+    assert.equal((pod?.status as { phase?: string } | undefined)?.phase, 'Running');
     assert.deepEqual(driver.targets('aaaaaaaaaaaa'), targets);
   });
 
@@ -106,7 +106,8 @@ describe('KubernetesDriver against a fake API server', () => {
     const outcome = await driver.stop('aaaaaaaaaaaa');
     assert.equal(outcome.saved, false, 'no runner answers in this test, so the flush is reported unsaved');
     assert.deepEqual(leftovers(), none);
-    assert.equal(await driver.status('aaaaaaaaaaaa'), 'absent');
+    assert.equal(api.get('pods', NS, 'repl-aaaaaaaaaaaa'), undefined);
+    assert.equal(driver.targets('aaaaaaaaaaaa'), null);
     await driver.stop('aaaaaaaaaaaa');
     assert.ok(
       api.requests.some((r) => r.method === 'DELETE' && r.status === 404),

@@ -110,7 +110,9 @@ export class KubernetesDriver implements SandboxDriver {
       this.known.set(replId, running);
       return running.targets;
     } catch (err) {
-      await this.deletePod(replId).catch(() => undefined); // nothing half-started stays
+      await this.deletePod(replId).catch((e: Error) =>
+        this.opts.log.warn({ replId, err: e }, 'could not delete the pod of a failed start'),
+      ); // nothing half-started stays
       throw err instanceof SandboxError || signal.aborted ? err : this.apiFailure('start the repl', err);
     }
   }
@@ -152,12 +154,6 @@ export class KubernetesDriver implements SandboxDriver {
     }
   }
 
-  async status(replId: string): Promise<'running' | 'starting' | 'absent'> {
-    const pod = await this.readPod(replId);
-    if (!pod) return 'absent';
-    return podVerdict(pod).kind === 'ready' && !terminating(pod) ? 'running' : 'starting';
-  }
-
   /** Every repl pod in the namespace; running ones are adopted (their targets remembered). */
   async list(): Promise<SandboxInfo[]> {
     const [pods, services] = await Promise.all([
@@ -178,7 +174,11 @@ export class KubernetesDriver implements SandboxDriver {
       out.push({ replId, ready: ready && !!service });
     }
     if (out.length > 0) {
-      await this.pods.ready().catch(() => undefined);
+      await this.pods
+        .ready()
+        .catch((err: unknown) =>
+          this.opts.log.warn({ err }, 'the repl pod watch is not up yet; exits are noticed once it is'),
+        );
       this.monitorExits();
     }
     return out;

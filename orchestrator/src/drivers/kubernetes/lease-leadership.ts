@@ -64,7 +64,9 @@ export class LeaseLeadership implements Leadership {
     const lease = await this.read().catch(() => null);
     if (lease?.spec?.holderIdentity !== this.opts.identity) return;
     lease.spec = { ...lease.spec, holderIdentity: '', renewTime: undefined };
-    await this.replace(lease).catch(() => undefined);
+    await this.replace(lease).catch((err: unknown) =>
+      this.opts.log.warn({ err }, 'could not hand the leader lease back; the next leader waits for it to lapse'),
+    );
   }
 
   private async tick(): Promise<void> {

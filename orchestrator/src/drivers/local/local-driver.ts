@@ -187,13 +187,6 @@ export class LocalDriver implements SandboxDriver {
     return this.terminate(sb, true);
   }
 
-  async status(replId: string): Promise<'running' | 'starting' | 'absent'> {
-    if (this.starting.has(replId)) return 'starting';
-    const sb = this.sandboxes.get(replId);
-    if (!sb) return 'absent';
-    return (await runnerClient.ready(sb.targets.runner)) ? 'running' : 'starting';
-  }
-
   async list(): Promise<SandboxInfo[]> {
     for (const replId of SandboxFiles.listIds(this.sandboxesDir)) {
       if (this.sandboxes.has(replId)) continue;
