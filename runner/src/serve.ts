@@ -13,6 +13,7 @@ import { acceptPortTunnels } from './ports/port-tunnel.js';
 import { PortWatcher } from './ports/port-watcher.js';
 import { dropPrivileges } from './privileges.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
+import { ProcessCommands } from './processes/process-commands.js';
 import { ProcessManager } from './processes/process-manager.js';
 import { ReplEnvironment } from './processes/repl-environment.js';
 import { RestartOnSave } from './processes/restart-on-save.js';
@@ -170,6 +171,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     },
     onOutput: (id, lines) => runOutput.add(id, lines),
   });
+  const commands = new ProcessCommands(processes, runs, activity);
 
   const httpServer = http.createServer(
     createHttpApp({
@@ -188,7 +190,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
       pending: () => sync?.pendingCount ?? 0,
       log,
       addApi: (router) =>
-        addProcessApi(router, { processes, environment, runs, replId: config.replId, keys }, RUNNER_VERSION),
+        addProcessApi(router, { processes, commands, environment, runs, replId: config.replId, keys }, RUNNER_VERSION),
     }),
   );
   // Cubicle's own port is never listed nor tunnelled to (in a local sandbox the runner has no TCP port at all).
@@ -224,6 +226,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
         activity,
         processes,
         runs,
+        commands,
         search: { workspaceDir: config.workspaceDir, ripgrep: 'rg' },
         ports: () => ports.ports,
         git,

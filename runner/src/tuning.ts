@@ -152,3 +152,5 @@ export const PORT_SCAN_MS = 1000;
 
 /** A git command is ended after this long (a push to a slow remote included): the IDE must answer. */
 export const GIT_TIMEOUT_MS = 120_000;
+/** A process's log as answered when no limit is asked for: a screenful or two of context. */
+export const PROCESS_LOG_DEFAULT_LINES = 500;

@@ -258,7 +258,13 @@ describe('process manager (real runner, real processes)', () => {
     assert.equal((await fetch(`${runner.url}/api/processes`)).status, 401);
     const listed = (await (await api('/api/processes')).json()) as ProcessListResult;
     assert.deepEqual(listed.processes.map((p) => p.name).sort(), ['app', 'worker']);
+    const activityAt = async () =>
+      ((await (await fetch(`${runner.url}/activity`)).json()) as { lastActivityAt: number }).lastActivityAt;
+    const quietSince = await activityAt();
+    await eventually(() => Date.now() > quietSince, 1000); // a later millisecond than the last activity
     assert.equal((await api('/api/processes/worker/start', { method: 'POST' })).status, 200);
+    // A start through the REST API is activity for the idle reaper, as the socket's process:start is.
+    assert.ok((await activityAt()) > quietSince, 'a REST start counts as activity');
     assert.equal((await api('/api/processes/nope/start', { method: 'POST' })).status, 404);
     assert.equal((await api('/api/processes/..%2Fx/start', { method: 'POST' })).status, 400);
     await eventually(async () => (await state('worker'))?.state === 'running', 5000);

@@ -24,6 +24,7 @@ const EnvironmentNames = z.object({ names: z.array(z.string()) });
 
 import { bearerToken, type RunnerKeyRing } from '../auth/runner-token.js';
 import { RunnerError } from '../errors.js';
+import type { ProcessCommands } from '../processes/process-commands.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { ReplEnvironment } from '../processes/repl-environment.js';
 import type { RunEvent, RunService } from '../runs/run-service.js';
@@ -52,6 +53,8 @@ const StreamQuery = z.object({ after: z.coerce.number().int().min(-1).optional()
 
 export interface ProcessApiDeps {
   processes: ProcessManager;
+  /** The same commands the socket's events run (activity counted alike). */
+  commands: ProcessCommands;
   environment: ReplEnvironment;
   runs: RunService;
   replId: string;
@@ -59,7 +62,7 @@ export interface ProcessApiDeps {
 }
 
 /** The REST routes for processes and runs (docs/protocol.md), one table that also makes the OpenAPI document. */
-function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRoute[] {
+function routes({ processes, runs, environment, commands }: ProcessApiDeps): ProcessApiRoute[] {
   const name = (i: Input) => NameParams.parse(i.params).name;
   const id = (i: Input) => IdParams.parse(i.params).id;
   const action = (verb: 'start' | 'stop' | 'restart'): ProcessApiRoute => ({
@@ -69,11 +72,7 @@ function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRou
     params: NameParams,
     response: ProcessResult,
     status: 200,
-    handle: async (i) => {
-      const p = processes.get(name(i));
-      await p[verb]();
-      return { process: p.info() };
-    },
+    handle: (i) => commands.control(name(i), verb),
   });
   return [
     {
@@ -108,10 +107,7 @@ function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRou
       query: ProcessLogsRequest.omit({ name: true }),
       response: ProcessLogsResult,
       status: 200,
-      handle: (i) => {
-        const q = ProcessLogsRequest.omit({ name: true }).parse(i.query);
-        return { lines: processes.get(name(i)).logs.tail(q.limit ?? 500) };
-      },
+      handle: (i) => commands.logs(name(i), ProcessLogsRequest.omit({ name: true }).parse(i.query).limit),
     },
     {
       method: 'delete',
@@ -120,7 +116,7 @@ function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRou
       params: NameParams,
       response: null,
       status: 204,
-      handle: (i) => processes.get(name(i)).logs.clear(),
+      handle: (i) => commands.clearLogs(name(i)),
     },
     {
       method: 'get',
@@ -141,7 +137,7 @@ function routes({ processes, runs, environment }: ProcessApiDeps): ProcessApiRou
       body: RunStartRequest,
       response: RunResult,
       status: 201,
-      handle: (i) => ({ run: runs.start(RunStartRequest.parse(i.body), 'api') }),
+      handle: (i) => commands.startRun(RunStartRequest.parse(i.body), 'api'),
     },
     {
       method: 'get',

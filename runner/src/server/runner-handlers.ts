@@ -1,5 +1,6 @@
 import type { SearchMatch } from '@cubicle/protocol';
 import type { GitService } from '../git/git-service.js';
+import type { ProcessCommands } from '../processes/process-commands.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunService } from '../runs/run-service.js';
 import { searchText, type TextSearchOptions } from '../search/text-search.js';
@@ -16,6 +17,8 @@ export interface HandlerDeps {
   activity: ActivityTracker;
   processes: ProcessManager;
   runs: RunService;
+  /** Process and run commands, shared with the REST API. */
+  commands: ProcessCommands;
   search: TextSearchOptions;
   git: GitService;
   /** The ports listening in the repl now. */
@@ -25,17 +28,11 @@ export interface HandlerDeps {
 /** The protocol's events for one connected socket (docs/protocol.md, "Socket.io contract"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs, search, ports, git }: HandlerDeps,
+  { files, terminals, activity, processes, runs, commands, search, ports, git }: HandlerDeps,
 ): EventHandlers {
   // One search at a time per socket: a newer one (the person typed on) cancels the last.
   let searching: { id: string; abort: AbortController } | null = null;
   socket.on('disconnect', () => searching?.abort.abort());
-  const control = async (name: string, verb: 'start' | 'stop' | 'restart') => {
-    const p = processes.get(name);
-    activity.touch();
-    await p[verb]();
-    return { process: p.info() };
-  };
   const client = socketTerminalClient(socket);
   return {
     fetchDir: (p) => files.fetchDir(p),
@@ -120,18 +117,15 @@ export function runnerHandlers(
     },
 
     'process:list': () => ({ processes: processes.list(), config: processes.status }),
-    'process:start': ({ name }) => control(name, 'start'),
-    'process:stop': ({ name }) => control(name, 'stop'),
-    'process:restart': ({ name }) => control(name, 'restart'),
-    'process:logs': ({ name, limit }) => ({ lines: processes.get(name).logs.tail(limit ?? 500) }),
+    'process:start': ({ name }) => commands.control(name, 'start'),
+    'process:stop': ({ name }) => commands.control(name, 'stop'),
+    'process:restart': ({ name }) => commands.control(name, 'restart'),
+    'process:logs': ({ name, limit }) => commands.logs(name, limit),
     'process:clearLogs': ({ name }) => {
-      processes.get(name).logs.clear();
+      commands.clearLogs(name);
       return {};
     },
-    'run:start': (request) => {
-      activity.touch();
-      return { run: runs.start(request, 'ide') };
-    },
+    'run:start': (request) => commands.startRun(request, 'ide'),
     'run:list': ({ limit, before }) => runs.list(limit, before),
     'run:get': async ({ id }) => ({ run: await runs.get(id) }),
     'run:cancel': async ({ id }) => ({ run: await runs.cancel(id) }),
