@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './limits.js';
 export * from './openapi.js';
+export * from './route.js';
 export * from './orchestrator/accounts.js';
 export * from './orchestrator/api.js';
 export * from './orchestrator/audit.js';

@@ -9,6 +9,7 @@ import {
   ProcessLogsResult,
   ProcessName,
   ProcessResult,
+  type Route,
   RunId,
   RunListRequest,
   RunListResult,
@@ -16,6 +17,7 @@ import {
   type RunRecord,
   RunResult,
   RunStartRequest,
+  routeDefiner,
 } from '@cubicle/protocol';
 import { z } from 'zod';
 
@@ -38,14 +40,9 @@ import {
   sendJson,
 } from './http-router.js';
 
-interface Input {
-  params: Record<string, string>;
-  query: unknown;
-  body: unknown;
-}
-interface ProcessApiRoute extends OpenApiRoute {
-  handle(input: Input): Promise<unknown> | unknown;
-}
+/** The runner's REST routes add nothing to the input: the token is checked before any runs. */
+const route = routeDefiner<object>();
+type ProcessApiRoute = Route<object>;
 
 const NameParams = z.object({ name: ProcessName });
 const IdParams = z.object({ id: RunId });
@@ -63,19 +60,19 @@ export interface ProcessApiDeps {
 
 /** The REST routes for processes and runs (docs/protocol.md), one table that also makes the OpenAPI document. */
 function routes({ processes, runs, environment, commands }: ProcessApiDeps): ProcessApiRoute[] {
-  const name = (i: Input) => NameParams.parse(i.params).name;
-  const id = (i: Input) => IdParams.parse(i.params).id;
-  const action = (verb: 'start' | 'stop' | 'restart'): ProcessApiRoute => ({
-    method: 'post',
-    path: `/api/processes/:name/${verb}`,
-    summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a process of cubicle.json`,
-    params: NameParams,
-    response: ProcessResult,
-    status: 200,
-    handle: (i) => commands.control(name(i), verb),
-  });
+  const LogsQuery = ProcessLogsRequest.omit({ name: true });
+  const action = (verb: 'start' | 'stop' | 'restart') =>
+    route({
+      method: 'post',
+      path: `/api/processes/:name/${verb}`,
+      summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a process of cubicle.json`,
+      params: NameParams,
+      response: ProcessResult,
+      status: 200,
+      handle: (i) => commands.control(i.params.name, verb),
+    });
   return [
-    {
+    route({
       method: 'put',
       path: '/api/environment',
       summary:
@@ -84,79 +81,76 @@ function routes({ processes, runs, environment, commands }: ProcessApiDeps): Pro
       response: EnvironmentNames,
       status: 200,
       handle: (i) => {
-        environment.replace(RunnerEnvironment.parse(i.body).variables);
+        environment.replace(i.body.variables);
         return { names: environment.names };
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/api/processes',
       summary: 'The processes of cubicle.json with state, restarts, CPU and memory; the file’s status and tasks',
       response: ProcessListResult,
       status: 200,
       handle: () => ({ processes: processes.list(), config: processes.status }),
-    },
+    }),
     action('start'),
     action('stop'),
     action('restart'),
-    {
+    route({
       method: 'get',
       path: '/api/processes/:name/logs',
       summary: 'The newest lines of a process’s log (stdout, stderr and the supervisor’s own, timestamped)',
       params: NameParams,
-      query: ProcessLogsRequest.omit({ name: true }),
+      query: LogsQuery,
       response: ProcessLogsResult,
       status: 200,
-      handle: (i) => commands.logs(name(i), ProcessLogsRequest.omit({ name: true }).parse(i.query).limit),
-    },
-    {
+      handle: (i) => commands.logs(i.params.name, i.query.limit),
+    }),
+    route({
       method: 'delete',
       path: '/api/processes/:name/logs',
       summary: 'Clear a process’s log',
       params: NameParams,
       response: null,
       status: 204,
-      handle: (i) => commands.clearLogs(name(i)),
-    },
-    {
+      handle: (i) => commands.clearLogs(i.params.name),
+    }),
+    route({
       method: 'get',
       path: '/api/runs',
       summary: 'Runs, newest first; page with ?before=<next>',
       query: RunListRequest,
       response: RunListResult,
       status: 200,
-      handle: (i) => {
-        const q = RunListRequest.parse(i.query);
-        return runs.list(q.limit, q.before);
-      },
-    },
-    {
+      handle: (i) => runs.list(i.query.limit, i.query.before),
+    }),
+    route({
       method: 'post',
       path: '/api/runs',
       summary: 'Start a task of cubicle.json or an ad hoc command (queued when the concurrency limit is reached)',
       body: RunStartRequest,
       response: RunResult,
       status: 201,
-      handle: (i) => commands.startRun(RunStartRequest.parse(i.body), 'api'),
-    },
-    {
+      handle: (i) => commands.startRun(i.body, 'api'),
+    }),
+    route({
       method: 'get',
       path: '/api/runs/:id',
       summary: 'One run',
       params: IdParams,
       response: RunResult,
       status: 200,
-      handle: async (i) => ({ run: await runs.get(id(i)) }),
-    },
-    {
+      handle: async (i) => ({ run: await runs.get(i.params.id) }),
+    }),
+    route({
       method: 'post',
       path: '/api/runs/:id/cancel',
       summary: 'Cancel a queued or running run (its whole process session ends)',
       params: IdParams,
       response: RunResult,
       status: 200,
-      handle: async (i) => ({ run: await runs.cancel(id(i)) }),
-    },
+      handle: async (i) => ({ run: await runs.cancel(i.params.id) }),
+    }),
   ];
 }
 
@@ -172,7 +166,6 @@ const streamRoute: OpenApiRoute = {
   eventStream: 'text/event-stream of log, status and done events',
 };
 
-/** Request bodies of the API are small (a command line and its environment). */
 /** Request bodies of the API: a run command or a repl's whole environment (ENV_MAX_TOTAL_BYTES, JSON-escaped). */
 const API_BODY_LIMIT = 256 * 1024;
 
