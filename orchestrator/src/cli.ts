@@ -5,7 +5,9 @@
  * flush and stop every running repl, then exit 0; a second signal is only acknowledged.
  * Exit codes: 0 clean, 1 failed to start or to stop, 2 invalid configuration.
  */
-import { ConfigError, loadOrchestratorConfig } from './config.js';
+import { effectiveSettings, settingsHelp } from '@cubicle/protocol';
+import { S3_SETTINGS } from '@cubicle/storage';
+import { ConfigError, loadOrchestratorConfig, ORCHESTRATOR_SETTINGS } from './config.js';
 import { createLogger } from './log.js';
 import { startOrchestrator } from './orchestrator.js';
 
@@ -14,7 +16,9 @@ const USAGE = `usage: orchestrator [serve]
   serve   the REST API, the IDE, the gateway and the driver on ORCHESTRATOR_HOST:ORCHESTRATOR_PORT
           (the embedded S3 server too, without S3_BUCKET). Ctrl-C saves every repl and stops.
 
-Configuration comes from the environment; see the README's tables.`;
+Configuration (environment variables; docs/configuration.md):
+
+${settingsHelp([...ORCHESTRATOR_SETTINGS, S3_SETTINGS])}`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -38,6 +42,7 @@ try {
 }
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const log = createLogger(config.logLevel);
+log.info({ settings: effectiveSettings([...ORCHESTRATOR_SETTINGS, S3_SETTINGS], process.env) }, 'settings');
 
 try {
   const orchestrator = await startOrchestrator(config, log);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError, configError, type SettingGroup, settingProblems } from '@cubicle/protocol';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import type { V1Affinity, V1Toleration } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -36,66 +37,177 @@ const hostPattern = z
 
 /** The orchestrator's environment (docs/architecture.md, "Configuration"), validated once at start. */
 const OrchestratorEnv = z.object({
-  ORCHESTRATOR_HOST: z.string().default('127.0.0.1'),
-  ORCHESTRATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  ORCHESTRATOR_TOKEN: z.string().min(16, 'ORCHESTRATOR_TOKEN must be at least 16 characters').optional(),
-  DRIVER: z.enum(['local', 'kubernetes']).default('local'),
-  /** The key that seals repls' secrets at rest (32 bytes, base64); default: DATA_DIR/secrets.key. */
+  ORCHESTRATOR_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .describe(
+      'Address the API, the IDE and the gateway listen on; anything but loopback needs AUTH=oidc or ORCHESTRATOR_TOKEN.',
+    ),
+  ORCHESTRATOR_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe('Port of the API, the IDE and the gateway.'),
+  ORCHESTRATOR_TOKEN: z
+    .string()
+    .min(16, 'ORCHESTRATOR_TOKEN must be at least 16 characters')
+    .optional()
+    .describe(
+      'A bootstrap admin bearer token for scripts (at least 16 characters); with AUTH=none it is required off loopback.',
+    ),
+  DRIVER: z
+    .enum(['local', 'kubernetes'])
+    .default('local')
+    .describe('Where repls run: `local` (a sandboxed process on this machine) or `kubernetes` (a pod per repl).'),
   SECRETS_KEY: z
     .string()
     .optional()
-    .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, 'SECRETS_KEY must be 32 bytes, base64'),
-  DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
-  RUNNER_HOST_PATTERN: hostPattern,
-  PREVIEW_HOST_PATTERN: hostPattern,
-  PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
-  /** Origins allowed to open a runner socket (the IDE's); default: this server on localhost. */
-  ALLOWED_ORIGINS: z.string().optional(),
-  /** `none`: one local user, no sign-in (loopback only); `oidc`: users sign in with OpenID Connect. */
-  AUTH: z.enum(['none', 'oidc']).default('none'),
-  /** The IDE's public address; default http://localhost:<port>. Sign-in redirects and CSRF checks use it. */
-  PUBLIC_URL: z.url().optional(),
-  /** More Host names the API answers (besides PUBLIC_URL's and ALLOWED_ORIGINS'), comma-separated. */
-  ALLOWED_HOSTS: z.string().optional(),
-  OIDC_ISSUER: z.url().optional(),
-  OIDC_CLIENT_ID: z.string().min(1).optional(),
-  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  /** Default: PUBLIC_URL/auth/callback (register it with the provider). */
-  OIDC_REDIRECT_URL: z.url().optional(),
-  OIDC_SCOPES: z.string().default('openid email profile'),
-  /** Admins: these emails (comma-separated), and/or whoever has `claim=value` (e.g. `groups=cubicle-admins`). */
-  ADMIN_EMAILS: z.string().optional(),
+    .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, 'SECRETS_KEY must be 32 bytes, base64')
+    .describe("The key sealing repls' secrets at rest (32 bytes, base64); default: a key file in DATA_DIR."),
+  DATA_DIR: z
+    .string()
+    .default(path.join(REPO_ROOT, '.data'))
+    .describe("The SQLite database, local sandboxes, the embedded S3 server's data and its secret."),
+  RUNNER_HOST_PATTERN: hostPattern.describe(
+    "Public host of a repl's runner, `{id}` for the repl id (default `{id}-ws.localhost:<port>`); without a port it matches any.",
+  ),
+  PREVIEW_HOST_PATTERN: hostPattern.describe(
+    "Public host of a repl's preview (default `{id}.localhost:<port>`); `<port>-` in front is a port's own preview.",
+  ),
+  PUBLIC_SCHEME: z
+    .enum(['http', 'https'])
+    .default('http')
+    .describe('Scheme of the runner and preview URLs handed out.'),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .describe(
+      'Origins of the IDE, comma-separated: runners accept sockets from them, the API accepts changes from them (default: PUBLIC_URL and this server on localhost).',
+    ),
+  AUTH: z
+    .enum(['none', 'oidc'])
+    .default('none')
+    .describe('`none`: one local user, no sign-in (loopback only); `oidc`: people sign in with OpenID Connect.'),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe(
+      "The IDE's public address (default `http://localhost:<port>`): sign-in redirects, the Host and Origin the API accepts.",
+    ),
+  ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .describe('More Host names the API answers, comma-separated (DNS-rebinding protection refuses any other).'),
+  OIDC_ISSUER: z
+    .url()
+    .optional()
+    .describe(
+      "The OpenID provider's issuer URL (discovery at /.well-known/openid-configuration); required with AUTH=oidc.",
+    ),
+  OIDC_CLIENT_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Cubicle's client id at the provider; required with AUTH=oidc."),
+  OIDC_CLIENT_SECRET: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Cubicle's client secret at the provider (omit for a public client)."),
+  OIDC_REDIRECT_URL: z
+    .url()
+    .optional()
+    .describe('The callback registered with the provider (default PUBLIC_URL/auth/callback).'),
+  OIDC_SCOPES: z.string().default('openid email profile').describe('Scopes asked for at sign-in.'),
+  ADMIN_EMAILS: z.string().optional().describe('Admins by verified email, comma-separated.'),
   ADMIN_CLAIM: z
     .string()
     .regex(/^[A-Za-z0-9_:./-]+=.+$/, 'ADMIN_CLAIM is claim=value, e.g. groups=cubicle-admins')
-    .optional(),
-  SESSION_TTL: duration('7d'),
-  SESSION_IDLE_TIMEOUT: duration('24h'),
-  /** Per-user limits for users who are not admins (an admin can override them per user). */
-  QUOTA_REPLS: z.coerce.number().int().min(0).default(50),
-  QUOTA_RUNNING: z.coerce.number().int().min(0).default(5),
-  IDLE_TIMEOUT: duration('30m'),
-  TOKEN_TTL: duration('12h'),
-  TEMPLATES_DIR: z.string().default(path.join(REPO_ROOT, 'templates')),
-  FRONTEND_DIR: z.string().default(path.join(REPO_ROOT, 'frontend', 'dist')),
-  /** Make S3_BUCKET at start when it does not exist (an in-cluster MinIO starts with none). */
-  S3_CREATE_BUCKET: z.enum(['true', 'false']).default('false'),
-  /** Port of the embedded S3 server when no S3_BUCKET is configured (stable, so adopted runners reconnect). */
-  S3_PORT: z.coerce.number().int().min(0).max(65535).default(9000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Local repls: `auto` sandboxes them with bubblewrap where it works (docs/security.md). */
-  SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    .optional()
+    .describe('Admins by an ID-token claim, `claim=value` (e.g. `groups=cubicle-admins`).'),
+  SESSION_TTL: duration('7d').describe('A sign-in session ends this long after it began (`90s`, `30m`, `12h`, `7d`).'),
+  SESSION_IDLE_TIMEOUT: duration('24h').describe('…or after this long without a request.'),
+  QUOTA_REPLS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(50)
+    .describe('Most repls a user who is not an admin may have (an admin can override it per user).'),
+  QUOTA_RUNNING: z.coerce.number().int().min(0).default(5).describe('Most repls such a user may run at once.'),
+  IDLE_TIMEOUT: duration('30m').describe(
+    'A running repl with no input, file change or preview request for this long is saved and stopped.',
+  ),
+  TOKEN_TTL: duration('12h').describe('Lifetime of the runner tokens the API issues.'),
+  TEMPLATES_DIR: z
+    .string()
+    .default(path.join(REPO_ROOT, 'templates'))
+    .describe('The starter templates, published to object storage at start.'),
+  FRONTEND_DIR: z
+    .string()
+    .default(path.join(REPO_ROOT, 'frontend', 'dist'))
+    .describe('The built IDE the orchestrator serves.'),
+  S3_CREATE_BUCKET: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('Make S3_BUCKET at start when it does not exist (an in-cluster MinIO starts with none).'),
+  S3_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(9000)
+    .describe('Port of the embedded S3 server when no S3_BUCKET is set (stable, so adopted runners reconnect).'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+  SANDBOX: z
+    .enum(['auto', 'bwrap', 'none'])
+    .default('auto')
+    .describe(
+      'Local repls: `auto` sandboxes them with bubblewrap where it works, `bwrap` insists, `none` opts out (docs/security.md).',
+    ),
   SANDBOX_UID_BASE: z.coerce
     .number()
     .int()
     .min(1000)
     .max(2 ** 31 - 70000)
-    .default(200_000),
-  SANDBOX_UID_COUNT: z.coerce.number().int().min(1).max(65_536).default(10_000),
-  SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
-  SANDBOX_PROCESSES: z.coerce.number().int().min(16).default(512),
-  SANDBOX_CPU_WEIGHT: z.coerce.number().int().min(1).max(10_000).default(100),
-  SANDBOX_OPEN_FILES: z.coerce.number().int().min(64).default(4096),
+    .default(200_000)
+    .describe('As root, each local repl runs as its own user id from this base.'),
+  SANDBOX_UID_COUNT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65_536)
+    .default(10_000)
+    .describe('How many user ids from SANDBOX_UID_BASE local repls may use.'),
+  SANDBOX_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2048)
+    .describe('Memory limit of a local repl (cgroup), 0 for none.'),
+  SANDBOX_PROCESSES: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .default(512)
+    .describe('Most processes a local repl may have (cgroup and rlimit).'),
+  SANDBOX_CPU_WEIGHT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .describe('CPU share of a local repl relative to others (cgroup).'),
+  SANDBOX_OPEN_FILES: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .default(4096)
+    .describe('Open files per process in a local repl (rlimit).'),
 });
 
 /** A setting that holds JSON of a given shape (parsed once, at start). */
@@ -121,36 +233,54 @@ const KubernetesEnv = z.object({
   KUBE_NAMESPACE: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
-    .optional(),
-  RUNNER_IMAGE: z.string({ error: 'required with DRIVER=kubernetes' }).min(1, 'required with DRIVER=kubernetes'),
-  KUBE_SECRET_NAME: z.string().default('cubicle-secrets'),
-  REPL_CPU_REQUEST: z.string().default('100m'),
-  REPL_CPU_LIMIT: z.string().default('1'),
-  REPL_MEMORY_REQUEST: z.string().default('256Mi'),
-  REPL_MEMORY_LIMIT: z.string().default('1Gi'),
-  REPL_EPHEMERAL_REQUEST: z.string().default('1Gi'),
-  REPL_EPHEMERAL_LIMIT: z.string().default('10Gi'),
-  REPL_WORKSPACE_SIZE: z.string().default('4Gi'),
-  /** Package caches (npm, pip): their own volume, apart from the workspace and HOME. */
-  REPL_CACHE_SIZE: z.string().default('4Gi'),
-  /**
-   * A StorageClass for the workspace and cache volumes: each becomes a per-pod volume claim, so a
-   * full disk is ENOSPC for the command that filled it, not an eviction of the pod. Empty: emptyDirs.
-   */
-  REPL_VOLUME_STORAGE_CLASS: z.string().optional(),
-  REPL_RUNTIME_CLASS: z.string().optional(),
-  /** Where repl pods may run: `key=value,…` node labels; JSON tolerations and affinity; a PriorityClass. */
+    .optional()
+    .describe("Namespace of repl pods (default: the orchestrator's own, in a pod; else `cubicle`)."),
+  RUNNER_IMAGE: z
+    .string({ error: 'required with DRIVER=kubernetes' })
+    .min(1, 'required with DRIVER=kubernetes')
+    .describe("The runner image (the Dockerfile's `runner` target); required with DRIVER=kubernetes."),
+  KUBE_SECRET_NAME: z
+    .string()
+    .default('cubicle-secrets')
+    .describe("The Secret holding the storage keys for repl pods' storage broker."),
+  REPL_CPU_REQUEST: z.string().default('100m').describe('CPU request of a repl container.'),
+  REPL_CPU_LIMIT: z.string().default('1').describe('CPU limit of a repl container.'),
+  REPL_MEMORY_REQUEST: z.string().default('256Mi').describe('Memory request of a repl container.'),
+  REPL_MEMORY_LIMIT: z.string().default('1Gi').describe('Memory limit of a repl container.'),
+  REPL_EPHEMERAL_REQUEST: z.string().default('1Gi').describe('Ephemeral-storage request of a repl container.'),
+  REPL_EPHEMERAL_LIMIT: z
+    .string()
+    .default('10Gi')
+    .describe('Ephemeral-storage limit of a repl container (above the sum of its emptyDirs).'),
+  REPL_WORKSPACE_SIZE: z.string().default('4Gi').describe('Size of the workspace volume.'),
+  REPL_CACHE_SIZE: z.string().default('4Gi').describe('Size of the package-cache volume (npm, pip).'),
+  REPL_VOLUME_STORAGE_CLASS: z
+    .string()
+    .optional()
+    .describe(
+      'A StorageClass: the workspace and journal become a claim that outlives a pod ending unflushed, the cache a per-pod claim (ENOSPC, not eviction); empty for emptyDirs.',
+    ),
+  REPL_RUNTIME_CLASS: z.string().optional().describe('A RuntimeClass for repl pods (e.g. `gvisor`).'),
   REPL_NODE_SELECTOR: z
     .string()
     .regex(/^([A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$/, 'key=value,key=value')
-    .optional(),
-  REPL_TOLERATIONS: jsonOf(z.array(z.record(z.string(), z.unknown())), 'a JSON array of tolerations'),
-  REPL_AFFINITY: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object (the pod spec affinity)'),
-  REPL_PRIORITY_CLASS: z.string().optional(),
-  /** Secrets (in the repl namespace) for pulling RUNNER_IMAGE from a private registry, comma-separated. */
-  REPL_IMAGE_PULL_SECRETS: z.string().optional(),
-  /** How the orchestrator reaches a repl's Service: DNS by default; `{clusterIP}` skips cluster DNS. */
-  REPL_SERVICE_HOST_PATTERN: z.string().default('repl-{id}.{namespace}.svc'),
+    .optional()
+    .describe('Node labels repl pods must run on, `key=value,…`.'),
+  REPL_TOLERATIONS: jsonOf(z.array(z.record(z.string(), z.unknown())), 'a JSON array of tolerations').describe(
+    'Tolerations of repl pods, a JSON array as in a pod spec.',
+  ),
+  REPL_AFFINITY: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object (the pod spec affinity)').describe(
+    'Affinity of repl pods, a JSON object as in a pod spec.',
+  ),
+  REPL_PRIORITY_CLASS: z.string().optional().describe('A PriorityClass for repl pods.'),
+  REPL_IMAGE_PULL_SECRETS: z
+    .string()
+    .optional()
+    .describe('Secrets for pulling RUNNER_IMAGE from a private registry, comma-separated.'),
+  REPL_SERVICE_HOST_PATTERN: z
+    .string()
+    .default('repl-{id}.{namespace}.svc')
+    .describe("How the orchestrator reaches a repl's Service: DNS, or `{clusterIP}` to skip cluster DNS."),
 });
 
 export interface KubernetesConfig {
@@ -216,24 +346,20 @@ export interface OrchestratorConfig {
   logLevel: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
   const parsed = OrchestratorEnv.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : settingProblems(parsed.error);
   let s3: S3Settings | null = null;
   if (env.S3_BUCKET !== undefined || env.S3_ENDPOINT !== undefined) {
     const r = parseS3Settings(env);
     if ('problems' in r) problems.push(...r.problems);
     else s3 = r.settings;
   }
-  if (!parsed.success || problems.length > 0) {
-    throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
-  }
+  if (!parsed.success || problems.length > 0) throw configError('orchestrator', problems);
   const e = parsed.data;
   if (!isLoopback(e.ORCHESTRATOR_HOST) && !e.ORCHESTRATOR_TOKEN && e.AUTH === 'none') {
     throw new ConfigError(
@@ -314,12 +440,10 @@ const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/name
 
 function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean): KubernetesConfig {
   const parsed = KubernetesEnv.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : settingProblems(parsed.error);
   // Pods cannot reach an embedded store on this process's loopback.
   if (!hasS3) problems.push('DRIVER=kubernetes needs object storage: set S3_BUCKET (and S3_ENDPOINT for MinIO)');
-  if (!parsed.success || problems.length > 0) {
-    throw new ConfigError(`invalid orchestrator configuration: ${problems.join('; ')}`);
-  }
+  if (!parsed.success || problems.length > 0) throw configError('orchestrator', problems);
   const k = parsed.data;
   let namespace = k.KUBE_NAMESPACE;
   if (!namespace && fs.existsSync(IN_CLUSTER_NAMESPACE))
@@ -358,3 +482,19 @@ function kubernetesConfig(env: NodeJS.ProcessEnv, hasS3: boolean): KubernetesCon
     serviceHostPattern: k.REPL_SERVICE_HOST_PATTERN,
   };
 }
+
+/** Every setting of the orchestrator, for docs/configuration.md and `orchestrator --help`. */
+export const ORCHESTRATOR_SETTINGS: SettingGroup[] = [
+  {
+    title: 'Orchestrator',
+    intro:
+      'The REST API, the IDE, the gateway and the driver (`orchestrator serve`, what `pnpm start` runs). Durations are `500ms`, `90s`, `30m`, `12h`, `7d` or seconds.',
+    schema: OrchestratorEnv,
+  },
+  {
+    title: 'Orchestrator with `DRIVER=kubernetes`',
+    intro:
+      'Where and how repl pods run (docs/kubernetes.md). It also needs S3_BUCKET: pods cannot reach an embedded store.',
+    schema: KubernetesEnv,
+  },
+];

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ObjectStore, StorageBroker, StorageError } from '@cubicle/storage';
-import { ConfigError, loadBrokerConfig, loadPullConfig, loadRunnerConfig } from './config.js';
+import { effectiveSettings, settingsHelp } from '@cubicle/protocol';
+import { ObjectStore, S3_SETTINGS, StorageBroker, StorageError } from '@cubicle/storage';
+import { ConfigError, loadBrokerConfig, loadPullConfig, loadRunnerConfig, RUNNER_SETTINGS } from './config.js';
 import { createLogger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { serve } from './serve.js';
@@ -15,7 +16,9 @@ const USAGE = `usage: runner <command>
   broker                a repl pod's storage broker: REPL_ID's objects only, on BROKER_SOCKET, signed
                         with the credentials only this process holds (docs/security.md)
 
-Configuration comes from the environment; see the README.`;
+Configuration (environment variables; docs/configuration.md):
+
+${settingsHelp([...RUNNER_SETTINGS, S3_SETTINGS])}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -71,6 +74,7 @@ async function pullCommand(args: string[]): Promise<number> {
 async function serveCommand(): Promise<number> {
   const config = loadRunnerConfig();
   const log = createLogger(config.logLevel, { repl: config.replId });
+  log.info({ settings: effectiveSettings([...RUNNER_SETTINGS, S3_SETTINGS], process.env) }, 'settings');
   const runner = await serve(config, log);
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -1,6 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MAX_FILE_BYTES, TERMINAL_ACK_BATCH_BYTES } from '@cubicle/protocol';
+import {
+  ConfigError,
+  configError,
+  DEFAULT_MAX_FILE_BYTES,
+  type SettingGroup,
+  settingProblems,
+  TERMINAL_ACK_BATCH_BYTES,
+} from '@cubicle/protocol';
 import { parseS3Settings, type S3Settings } from '@cubicle/storage';
 import { z } from 'zod';
 import { FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK, PROCESS_BACKOFF_MIN_MS } from './tuning.js';
@@ -20,51 +27,102 @@ const list = (fallback: string) =>
 
 /** What `runner pull` and `runner serve` both need (docs/architecture.md, "Configuration"). */
 const WorkspaceEnv = z.object({
-  REPL_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'REPL_ID must be a DNS label'),
-  WORKSPACE_DIR: z.string().default('/workspace'),
-  STATE_DIR: z.string().optional(),
-  RUNNER_UID: int(1000),
-  RUNNER_GID: int(1000),
-  RUNNER_ALLOW_ROOT: z.enum(['0', '1']).default('0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REPL_ID: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'REPL_ID must be a DNS label')
+    .describe('The repl this runner serves (a DNS label); its objects are under code/<REPL_ID>/.'),
+  WORKSPACE_DIR: z.string().default('/workspace').describe("The repl's files."),
+  STATE_DIR: z
+    .string()
+    .optional()
+    .describe(
+      "Runner state outside the workspace: the sync journal and the shells' HOME (default: a folder in the temp directory).",
+    ),
+  RUNNER_UID: int(1000).describe('As root, the user the runner drops to.'),
+  RUNNER_GID: int(1000).describe('As root, the group the runner drops to.'),
+  RUNNER_ALLOW_ROOT: z
+    .enum(['0', '1'])
+    .default('0')
+    .describe('`1` lets the runner keep running as root (tests; never in a sandbox).'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
 });
 
 /** The runner's environment, validated once at start. */
 const RunnerEnv = WorkspaceEnv.extend({
-  /** The orchestrator's public keys (a JWKS file, read-only here): tokens are checked against them. */
-  RUNNER_KEYS_FILE: z.string().min(1, 'RUNNER_KEYS_FILE must name the key-set file'),
-  HOST: z.string().default('0.0.0.0'),
-  PORT: int(3001),
-  APP_PORT: int(3000),
-  /** A listening socket handed over by whoever started the runner (the local sandbox): served instead of HOST:PORT. */
-  LISTEN_FD: z.coerce.number().int().min(3).optional(),
-  /** Another handed-over listening socket whose connections are forwarded to the app on 127.0.0.1:APP_PORT. */
-  APP_LISTEN_FD: z.coerce.number().int().min(3).optional(),
-  ALLOWED_ORIGINS: list('http://localhost:8080'),
-  MAX_FILE_BYTES: int(DEFAULT_MAX_FILE_BYTES),
-  TERMINAL_GRACE_MS: int(10 * 60 * 1000),
-  FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK),
-  FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK),
-  WATCH_IGNORE: list('node_modules,.cache'),
-  RUNNER_SHELL: z.string().default('/bin/bash'),
-  /** Seconds a SIGTERM may spend flushing to S3 before the runner gives up (exit 1). */
-  SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(20),
-  /** `off` runs without object storage (tests of terminals and files alone). */
-  RUNNER_SYNC: z.enum(['on', 'off']).default('on'),
-  /** The sandbox's cgroup events file (read-only), so an out-of-memory kill can be told from others. */
-  MEMORY_EVENTS_FILE: z.string().optional(),
-  /** The repl's memory limit as the sandbox enforces it, for the words; 0 = none. */
-  REPL_MEMORY_LIMIT_MB: int(0),
-  /** A supervised process whose session uses more memory than this is restarted; 0 = no limit. */
-  PROCESS_MEMORY_LIMIT_MB: int(1024),
-  /** First restart delay after a crash, in ms (doubles per consecutive crash). */
-  PROCESS_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(PROCESS_BACKOFF_MIN_MS),
-  /** Runs at once; more wait in a queue. */
-  RUNS_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
-  /** Default timeout of a run, in seconds (a run may ask for its own). */
-  RUN_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(600),
-  /** How long a running `app` keeps the repl from the idle reaper after the last input, in seconds. */
-  APP_KEEPALIVE: int(2 * 60 * 60),
+  RUNNER_KEYS_FILE: z
+    .string()
+    .min(1, 'RUNNER_KEYS_FILE must name the key-set file')
+    .describe("The orchestrator's public token keys (a JWKS file, read-only): tokens are checked against them."),
+  HOST: z.string().default('0.0.0.0').describe('Address the runner listens on.'),
+  PORT: int(3001).describe("Port of the runner's Socket.io endpoint and HTTP API."),
+  APP_PORT: int(3000).describe("Port the user's app listens on ($PORT in shells and processes)."),
+  LISTEN_FD: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .optional()
+    .describe('A listening socket handed over by the local sandbox, served instead of HOST:PORT.'),
+  APP_LISTEN_FD: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .optional()
+    .describe('A handed-over listening socket whose connections go to the app on 127.0.0.1:APP_PORT.'),
+  ALLOWED_ORIGINS: list('http://localhost:8080').describe(
+    "Origins allowed to open a socket (the IDE's), comma-separated; `http://*.example.com` matches subdomains.",
+  ),
+  MAX_FILE_BYTES: int(DEFAULT_MAX_FILE_BYTES).describe(
+    'The largest file the runner accepts (uploads, saves); told to clients at connect.',
+  ),
+  TERMINAL_GRACE_MS: int(10 * 60 * 1000).describe('How long a terminal with no client lives on before it is closed.'),
+  FLOW_HIGH_WATERMARK: int(FLOW_HIGH_WATERMARK).describe(
+    'Unacknowledged terminal output at which the shell is paused.',
+  ),
+  FLOW_LOW_WATERMARK: int(FLOW_LOW_WATERMARK).describe(
+    "…and below which it resumes; must be above the IDE's ack batch (64 KB).",
+  ),
+  WATCH_IGNORE: list('node_modules,.cache').describe('Folder names the file watcher and sync skip, comma-separated.'),
+  RUNNER_SHELL: z.string().default('/bin/bash').describe('The shell of terminals.'),
+  SHUTDOWN_TIMEOUT: z.coerce
+    .number()
+    .positive()
+    .default(20)
+    .describe('Seconds a SIGTERM may spend flushing to storage before the runner gives up (exit 1).'),
+  RUNNER_SYNC: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe('`off` runs without object storage (tests of terminals and files alone).'),
+  MEMORY_EVENTS_FILE: z
+    .string()
+    .optional()
+    .describe("The sandbox's cgroup memory.events, so an out-of-memory kill can be told apart."),
+  REPL_MEMORY_LIMIT_MB: int(0).describe(
+    "The repl's memory limit as the sandbox enforces it, for messages; 0 for none.",
+  ),
+  PROCESS_MEMORY_LIMIT_MB: int(1024).describe(
+    'A supervised process using more memory than this is restarted; 0 for no limit.',
+  ),
+  PROCESS_BACKOFF_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(PROCESS_BACKOFF_MIN_MS)
+    .describe('First restart delay after a crash, in ms (doubles per consecutive crash).'),
+  RUNS_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2).describe('Runs at once; more wait in a queue.'),
+  RUN_TIMEOUT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(600)
+    .describe('Default timeout of a run, in seconds (a run may ask for its own).'),
+  APP_KEEPALIVE: int(2 * 60 * 60).describe(
+    'How long a running app keeps the repl from the idle reaper after the last input, in seconds.',
+  ),
 })
   .refine((e) => e.FLOW_LOW_WATERMARK > TERMINAL_ACK_BATCH_BYTES, {
     message: `FLOW_LOW_WATERMARK must be above the IDE's terminal ack batch (${TERMINAL_ACK_BATCH_BYTES} bytes), or a paused terminal never resumes`,
@@ -112,9 +170,7 @@ export interface RunnerConfig extends WorkspaceConfig {
   appKeepAliveMs: number;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 function parseEnv<T extends z.ZodType>(
   schema: T,
@@ -122,16 +178,14 @@ function parseEnv<T extends z.ZodType>(
   withS3: boolean,
 ): { e: z.infer<T>; s3: S3Settings | null } {
   const parsed = schema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`);
+  const problems = parsed.success ? [] : settingProblems(parsed.error);
   let s3: S3Settings | null = null;
   if (withS3) {
     const r = parseS3Settings(env);
     if ('problems' in r) problems.push(...r.problems);
     else s3 = r.settings;
   }
-  if (!parsed.success || problems.length > 0) {
-    throw new ConfigError(`invalid runner configuration: ${problems.join('; ')}`);
-  }
+  if (!parsed.success || problems.length > 0) throw configError('runner', problems);
   return { e: parsed.data, s3 };
 }
 
@@ -154,10 +208,12 @@ function workspaceConfig(e: z.infer<typeof WorkspaceEnv>, s3: S3Settings | null)
 
 /** `runner broker`: the storage broker of one repl pod (its own container, uid and credentials). */
 const BrokerEnv = z.object({
-  REPL_ID: WorkspaceEnv.shape.REPL_ID,
-  /** In a volume only this pod's containers mount (the runner reaches storage through it). */
-  BROKER_SOCKET: z.string().default('/run/cubicle/s3.sock'),
-  LOG_LEVEL: WorkspaceEnv.shape.LOG_LEVEL,
+  REPL_ID: WorkspaceEnv.shape.REPL_ID.describe('The repl whose objects the broker opens (and no other).'),
+  BROKER_SOCKET: z
+    .string()
+    .default('/run/cubicle/s3.sock')
+    .describe("The Unix socket it serves, in a volume only this pod's containers mount."),
+  LOG_LEVEL: WorkspaceEnv.shape.LOG_LEVEL.describe('pino log level.'),
 });
 export interface BrokerConfig {
   replId: string;
@@ -212,3 +268,17 @@ function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
+
+/** Every setting of the runner's commands, for docs/configuration.md and `runner --help`. */
+export const RUNNER_SETTINGS: SettingGroup[] = [
+  {
+    title: 'Runner: `runner serve` (and `runner pull`, which reads the first seven)',
+    intro: 'The runner of one repl: its terminals, files, processes and runs, over Socket.io and HTTP on PORT.',
+    schema: RunnerEnv,
+  },
+  {
+    title: 'Runner: `runner broker`',
+    intro: "A repl pod's storage broker: it alone holds the storage credentials, and opens this repl's objects only.",
+    schema: BrokerEnv,
+  },
+];

@@ -4,5 +4,5 @@ export { forEachLimit } from './for-each-limit.js';
 export { isKeyTooLong, MAX_KEY_BYTES } from './object-keys.js';
 export { type ObjectBody, type ObjectMeta, ObjectStore, type ObjectSummary } from './object-store.js';
 export { createS3Client, type S3ClientOptions } from './s3-client.js';
-export { parseS3Settings, type S3Settings, s3SettingsToEnv } from './s3-settings.js';
+export { parseS3Settings, S3_SETTINGS, type S3Settings, s3SettingsToEnv } from './s3-settings.js';
 export { StorageError, type StorageErrorKind, toStorageError } from './storage-error.js';

@@ -22,17 +22,41 @@ const bool = z
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
 
-const S3Env = z.object({
-  S3_ENDPOINT: z.url({ message: 'S3_ENDPOINT must be a URL such as http://127.0.0.1:9000' }).optional(),
-  S3_REGION: z.string().min(1).default('us-east-1'),
+/** The object storage settings, shared by the orchestrator, the runner and the broker. */
+export const S3Env = z.object({
+  S3_ENDPOINT: z
+    .url({ message: 'S3_ENDPOINT must be a URL such as http://127.0.0.1:9000' })
+    .optional()
+    .describe("An S3-compatible server's URL (MinIO, the embedded one); empty for AWS S3 itself."),
+  S3_REGION: z.string().min(1).default('us-east-1').describe("The bucket's region."),
   S3_BUCKET: z
     .string({ message: 'S3_BUCKET is required' })
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'S3_BUCKET must be a valid bucket name (3-63 characters)'),
-  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  S3_FORCE_PATH_STYLE: bool,
-  S3_SOCKET: z.string().startsWith('/', 'S3_SOCKET must be an absolute path').optional(),
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'S3_BUCKET must be a valid bucket name (3-63 characters)')
+    .describe(
+      'The bucket holding templates, workspaces and run history; without it the orchestrator starts an embedded S3 server.',
+    ),
+  AWS_ACCESS_KEY_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Static storage credentials; without them the SDK's default chain applies (IRSA, instance roles)."),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('The secret of AWS_ACCESS_KEY_ID.'),
+  S3_FORCE_PATH_STYLE: bool.describe(
+    'Path-style URLs (`true` for MinIO and most S3-compatible servers; default: true with S3_ENDPOINT).',
+  ),
+  S3_SOCKET: z
+    .string()
+    .startsWith('/', 'S3_SOCKET must be an absolute path')
+    .optional()
+    .describe("A Unix socket every storage request goes through (a sandboxed runner's storage broker)."),
 });
+
+/** The storage settings as a group of docs/configuration.md and the CLIs' `--help`. */
+export const S3_SETTINGS = {
+  title: 'Object storage (orchestrator, runner, broker)',
+  intro: 'S3 or any S3-compatible server (MinIO). The runner inside a sandbox reaches it only through the broker.',
+  schema: S3Env,
+};
 
 /** Parses the S3 variables; returns the problems as sentences instead of throwing. */
 export function parseS3Settings(env: NodeJS.ProcessEnv): { settings: S3Settings } | { problems: string[] } {
