@@ -1,16 +1,15 @@
 import type { FileEntry } from '@cubicle/protocol';
-import { ChevronDown, ChevronRight, FilePlus, FolderPlus, Pencil, Trash2, Upload } from 'lucide-react';
+import { FilePlus, FolderPlus, Upload } from 'lucide-react';
 import { type DragEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
-import { describeError } from '../../api/error-messages';
 import { ConfirmDialog } from '../../app/ConfirmDialog';
-import { formatBytes } from '../../app/format';
 import { useReplSession } from '../repl-session';
-import { fileIcon } from './file-icons';
 import { visibleRows } from './file-tree-model';
 import { NameInput } from './NameInput';
-import { fileToBase64 } from './upload';
+import { DRAG_TYPE, type DropHandlers, TreeRow } from './TreeRow';
+import { handleTreeKey } from './tree-keys';
 import { useFileTree } from './use-file-tree';
-import { baseName, isWithin, joinPath, parentOf } from './workspace-path';
+import { useTreeActions } from './use-tree-actions';
+import { baseName, joinPath, parentOf } from './workspace-path';
 
 interface FileTreeProps {
   activePath: string | null;
@@ -24,8 +23,6 @@ interface FileTreeProps {
 
 type Editing = { kind: 'rename'; path: string } | { kind: 'create'; dir: string; type: 'file' | 'dir' } | null;
 
-const DRAG_TYPE = 'application/x-cubicle-path';
-
 /** The workspace's files: lazy folders, live updates, create/rename/delete, drag to move, drop to upload. */
 export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }: FileTreeProps) {
   const { connection } = useReplSession();
@@ -35,7 +32,6 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
   const [editing, setEditing] = useState<Editing>(null);
   const [deleting, setDeleting] = useState<FileEntry | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const uploadInput = useRef<HTMLInputElement>(null);
   const container = useRef<HTMLDivElement>(null);
 
@@ -43,93 +39,29 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
   /** New files go into the focused folder, or beside the focused file. */
   const targetDir = focusedEntry ? (focusedEntry.type === 'dir' ? focusedEntry.path : parentOf(focusedEntry.path)) : '';
 
-  const run = async (action: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await action();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
-
-  const create = (dir: string, type: 'file' | 'dir', name: string) =>
-    run(async () => {
-      const path = joinPath(dir, name);
-      // `src/app.js` typed at the root: the runner makes `src`; the tree opens it to show the file.
-      for (let folder = parentOf(path); folder && folder !== dir; folder = parentOf(folder)) toggle(folder, true);
-      if (type === 'file') {
-        await connection.request('createFile', { path });
-        onOpen(path, { name, path, type: 'file', size: 0, mtimeMs: Date.now() });
-      } else {
-        await connection.request('createDir', { path });
-      }
-      setFocused(path);
-    });
-
-  const move = (from: string, to: string) =>
-    run(async () => {
-      if (from === to) return;
-      if (isWithin(to, from)) throw new Error('A folder cannot be moved into itself.');
-      await connection.request('rename', { from, to });
-      onMoved(from, to);
-      if (parentOf(to)) toggle(parentOf(to), true); // reveal where it went
-      setFocused(to);
-    });
-
-  const upload = (dir: string, files: FileList) =>
-    run(async () => {
-      if (dir) toggle(dir, true);
-      for (const file of Array.from(files)) {
-        // The runner says its limit at each connection; saying so before reading the file spares the upload.
-        const max = connection.limits.maxFileBytes;
-        if (file.size > max) throw new Error(`${file.name} is over this repl's ${formatBytes(max)} file limit.`);
-        const content = await fileToBase64(file);
-        await connection.request('createFile', { path: joinPath(dir, file.name), content, encoding: 'base64' });
-      }
-    });
-
+  const { error, clearError, create, move, upload, remove } = useTreeActions({
+    connection,
+    toggle,
+    setFocused,
+    onOpen,
+    onMoved,
+    onDeleted,
+  });
   const onKeyDown = (e: KeyboardEvent) => {
     if (editing) return;
-    const i = rows.findIndex((r) => r.entry.path === focused);
-    const row = rows[i];
-    const go = (j: number) => {
-      const next = rows[Math.max(0, Math.min(rows.length - 1, j))];
-      if (next) setFocused(next.entry.path);
-    };
-    switch (e.key) {
-      case 'ArrowDown':
-        go(i + 1);
-        break;
-      case 'ArrowUp':
-        go(i < 0 ? 0 : i - 1);
-        break;
-      case 'ArrowRight':
-        if (row?.entry.type === 'dir') {
-          if (tree.expanded.has(row.entry.path)) go(i + 1);
-          else toggle(row.entry.path, true);
-        }
-        break;
-      case 'ArrowLeft':
-        if (row?.entry.type === 'dir' && tree.expanded.has(row.entry.path)) toggle(row.entry.path, false);
-        else if (row && parentOf(row.entry.path)) setFocused(parentOf(row.entry.path));
-        break;
-      case 'Enter':
-        if (row?.entry.type === 'dir') toggle(row.entry.path);
-        else if (row) onOpen(row.entry.path, row.entry);
-        break;
-      case 'F2':
-        if (row) setEditing({ kind: 'rename', path: row.entry.path });
-        break;
-      case 'Delete':
-        if (row) setDeleting(row.entry);
-        break;
-      default:
-        return;
-    }
-    e.preventDefault();
+    handleTreeKey(e, {
+      rows,
+      focused,
+      expanded: tree.expanded,
+      setFocused,
+      toggle,
+      open: (entry) => onOpen(entry.path, entry),
+      rename: (path) => setEditing({ kind: 'rename', path }),
+      askDelete: setDeleting,
+    });
   };
 
-  const dropProps = (dir: string) => ({
+  const dropProps = (dir: string): DropHandlers => ({
     onDragOver: (e: DragEvent) => {
       e.preventDefault();
       e.stopPropagation();
@@ -202,7 +134,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
       {error && (
         <div className="tree-error" role="alert">
           {error}
-          <button type="button" className="link" onClick={() => setError(null)}>
+          <button type="button" className="link" onClick={clearError}>
             ✕
           </button>
         </div>
@@ -224,96 +156,31 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
         {rows.map(({ entry, depth }) => {
           const isDir = entry.type === 'dir';
           const open = isDir && tree.expanded.has(entry.path);
-          const icon = fileIcon(entry.name);
-          const renaming = editing?.kind === 'rename' && editing.path === entry.path;
           return (
             <div key={entry.path} role="none">
-              {/* biome-ignore lint/a11y/useKeyWithClickEvents: the tree's own onKeyDown moves through rows (one tab stop, as in VS Code) */}
-              <div
-                role="treeitem"
-                aria-level={depth + 1}
-                aria-expanded={isDir ? open : undefined}
-                aria-selected={entry.path === focused}
-                data-path={entry.path}
-                tabIndex={-1}
-                className={[
-                  'tree-row',
-                  entry.path === focused ? 'focused' : '',
-                  entry.path === activePath ? 'active' : '',
-                  dropTarget === entry.path ? 'drop-target' : '',
-                ].join(' ')}
-                style={{ paddingLeft: 8 + depth * 14 }}
-                draggable={!renaming}
-                onDragStart={(e) => {
-                  e.dataTransfer.setData(DRAG_TYPE, entry.path);
-                  e.dataTransfer.effectAllowed = 'move';
-                }}
-                {...(isDir ? dropProps(entry.path) : dropProps(parentOf(entry.path)))}
+              <TreeRow
+                entry={entry}
+                depth={depth}
+                open={open}
+                focused={entry.path === focused}
+                active={entry.path === activePath}
+                dropTarget={dropTarget === entry.path}
+                renaming={editing?.kind === 'rename' && editing.path === entry.path}
+                gitLetter={gitLetters?.get(entry.path)}
+                drop={isDir ? dropProps(entry.path) : dropProps(parentOf(entry.path))}
                 onClick={() => {
                   setFocused(entry.path);
                   container.current?.focus();
                   if (isDir) toggle(entry.path);
                   else onOpen(entry.path, entry);
                 }}
-              >
-                {isDir ? (
-                  <span className="chevron" aria-hidden>
-                    {open ? <ChevronDown size={14} /> : <ChevronRight size={14} />}
-                  </span>
-                ) : (
-                  <span className="file-icon" style={{ color: icon.color }} aria-hidden>
-                    {icon.glyph}
-                  </span>
-                )}
-                {renaming ? (
-                  <NameInput
-                    label="New name"
-                    initial={entry.name}
-                    onCancel={() => setEditing(null)}
-                    onCommit={(name) => {
-                      setEditing(null);
-                      void move(entry.path, joinPath(parentOf(entry.path), name));
-                    }}
-                  />
-                ) : (
-                  <span
-                    className={`tree-name ${gitLetters?.has(entry.path) ? `git-${gitLetters.get(entry.path)}` : ''}`}
-                  >
-                    {entry.name}
-                  </span>
-                )}
-                {!renaming && !isDir && gitLetters?.has(entry.path) && (
-                  <span className={`git-badge git-${gitLetters.get(entry.path)}`} data-git={gitLetters.get(entry.path)}>
-                    {gitLetters.get(entry.path)}
-                  </span>
-                )}
-                {!renaming && (
-                  <span className="row-actions">
-                    <button
-                      type="button"
-                      aria-label={`Rename ${entry.name}`}
-                      title="Rename (F2)"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        setEditing({ kind: 'rename', path: entry.path });
-                      }}
-                    >
-                      <Pencil size={12} aria-hidden />
-                    </button>
-                    <button
-                      type="button"
-                      aria-label={`Delete ${entry.name}`}
-                      title="Delete (Del)"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        setDeleting(entry);
-                      }}
-                    >
-                      <Trash2 size={12} aria-hidden />
-                    </button>
-                  </span>
-                )}
-              </div>
+                onRename={() => setEditing({ kind: 'rename', path: entry.path })}
+                onRenamed={(name) => {
+                  setEditing(null);
+                  if (name !== null) void move(entry.path, joinPath(parentOf(entry.path), name));
+                }}
+                onDelete={() => setDeleting(entry)}
+              />
               {open && createRow(entry.path, depth + 1)}
               {open &&
                 tree.dirs.get(entry.path)?.status === 'loading' &&
@@ -337,10 +204,7 @@ export function FileTree({ activePath, onOpen, onMoved, onDeleted, gitLetters }:
           onConfirm={() => {
             const entry = deleting;
             setDeleting(null);
-            void run(async () => {
-              await connection.request('delete', { path: entry.path });
-              onDeleted(entry.path);
-            });
+            void remove(entry);
           }}
         />
       )}
