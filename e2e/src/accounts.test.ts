@@ -242,6 +242,11 @@ describe('accounts: sign-in with OpenID Connect, ownership, private previews, qu
     assert.equal(bob.status, 404);
     assert.doesNotMatch(bob.text, /app says/);
     assert.equal(jars.bob.get(preview, 'cubicle_preview'), undefined);
+    // A ticket only ever lands on a path of the preview host: `/\\host` is another host to a browser.
+    for (const path of ['//evil.example/', '/\\evil.example/']) {
+      const refused = await h.api('POST', `/api/repls/${aliceRepl}/preview-ticket`, { path }, as('alice'));
+      assert.equal(refused.status, 400, path);
+    }
     // A stolen ticket is good once only.
     const ticket = await h.api<{ url: string }>('POST', `/api/repls/${aliceRepl}/preview-ticket`, {}, as('alice'));
     assert.equal((await httpRequest(ticket.body.url)).status, 302);

@@ -348,7 +348,9 @@ export interface OrchestratorConfig {
 
 export { ConfigError };
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+/** A host name only this machine reaches (`[::1]` as a URL's hostname writes it). */
+export const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 
 export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
   const parsed = OrchestratorEnv.safeParse(env);

@@ -131,7 +131,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
   ];
   const mintToken = async (replId: string) => (await tokens.issue(replId, 'orchestrator', 120_000)).token;
   const kubeConfig = config.kubernetes ? loadKubeConfig() : null;
-  const leadership: Leadership & { start(): Promise<void> } =
+  const leadership: Leadership =
     config.kubernetes && kubeConfig
       ? new LeaseLeadership({
           kubeConfig,
@@ -140,7 +140,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
           identity: `${os.hostname()}-${randomBytes(4).toString('hex')}`,
           log: log.child({ component: 'leader' }),
         })
-      : Object.assign(new SoleLeader(), { start: async () => {} });
+      : new SoleLeader();
   const driver: SandboxDriver =
     config.kubernetes && kubeConfig
       ? kubernetesDriver(
@@ -202,6 +202,7 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger)
     sessions,
     users,
     repl: (id) => store.get(id),
+    allows: (id, user) => service.allows(id, user),
     hosts,
     publicUrl: () => publicUrl,
     audit,

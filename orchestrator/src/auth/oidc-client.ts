@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { OidcConfig } from '../config.js';
+import { isLoopback, type OidcConfig } from '../config.js';
 import type { SignInClaims } from '../state/user-store.js';
 
 export interface LoginStart {
@@ -9,9 +9,6 @@ export interface LoginStart {
   verifier: string;
   nonce: string;
 }
-
-const isLoopback = (url: URL) =>
-  url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
 
 /**
  * The OpenID Connect relying party (openid-client): authorization code flow with PKCE, state and
@@ -85,7 +82,7 @@ export class OidcClient {
     this.discovered ??= (async () => {
       const issuer = new URL(this.settings.issuer);
       // Plain http only for a provider on this machine (development, tests); anything else must be https.
-      const options = isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined;
+      const options = isLoopback(issuer.hostname) ? { execute: [oidc.allowInsecureRequests] } : undefined;
       return oidc.discovery(issuer, this.settings.clientId, this.settings.clientSecret, undefined, options);
     })().catch((err: unknown) => {
       this.discovered = null;

@@ -1,4 +1,6 @@
+import { isLocalPath } from '@cubicle/protocol';
 import express, { type Request, type Response, type Router } from 'express';
+import { escapeHtml } from '../gateway/gateway-pages.js';
 import type { HostPatterns } from '../gateway/host-patterns.js';
 import type { PreviewAccess } from '../gateway/preview-access.js';
 import type { Logger } from '../log.js';
@@ -25,11 +27,8 @@ export interface SignInDeps {
   log: Logger;
 }
 
-/** Only a path on this host: `/x`, never `//evil.example` or `https://…` (no open redirect). */
-const localPath = (p: unknown) => (typeof p === 'string' && /^\/(?![/\\])/.test(p) ? p : '/');
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+/** Only a path on this host (no open redirect); anything else lands on the home page. */
+const localPath = (p: unknown) => (isLocalPath(p) ? p : '/');
 
 /**
  * `/auth/*` on the IDE host: sign in through the OpenID provider, sign out, and the preview

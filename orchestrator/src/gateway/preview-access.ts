@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthMode, PreviewTicket, PreviewTicketRequest } from '@cubicle/protocol';
+import { type AuthMode, isLocalPath, type PreviewTicket, type PreviewTicketRequest } from '@cubicle/protocol';
 import { ApiError } from '../api-error.js';
 import { PREVIEW_COOKIE, readCookie, serializeCookie } from '../auth/cookies.js';
 import type { Principal } from '../auth/principal.js';
@@ -21,6 +21,8 @@ export interface PreviewAccessDeps {
   sessions: SessionStore;
   users: UserStore;
   repl(id: string): ReplRow | undefined;
+  /** Whether a user may use the repl (ReplService.allows: its owner, or an admin). */
+  allows(replId: string, user: { id: string; admin: boolean }): boolean;
   hosts: HostPatterns;
   /** The IDE's address: where a browser without a preview cookie is sent to sign in. */
   publicUrl(): string;
@@ -127,7 +129,7 @@ export class PreviewAccess {
     this.d.audit.record(ticket.userId, 'preview.signin', replId, { host });
     res.writeHead(302, {
       'set-cookie': serializeCookie(PREVIEW_COOKIE, grant, this.cookieOptions(maxAgeMs, host)),
-      location: /^\/(?!\/)/.test(path) ? path : '/',
+      location: isLocalPath(path) ? path : '/',
       'cache-control': 'no-store',
     });
     res.end();
@@ -151,8 +153,7 @@ export class PreviewAccess {
     if (grant.expires_at <= Date.now()) return false;
     const session = this.d.sessions.byHash(grant.session_hash);
     const user = session && this.d.users.get(session.userId);
-    const repl = this.d.repl(replId);
-    return !!user && !!repl && (repl.owner === user.id || user.admin);
+    return !!user && this.d.allows(replId, user);
   }
 
   /**

@@ -4,6 +4,8 @@
  * overlap, a `replicas: 2` by mistake) must not both do that, or each stops the other's starts.
  */
 export interface Leadership {
+  /** Takes part from now on (a first try at once, so a sole orchestrator leads from its first moment). */
+  start(): Promise<void>;
   isLeader(): boolean;
   /** Called each time this process becomes (true) or stops being (false) the leader. */
   onChange(listener: (leader: boolean) => void): void;
@@ -12,6 +14,7 @@ export interface Leadership {
 
 /** One orchestrator alone (the local driver): always the leader. */
 export class SoleLeader implements Leadership {
+  async start(): Promise<void> {}
   isLeader(): boolean {
     return true;
   }

@@ -86,14 +86,14 @@ export class ReplService {
    */
   authorize(id: string, who: Principal): ReplRow {
     const row = this.requireRow(id);
-    if (row.owner !== who.userId && !who.admin) throw new ApiError('ENOENT', `no repl ${id}`);
+    if (!mayUse(row, { id: who.userId, admin: who.admin })) throw new ApiError('ENOENT', `no repl ${id}`);
     return row;
   }
 
   /** Whether a user may use a repl (its previews, its runner): its owner, or an admin. */
   allows(id: string, user: { id: string; admin: boolean }): boolean {
     const row = this.d.store.get(id);
-    return !!row && (row.owner === user.id || user.admin);
+    return !!row && mayUse(row, user);
   }
 
   setShare(id: string, share: ShareLevel, actor: string): ReplRecord {
@@ -450,6 +450,9 @@ export class ReplService {
     };
   }
 }
+
+/** The one rule of who may use a repl: its owner, and admins. */
+const mayUse = (row: ReplRow, user: { id: string; admin: boolean }) => row.owner === user.id || user.admin;
 
 function storageFailure(err: unknown): ApiError {
   if (err instanceof StorageError) return new ApiError('EUNAVAILABLE', `object storage: ${err.message}`);

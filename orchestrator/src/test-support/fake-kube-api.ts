@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { schemaProblems } from './kubernetes-policy.js';
 
 export type KubeObject = {
@@ -510,4 +511,16 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   return text ? JSON.parse(text) : null;
+}
+
+/** A client configuration for a fake API server at `server` (plain HTTP, a dummy token). */
+export function fakeKubeConfig(server: string, namespace: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
+    users: [{ name: 'tester', token: 'x' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'tester', namespace }],
+    currentContext: 'fake',
+  });
+  return kc;
 }

@@ -88,13 +88,16 @@ export type SetShareRequest = z.infer<typeof SetShareRequest>;
 export const PreviewTicket = z.object({ url: z.string(), expiresAt: z.string().describe('ISO 8601') });
 export type PreviewTicket = z.infer<typeof PreviewTicket>;
 
+/**
+ * A path on this host only: `/x`, never `//evil.example` nor `/\evil.example` (browsers read both as
+ * another host). Every redirect to a path a request named is checked with it (no open redirect).
+ */
+export const LOCAL_PATH = /^\/(?![/\\])/;
+export const isLocalPath = (p: unknown): p is string => typeof p === 'string' && LOCAL_PATH.test(p);
+
 export const PreviewTicketRequest = z.strictObject({
   /** The preview host's path to land on. */
-  path: z
-    .string()
-    .max(2048)
-    .regex(/^\/(?!\/)/, 'a path on the preview host, starting with one /')
-    .default('/'),
+  path: z.string().max(2048).regex(LOCAL_PATH, 'a path on the preview host, starting with one /').default('/'),
   /** A port's own preview (`<port>-<id>` host); omitted: the app's. */
   port: z.number().int().min(1).max(65535).optional(),
 });

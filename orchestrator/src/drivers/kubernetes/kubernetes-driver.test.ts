@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { FakeKubeApi } from '../../test-support/fake-kube-api.js';
+import { FakeKubeApi, fakeKubeConfig } from '../../test-support/fake-kube-api.js';
 import { TEST_POD_SETTINGS } from '../../test-support/kube-test-settings.js';
 import { SandboxError } from '../sandbox-driver.js';
 import { KubernetesDriver } from './kubernetes-driver.js';
@@ -16,16 +15,7 @@ let api: FakeKubeApi;
 let driver: KubernetesDriver;
 const exits: { replId: string; reason: string }[] = [];
 
-function kubeConfig(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
-    users: [{ name: 'tester', token: 'x' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'tester', namespace: NS }],
-    currentContext: 'fake',
-  });
-  return kc;
-}
+const kubeConfig = (server: string) => fakeKubeConfig(server, NS);
 
 /** Scripts what happens to the next pod: a list of statuses applied 30 ms apart. */
 function script(...steps: ((podName: string) => void)[]): void {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { FakeKubeApi, type KubeObject } from '../../test-support/fake-kube-api.js';
+import { FakeKubeApi, fakeKubeConfig, type KubeObject } from '../../test-support/fake-kube-api.js';
 import { TEST_POD_SETTINGS } from '../../test-support/kube-test-settings.js';
 import { KubernetesDriver } from './kubernetes-driver.js';
 
@@ -18,13 +17,7 @@ const exits: { replId: string; reason: string }[] = [];
 const drivers: KubernetesDriver[] = [];
 
 function makeDriver(startTimeoutMs = 3000, progress?: (replId: string, line: string) => void): KubernetesDriver {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
-    users: [{ name: 'tester', token: 'x' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'tester', namespace: NS }],
-    currentContext: 'fake',
-  });
+  const kc = fakeKubeConfig(server, NS);
   const driver = new KubernetesDriver({
     kubeConfig: kc,
     pod: TEST_POD_SETTINGS,

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from '@cubicle/runner/test-support/runner-harness';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { FakeKubeApi } from '../../test-support/fake-kube-api.js';
+import { FakeKubeApi, fakeKubeConfig } from '../../test-support/fake-kube-api.js';
 import { LeaseLeadership } from './lease-leadership.js';
 
 // Two orchestrators against one API server (issue 19, bug 6: with `replicas: 2` each ran the
@@ -42,13 +41,7 @@ async function partitionable(): Promise<{ url: string; cut(): void; close(): Pro
 }
 
 function orchestrator(identity: string, via = server): LeaseLeadership {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: via, skipTLSVerify: true }],
-    users: [{ name: 'tester', token: 'x' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'tester', namespace: NS }],
-    currentContext: 'fake',
-  });
+  const kc = fakeKubeConfig(via, NS);
   const l = new LeaseLeadership({
     kubeConfig: kc,
     namespace: NS,
