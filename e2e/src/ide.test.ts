@@ -58,10 +58,7 @@ test('a file changed by sed in the shell reloads in its clean editor tab', async
 
 test('Run starts the template app under the process manager: preview, console, Stop', async () => {
   await page.getByRole('button', { name: 'Run the app' }).click();
-  await page
-    .frameLocator('iframe[title=Preview]')
-    .getByRole('heading', { name: 'Hello from Node.js' })
-    .waitFor({ timeout: 30_000 });
+  await ide.waitForPreviewHeading('Hello from Node.js');
   await page.getByTestId('app-state').filter({ hasText: 'running' }).waitFor();
   await screenshot(page, 'ide');
   await page.getByRole('tab', { name: 'Console' }).click();

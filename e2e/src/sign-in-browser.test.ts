@@ -47,10 +47,7 @@ test('opening Cubicle without a session goes to the provider’s login page, and
 test('the signed-in user’s preview shows the app in the IDE’s frame; another browser is sent to sign in until it is shared', async () => {
   const id = await ide.createRepl(/Node/, 'shared-app');
   await page.getByRole('button', { name: 'Run the app' }).click();
-  await page
-    .frameLocator('iframe[title=Preview]')
-    .getByRole('heading', { name: 'Hello from Node.js' })
-    .waitFor({ timeout: 30_000 });
+  await ide.waitForPreviewHeading('Hello from Node.js');
   await screenshot(page, 'signed-in-preview');
 
   const previewUrl = `http://${id}.localhost:${h.port}/`;

@@ -44,6 +44,31 @@ export class IdeDriver {
     await this.page.locator('.terminal-view:not([hidden])[data-status=ready]').waitFor();
   }
 
+  /**
+   * Waits for the preview frame to show `heading`; on a timeout the failure says what the frame
+   * showed instead (its address and text), which is what tells a sign-in loop from a slow app.
+   */
+  async waitForPreviewHeading(heading: string, timeoutMs = 30_000): Promise<void> {
+    try {
+      await this.page
+        .frameLocator('iframe[title=Preview]')
+        .getByRole('heading', { name: heading })
+        .waitFor({ timeout: timeoutMs });
+    } catch (err) {
+      const frame = this.page.frames().find((f) => f.parentFrame() !== null);
+      const text = await frame
+        ?.locator('body')
+        .textContent({ timeout: 1000 })
+        .catch(() => '(unreadable)');
+      throw new Error(
+        `the preview never showed "${heading}"; it is at ${frame?.url()} showing: ${text?.slice(0, 600)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
   async typeInTerminal(text: string): Promise<void> {
     await this.page.locator('.terminal-view:not([hidden]) .xterm-screen').click();
     await this.page.keyboard.type(text);

@@ -119,7 +119,8 @@ export function PreviewPane(props: PreviewPaneProps) {
 /**
  * What the frame loads. A private preview with sign-in is another site than the IDE: the frame
  * first opens a one-time ticket address on the preview host (which sets that host's own cookie
- * and lands on the page), so it never depends on third-party cookies of the IDE.
+ * and lands on the page), so it never depends on third-party cookies of the IDE. Each ticket is
+ * good once, so one is fetched per load and a remounted frame never reopens a used one.
  */
 function useFrameSource(
   api: OrchestratorClient,
@@ -131,22 +132,20 @@ function useFrameSource(
   reloadKey: string,
 ): string | null {
   const signIn = useAccount()?.authMode === 'oidc' && share === 'private';
-  const [src, setSrc] = useState<string | null>(signIn ? null : url);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a reload (reloadKey) needs a fresh ticket, each is good once
+  const load = `${reloadKey}|${url}`;
+  const [ticket, setTicket] = useState<{ load: string; src: string } | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` covers url and reloadKey; path and port are in url
   useEffect(() => {
-    if (!signIn) {
-      setSrc(url);
-      return;
-    }
+    if (!signIn) return;
     let live = true;
-    setSrc(null);
     api.previewTicket(replId, path, port).then(
-      (t) => live && setSrc(t.url),
-      () => live && setSrc(url), // the gateway's own sign-in redirect still works in the frame
+      (t) => live && setTicket({ load, src: t.url }),
+      () => live && setTicket({ load, src: url }), // the gateway's own sign-in redirect still works in the frame
     );
     return () => {
       live = false;
     };
-  }, [api, replId, signIn, url, path, port, reloadKey]);
-  return src;
+  }, [api, replId, signIn, load]);
+  if (!signIn) return url;
+  return ticket?.load === load ? ticket.src : null;
 }
