@@ -9,6 +9,8 @@ import { retryUntilPasses } from './support/retry.js';
 openSession({ template: /Bash/, name: 'interactions' });
 
 test('a dirty tab whose file changes on disk offers a choice; "keep mine" wins on disk', async () => {
+  // Autosave off, so the edit is still unsaved when the shell writes, however slow the machine.
+  await ide.setAutosave(false);
   await ide.typeInTerminal('printf "line one\\n" > notes.txt');
   await ide.treeRow('notes.txt').waitFor();
   await ide.openFile('notes.txt');
@@ -16,7 +18,6 @@ test('a dirty tab whose file changes on disk offers a choice; "keep mine" wins o
   await page.keyboard.press('Control+End');
   await page.keyboard.type('mine');
   await ide.editorTab('notes.txt').and(page.locator('[data-status=dirty]')).waitFor();
-  // Changed in the shell before the autosave fires.
   await ide.typeInTerminal('echo theirs > notes.txt');
   await page.getByRole('button', { name: 'Keep my version' }).click();
   await ide.editorTab('notes.txt').and(page.locator('[data-status=clean]')).waitFor();
@@ -31,6 +32,7 @@ test('"load the version on disk" drops the edit and shows the disk text', async 
   await page.getByRole('button', { name: 'Load the version on disk' }).click();
   await ide.editor.filter({ hasText: 'from-disk' }).waitFor();
   await ide.editorTab('notes.txt').and(page.locator('[data-status=clean]')).waitFor();
+  await ide.setAutosave(true);
 });
 
 test('a file storage refuses is named in the status bar until it is renamed', async () => {

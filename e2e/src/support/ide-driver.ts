@@ -69,6 +69,14 @@ export class IdeDriver {
     }
   }
 
+  /** Turns autosave on or off in the settings dialog, as a person would. */
+  async setAutosave(on: boolean): Promise<void> {
+    await this.page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByLabel('Autosave').setChecked(on);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  }
+
   async typeInTerminal(text: string): Promise<void> {
     await this.page.locator('.terminal-view:not([hidden]) .xterm-screen').click();
     await this.page.keyboard.type(text);

@@ -30,22 +30,22 @@ export const bearerOf = (req: IncomingMessage): string | null =>
 export class RequestAuth {
   private readonly bootstrap: Buffer | null;
 
-  constructor(private readonly d: RequestAuthDeps) {
-    this.bootstrap = d.bootstrapToken === undefined ? null : Buffer.from(secretHash(d.bootstrapToken), 'hex');
-    if (d.mode === 'none') d.users.ensureBuiltin(LOCAL_USER.id, LOCAL_USER.name);
-    if (this.bootstrap) d.users.ensureBuiltin(BOOTSTRAP_USER.id, BOOTSTRAP_USER.name);
+  constructor(private readonly deps: RequestAuthDeps) {
+    this.bootstrap = deps.bootstrapToken === undefined ? null : Buffer.from(secretHash(deps.bootstrapToken), 'hex');
+    if (deps.mode === 'none') deps.users.ensureBuiltin(LOCAL_USER.id, LOCAL_USER.name);
+    if (this.bootstrap) deps.users.ensureBuiltin(BOOTSTRAP_USER.id, BOOTSTRAP_USER.name);
   }
 
   get mode(): AuthMode {
-    return this.d.mode;
+    return this.deps.mode;
   }
 
   authenticate(req: IncomingMessage): Authentication {
     const bearer = bearerOf(req);
     if (bearer !== null) return this.byBearer(bearer);
-    if (this.d.mode === 'oidc') {
-      const session = this.d.sessions.lookup(readCookie(req, SESSION_COOKIE));
-      const user = session && this.d.users.get(session.userId);
+    if (this.deps.mode === 'oidc') {
+      const session = this.deps.sessions.lookup(readCookie(req, SESSION_COOKIE));
+      const user = session && this.deps.users.get(session.userId);
       if (!session || !user) return { ok: false, reason: 'not signed in (or the session has ended): sign in again' };
       return { ok: true, principal: { userId: user.id, admin: user.admin, via: 'session', sessionHash: session.hash } };
     }
@@ -57,8 +57,8 @@ export class RequestAuth {
     if (this.bootstrap && timingSafeEqual(Buffer.from(secretHash(bearer), 'hex'), this.bootstrap)) {
       return { ok: true, principal: { userId: BOOTSTRAP_USER.id, admin: true, via: 'bootstrap' } };
     }
-    const userId = this.d.accessTokens.lookup(bearer);
-    const user = userId === null ? undefined : this.d.users.get(userId);
+    const userId = this.deps.accessTokens.lookup(bearer);
+    const user = userId === null ? undefined : this.deps.users.get(userId);
     if (!user) return { ok: false, reason: 'this token is not valid (revoked, expired or mistyped)' };
     return { ok: true, principal: { userId: user.id, admin: user.admin, via: 'access-token' } };
   }

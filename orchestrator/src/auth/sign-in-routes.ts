@@ -34,11 +34,11 @@ const localPath = (p: unknown) => (isLocalPath(p) ? p : '/');
  * `/auth/*` on the IDE host: sign in through the OpenID provider, sign out, and the preview
  * hand-off (`/auth/preview`, which mints a ticket for a preview host; see PreviewAccess).
  */
-export function signInRoutes(d: SignInDeps): Router {
+export function signInRoutes(deps: SignInDeps): Router {
   const router = express.Router();
   const pending = new Map<string, LoginStart & { returnTo: string; expiresAt: number }>();
   const cookie = (name: string, value: string, maxAgeMs: number) =>
-    serializeCookie(name, value, { maxAgeMs, secure: d.secure, sameSite: 'Lax' });
+    serializeCookie(name, value, { maxAgeMs, secure: deps.secure, sameSite: 'Lax' });
 
   const failPage = (res: Response, status: number, message: string) =>
     res
@@ -52,10 +52,10 @@ export function signInRoutes(d: SignInDeps): Router {
 
   router.get('/login', async (req: Request, res: Response) => {
     const returnTo = localPath(req.query.return);
-    if (!d.oidc) {
+    if (!deps.oidc) {
       // AUTH=none: nobody signs in. Only an ORCHESTRATOR_TOKEN deployment sends a browser here (no
       // loop back to a page that would send it here again): say what to configure instead.
-      if (d.auth.authenticate(req).ok) return res.redirect(302, returnTo);
+      if (deps.auth.authenticate(req).ok) return res.redirect(302, returnTo);
       return failPage(
         res,
         401,
@@ -65,12 +65,12 @@ export function signInRoutes(d: SignInDeps): Router {
     try {
       const now = Date.now();
       for (const [k, p] of pending) if (p.expiresAt < now) pending.delete(k);
-      const login = await d.oidc.begin();
+      const login = await deps.oidc.begin();
       pending.set(login.state, { ...login, returnTo, expiresAt: now + LOGIN_FLOW_TTL_MS });
       res.setHeader('set-cookie', cookie(LOGIN_COOKIE, login.state, LOGIN_FLOW_TTL_MS));
       res.redirect(302, login.url);
     } catch (err) {
-      d.log.error({ err }, 'the OpenID provider cannot be reached');
+      deps.log.error({ err }, 'the OpenID provider cannot be reached');
       failPage(res, 503, 'The sign-in provider cannot be reached right now. Try again in a minute.');
     }
   });
@@ -80,47 +80,47 @@ export function signInRoutes(d: SignInDeps): Router {
     const login = pending.get(state);
     pending.delete(state);
     // The flow must come back to the browser that began it (the login cookie), within its time.
-    if (!d.oidc || !login || login.expiresAt < Date.now() || readCookie(req, LOGIN_COOKIE) !== state) {
+    if (!deps.oidc || !login || login.expiresAt < Date.now() || readCookie(req, LOGIN_COOKIE) !== state) {
       return failPage(res, 400, 'This sign-in link is used up, expired, or was opened in another browser.');
     }
     try {
-      const claims = await d.oidc.finish(new URL(req.originalUrl, 'http://x').search, login);
-      const user = d.users.signedIn(claims);
-      const session = d.sessions.create(user.id);
-      d.audit.record(user.id, 'user.signin', '', { admin: user.admin }, user.id);
-      d.log.info({ userId: user.id, admin: user.admin }, 'signed in');
+      const claims = await deps.oidc.finish(new URL(req.originalUrl, 'http://x').search, login);
+      const user = deps.users.signedIn(claims);
+      const session = deps.sessions.create(user.id);
+      deps.audit.record(user.id, 'user.signin', '', { admin: user.admin }, user.id);
+      deps.log.info({ userId: user.id, admin: user.admin }, 'signed in');
       res.setHeader('set-cookie', [
-        cookie(SESSION_COOKIE, session, d.sessions.limits.absoluteMs),
+        cookie(SESSION_COOKIE, session, deps.sessions.limits.absoluteMs),
         cookie(LOGIN_COOKIE, '', 0),
       ]);
       res.redirect(302, login.returnTo);
     } catch (err) {
-      d.log.warn({ err }, 'sign-in failed');
+      deps.log.warn({ err }, 'sign-in failed');
       failPage(res, 400, `The provider's answer was refused: ${(err as Error).message}`);
     }
   });
 
   // A POST with the IDE's JSON header (browserGuard): a link on another site cannot sign anyone out.
   router.post('/logout', async (req: Request, res: Response) => {
-    d.sessions.end(readCookie(req, SESSION_COOKIE));
+    deps.sessions.end(readCookie(req, SESSION_COOKIE));
     res.setHeader('set-cookie', cookie(SESSION_COOKIE, '', 0));
     const origin = `${req.protocol}://${req.headers.host}`;
-    res.json({ providerLogoutUrl: (await d.oidc?.endSessionUrl(`${origin}/`)) ?? null });
+    res.json({ providerLogoutUrl: (await deps.oidc?.endSessionUrl(`${origin}/`)) ?? null });
   });
 
   // A browser sent here by a private preview's gateway: sign in if needed, then a ticket for that host.
   router.get('/preview', (req: Request, res: Response) => {
     const host = typeof req.query.host === 'string' ? req.query.host.toLowerCase() : '';
     const path = localPath(req.query.path);
-    const match = d.hosts.match(host);
+    const match = deps.hosts.match(host);
     if (match?.kind !== 'preview') return failPage(res, 400, 'That is not a preview address.');
-    const who = d.auth.authenticate(req);
+    const who = deps.auth.authenticate(req);
     if (!who.ok) return res.redirect(302, `/auth/login?${new URLSearchParams({ return: req.originalUrl })}`);
     const { userId, admin } = who.principal;
-    if (!who.principal.sessionHash || !d.repls.allows(match.id, { id: userId, admin })) {
+    if (!who.principal.sessionHash || !deps.repls.allows(match.id, { id: userId, admin })) {
       return failPage(res, 404, `There is no repl ${match.id} that you can open. Its owner may share it with you.`);
     }
-    res.redirect(302, d.previews.mint(who.principal.sessionHash, userId, match.id, host, path));
+    res.redirect(302, deps.previews.mint(who.principal.sessionHash, userId, match.id, host, path));
   });
 
   return router;

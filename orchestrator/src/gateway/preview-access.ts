@@ -53,13 +53,13 @@ interface Ticket {
 export class PreviewAccess {
   private readonly tickets = new Map<string, Ticket>();
 
-  constructor(private readonly d: PreviewAccessDeps) {}
+  constructor(private readonly deps: PreviewAccessDeps) {}
 
   /** `POST /api/repls/:id/preview-ticket`: the caller is already authorized on the repl. */
   ticketFor(replId: string, who: Principal, req: PreviewTicketRequest): PreviewTicket {
-    const host = this.d.hosts.host('preview', replId, req.port);
+    const host = this.deps.hosts.host('preview', replId, req.port);
     const expiresAt = new Date(Date.now() + PREVIEW_TICKET_TTL_MS).toISOString();
-    if (this.d.mode === 'none') return { url: `${this.scheme}://${host}${req.path}`, expiresAt };
+    if (this.deps.mode === 'none') return { url: `${this.scheme}://${host}${req.path}`, expiresAt };
     if (!who.sessionHash) throw new ApiError('EFORBIDDEN', 'preview tickets are for signed-in browsers');
     return { url: this.mint(who.sessionHash, who.userId, replId, host, req.path), expiresAt };
   }
@@ -81,9 +81,9 @@ export class PreviewAccess {
 
   /** Whether a request to a preview host of `replId` reaches the app. */
   decide(req: IncomingMessage, replId: string): PreviewDecision {
-    if (this.d.mode === 'none') return { allow: true, viewer: true };
+    if (this.deps.mode === 'none') return { allow: true, viewer: true };
     if (this.grantHolder(req, replId)) return { allow: true, viewer: true };
-    if (this.d.repl(replId)?.share === 'public') return { allow: true, viewer: false };
+    if (this.deps.repl(replId)?.share === 'public') return { allow: true, viewer: false };
     // A CORS preflight never carries cookies: let the app answer it, so its own API calls work.
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return { allow: true, viewer: false };
     return { allow: false };
@@ -97,7 +97,7 @@ export class PreviewAccess {
       ((req.method === 'GET' || req.method === 'HEAD') && /text\/html/.test(req.headers.accept ?? ''));
     if (navigating) {
       const q = new URLSearchParams({ host, path: req.url ?? '/' });
-      res.writeHead(302, { location: `${this.d.publicUrl()}/auth/preview?${q}`, 'cache-control': 'no-store' }).end();
+      res.writeHead(302, { location: `${this.deps.publicUrl()}/auth/preview?${q}`, 'cache-control': 'no-store' }).end();
       return;
     }
     const body = JSON.stringify({
@@ -115,18 +115,18 @@ export class PreviewAccess {
     const ticket = this.tickets.get(key);
     this.tickets.delete(key); // one use, whatever happens next
     const host = (req.headers.host ?? '').toLowerCase();
-    const session = ticket && this.d.sessions.byHash(ticket.sessionHash);
+    const session = ticket && this.deps.sessions.byHash(ticket.sessionHash);
     if (!ticket || ticket.expiresAt < Date.now() || ticket.replId !== replId || ticket.host !== host || !session) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end('This sign-in link is used up or expired. Open the preview again from Cubicle.');
       return;
     }
     const grant = newSecret();
-    const maxAgeMs = this.d.sessions.limits.absoluteMs;
-    this.d.db
+    const maxAgeMs = this.deps.sessions.limits.absoluteMs;
+    this.deps.db
       .prepare('INSERT INTO preview_grants (hash, session_hash, repl_id, host, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(secretHash(grant), ticket.sessionHash, replId, host, Date.now() + maxAgeMs);
-    this.d.audit.record(ticket.userId, 'preview.signin', replId, { host });
+    this.deps.audit.record(ticket.userId, 'preview.signin', replId, { host });
     res.writeHead(302, {
       'set-cookie': serializeCookie(PREVIEW_COOKIE, grant, this.cookieOptions(maxAgeMs, host)),
       location: isLocalPath(path) ? path : '/',
@@ -137,23 +137,23 @@ export class PreviewAccess {
 
   /** Grants past their time (sessions' ends take theirs by cascade). */
   prune(): void {
-    this.d.db.prepare('DELETE FROM preview_grants WHERE expires_at <= ?').run(Date.now());
+    this.deps.db.prepare('DELETE FROM preview_grants WHERE expires_at <= ?').run(Date.now());
     this.sweep();
   }
 
   private grantHolder(req: IncomingMessage, replId: string): boolean {
     const cookie = readCookie(req, PREVIEW_COOKIE);
     if (!cookie) return false;
-    const grant = this.d.db
+    const grant = this.deps.db
       .prepare('SELECT session_hash, repl_id, host, expires_at FROM preview_grants WHERE hash = ?')
       .get(secretHash(cookie)) as
       | { session_hash: string; repl_id: string; host: string; expires_at: number }
       | undefined;
     if (!grant || grant.repl_id !== replId || grant.host !== (req.headers.host ?? '').toLowerCase()) return false;
     if (grant.expires_at <= Date.now()) return false;
-    const session = this.d.sessions.byHash(grant.session_hash);
-    const user = session && this.d.users.get(session.userId);
-    return !!user && this.d.allows(replId, user);
+    const session = this.deps.sessions.byHash(grant.session_hash);
+    const user = session && this.deps.users.get(session.userId);
+    return !!user && this.deps.allows(replId, user);
   }
 
   /**
@@ -164,14 +164,14 @@ export class PreviewAccess {
    */
   private cookieOptions(maxAgeMs: number, host: string) {
     const hostname = host.replace(/:\d+$/, '');
-    const secureContext = this.d.hosts.secure || hostname === 'localhost' || hostname.endsWith('.localhost');
+    const secureContext = this.deps.hosts.secure || hostname === 'localhost' || hostname.endsWith('.localhost');
     return secureContext
       ? { maxAgeMs, secure: true, sameSite: 'None' as const, partitioned: true }
       : { maxAgeMs, secure: false, sameSite: 'Lax' as const };
   }
 
   private get scheme(): string {
-    return this.d.hosts.secure ? 'https' : 'http';
+    return this.deps.hosts.secure ? 'https' : 'http';
   }
 
   private sweep(): void {

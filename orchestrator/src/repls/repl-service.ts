@@ -66,14 +66,14 @@ export class ReplService {
   readonly imports = new ImportProgressBoard();
   private closing = false;
 
-  constructor(private readonly d: ReplServiceDeps) {
-    d.driver.onExit((id, err) => this.onSandboxExit(id, err));
+  constructor(private readonly deps: ReplServiceDeps) {
+    deps.driver.onExit((id, err) => this.onSandboxExit(id, err));
   }
 
   /** The caller's repls; with `all`, an admin's view of everyone's. */
   list(who: Principal, all = false): ReplRecord[] {
     if (all && !who.admin) throw new ApiError('EFORBIDDEN', "only admins can list every user's repls");
-    return this.d.store.list(all ? undefined : who.userId).map((r) => this.toRecord(r));
+    return this.deps.store.list(all ? undefined : who.userId).map((r) => this.toRecord(r));
   }
 
   get(id: string): ReplRecord {
@@ -92,14 +92,14 @@ export class ReplService {
 
   /** Whether a user may use a repl (its previews, its runner): its owner, or an admin. */
   allows(id: string, user: { id: string; admin: boolean }): boolean {
-    const row = this.d.store.get(id);
+    const row = this.deps.store.get(id);
     return !!row && mayUse(row, user);
   }
 
   setShare(id: string, share: ShareLevel, actor: string): ReplRecord {
     const before = this.requireRow(id).share;
-    const row = this.d.store.setShare(id, share);
-    if (before !== share) this.d.audit.record(actor, 'repl.share', id, { share });
+    const row = this.deps.store.setShare(id, share);
+    if (before !== share) this.deps.audit.record(actor, 'repl.share', id, { share });
     return this.toRecord(row);
   }
 
@@ -110,8 +110,8 @@ export class ReplService {
 
   /** A clear refusal when a user is at a limit (checked again right before the write, with no await between). */
   private checkQuota(owner: string, what: 'repls' | 'running'): void {
-    const quota = this.d.quotaOf(owner);
-    const usage = this.d.store.usage(owner);
+    const quota = this.deps.quotaOf(owner);
+    const usage = this.deps.store.usage(owner);
     if (what === 'repls' && quota.maxRepls !== null && usage.repls >= quota.maxRepls) {
       throw new ApiError(
         'EQUOTA',
@@ -128,7 +128,7 @@ export class ReplService {
 
   /** Running repls, for the idle reaper. */
   running(): string[] {
-    return this.d.store
+    return this.deps.store
       .list()
       .filter((r) => r.state === 'running' && !this.ops.has(r.id))
       .map((r) => r.id);
@@ -137,8 +137,8 @@ export class ReplService {
   async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
     this.checkQuota(actor, 'repls');
     if (req.repository !== undefined) return this.importRepl(req.repository, req.name, req.importId, actor);
-    if (req.template === undefined || !this.d.catalog.has(req.template)) {
-      const names = this.d.catalog
+    if (req.template === undefined || !this.deps.catalog.has(req.template)) {
+      const names = this.deps.catalog
         .list()
         .map((t) => t.name)
         .join(', ');
@@ -147,9 +147,9 @@ export class ReplService {
     const id = newReplId();
     let files: number;
     try {
-      files = await this.d.objects.copyPrefix(basePrefix(req.template), codePrefix(id));
+      files = await this.deps.objects.copyPrefix(basePrefix(req.template), codePrefix(id));
     } catch (err) {
-      await this.d.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
+      await this.deps.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
       throw storageFailure(err);
     }
     const row = this.insertWithinQuota({
@@ -158,8 +158,8 @@ export class ReplService {
       template: req.template,
       owner: actor,
     });
-    this.d.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
-    this.d.log.info({ replId: id, template: req.template, files }, 'repl created');
+    this.deps.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
+    this.deps.log.info({ replId: id, template: req.template, files }, 'repl created');
     return this.toRecord(row);
   }
 
@@ -175,10 +175,10 @@ export class ReplService {
     let files: number;
     this.imports.report(importId, { phase: 'Connecting', percent: null });
     try {
-      files = await importRepository(url, this.d.objects, codePrefix(id), (p) => this.imports.report(importId, p));
+      files = await importRepository(url, this.deps.objects, codePrefix(id), (p) => this.imports.report(importId, p));
     } catch (err) {
       this.imports.finish(importId, 'Failed');
-      await this.d.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
+      await this.deps.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
       throw err instanceof ApiError ? err : storageFailure(err);
     }
     this.imports.finish(importId, 'Done');
@@ -194,15 +194,15 @@ export class ReplService {
       owner: actor,
     });
     const ms = Math.round(performance.now() - t0);
-    this.d.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, ms });
-    this.d.log.info({ replId: id, repository: url, files, ms }, 'repl imported');
+    this.deps.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, ms });
+    this.deps.log.info({ replId: id, repository: url, files, ms }, 'repl imported');
     return this.toRecord(row);
   }
 
   /** A half-made repl's objects could not be removed: they stay in storage (unreferenced), and the log says so. */
   private leftBehind(id: string) {
     return (err: Error) =>
-      this.d.log.warn(
+      this.deps.log.warn(
         { replId: id, prefix: codePrefix(id), err },
         'could not remove the objects of a repl that was not made',
       );
@@ -213,10 +213,10 @@ export class ReplService {
     try {
       this.checkQuota(r.owner, 'repls');
     } catch (err) {
-      void this.d.objects.deletePrefix(codePrefix(r.id)).catch(this.leftBehind(r.id));
+      void this.deps.objects.deletePrefix(codePrefix(r.id)).catch(this.leftBehind(r.id));
       throw err;
     }
-    return this.d.store.insert(r);
+    return this.deps.store.insert(r);
   }
 
   async start(id: string, actor: string): Promise<StartReplResponse> {
@@ -232,7 +232,7 @@ export class ReplService {
         continue;
       }
       const row = this.requireRow(id);
-      if (row.state === 'running' && this.d.driver.targets(id)) break;
+      if (row.state === 'running' && this.deps.driver.targets(id)) break;
       this.checkQuota(row.owner, 'running');
       await this.beginStart(id, actor);
       break;
@@ -241,9 +241,9 @@ export class ReplService {
     if (row.state !== 'running') throw new ApiError('ECONFLICT', `the repl is ${row.state}, not running`);
     return {
       state: 'running',
-      runnerUrl: this.d.hosts.url('runner', id),
-      previewUrl: this.d.hosts.url('preview', id),
-      ...(await this.d.tokens.issue(id, actor)),
+      runnerUrl: this.deps.hosts.url('runner', id),
+      previewUrl: this.deps.hosts.url('preview', id),
+      ...(await this.deps.tokens.issue(id, actor)),
     };
   }
 
@@ -256,7 +256,7 @@ export class ReplService {
       if (op.kind !== 'start') return this.get(id); // joined a stop (or a delete: 404)
     }
     const row = this.requireRow(id);
-    if (row.state === 'stopped' && !this.d.driver.targets(id)) return this.toRecord(row);
+    if (row.state === 'stopped' && !this.deps.driver.targets(id)) return this.toRecord(row);
     await this.track(id, { kind: 'stop', done: this.runStop(id, actor, why) });
     return this.get(id);
   }
@@ -269,18 +269,18 @@ export class ReplService {
       await op.done.catch(() => {});
     }
     const done = (async () => {
-      await this.d.driver.remove(id);
+      await this.deps.driver.remove(id);
       let objects: number;
       try {
-        objects = await this.d.objects.deletePrefix(codePrefix(id));
-        objects += await this.d.objects.deletePrefix(runsPrefix(id)); // its run history goes too
+        objects = await this.deps.objects.deletePrefix(codePrefix(id));
+        objects += await this.deps.objects.deletePrefix(runsPrefix(id)); // its run history goes too
       } catch (err) {
         throw storageFailure(err); // the record stays (stopped): deleting again finishes the job
       }
-      this.d.audit.record(actor, 'repl.delete', id, { objects }); // filed under its owner, while it has one
-      this.d.store.delete(id);
-      this.d.env.deleteAll(id);
-      this.d.log.info({ replId: id, objects }, 'repl deleted');
+      this.deps.audit.record(actor, 'repl.delete', id, { objects }); // filed under its owner, while it has one
+      this.deps.store.delete(id);
+      this.deps.env.deleteAll(id);
+      this.deps.log.info({ replId: id, objects }, 'repl deleted');
     })();
     await this.track(id, { kind: 'delete', done });
   }
@@ -288,45 +288,45 @@ export class ReplService {
   /** The repl's variables and secrets (a secret's value is never answered). */
   listEnv(id: string): EnvList {
     this.requireRow(id);
-    return { variables: this.d.env.list(id) };
+    return { variables: this.deps.env.list(id) };
   }
 
   /** Sets one variable, and hands the whole set to the repl's runner if it is running. */
   async setEnv(id: string, name: string, req: SetEnvRequest, actor: string): Promise<EnvList> {
     this.requireRow(id);
-    this.d.env.set(id, name, req.value, req.secret);
-    this.d.audit.record(actor, 'env.set', id, { name, secret: req.secret });
+    this.deps.env.set(id, name, req.value, req.secret);
+    this.deps.audit.record(actor, 'env.set', id, { name, secret: req.secret });
     await this.updateRunnerEnv(id);
     return this.listEnv(id);
   }
 
   async deleteEnv(id: string, name: string, actor: string): Promise<void> {
     this.requireRow(id);
-    if (!this.d.env.delete(id, name)) throw new ApiError('ENOENT', `repl ${id} has no variable ${name}`);
-    this.d.audit.record(actor, 'env.delete', id, { name });
+    if (!this.deps.env.delete(id, name)) throw new ApiError('ENOENT', `repl ${id} has no variable ${name}`);
+    this.deps.audit.record(actor, 'env.delete', id, { name });
     await this.updateRunnerEnv(id);
   }
 
   /** After a change: the stored set is what counts; a runner that misses it gets it at its next start. */
   private async updateRunnerEnv(id: string): Promise<void> {
     await this.handEnvToRunner(id).catch((err: Error) =>
-      this.d.log.warn({ replId: id, err }, 'runner kept old variables'),
+      this.deps.log.warn({ replId: id, err }, 'runner kept old variables'),
     );
   }
 
   /** The runner keeps the variables in memory only: it gets them at each start and after each change. */
   private async handEnvToRunner(id: string): Promise<void> {
-    const targets = this.d.driver.targets(id);
+    const targets = this.deps.driver.targets(id);
     if (!targets) return; // not running: the next start hands them over
-    const { token } = await this.d.tokens.issue(id, SYSTEM_ACTOR, 60_000);
-    const outcome = await runnerClient.setEnvironment(targets.runner, token, this.d.env.values(id));
+    const { token } = await this.deps.tokens.issue(id, SYSTEM_ACTOR, 60_000);
+    const outcome = await runnerClient.setEnvironment(targets.runner, token, this.deps.env.values(id));
     if (!outcome.ok) throw new Error(outcome.detail);
   }
 
   async issueToken(id: string, actor: string): Promise<RunnerToken> {
     this.requireRow(id);
-    const token = await this.d.tokens.issue(id, actor);
-    this.d.audit.record(actor, 'token.issue', id, { expiresAt: token.expiresAt });
+    const token = await this.deps.tokens.issue(id, actor);
+    this.deps.audit.record(actor, 'token.issue', id, { expiresAt: token.expiresAt });
     return token;
   }
 
@@ -337,26 +337,26 @@ export class ReplService {
    * (`authoritative`) does more than adopt.
    */
   async reconcile(authoritative = true): Promise<void> {
-    const live = new Map((await this.d.driver.list()).map((s) => [s.replId, s]));
+    const live = new Map((await this.deps.driver.list()).map((s) => [s.replId, s]));
     // Not the leader: adopt what runs (the gateway routes to it) and change nothing (leadership.ts).
     if (!authoritative) return;
     const stops: Promise<unknown>[] = [];
-    for (const row of this.d.store.list()) {
-      const sb = live.get(row.id);
+    for (const row of this.deps.store.list()) {
+      const sandbox = live.get(row.id);
       live.delete(row.id);
-      if (sb?.ready && (row.state === 'running' || row.state === 'starting')) {
-        if (row.state !== 'running') this.d.store.setState(row.id, 'running');
-        this.d.log.info({ replId: row.id }, 'repl adopted after restart');
-      } else if (sb) {
+      if (sandbox?.ready && (row.state === 'running' || row.state === 'starting')) {
+        if (row.state !== 'running') this.deps.store.setState(row.id, 'running');
+        this.deps.log.info({ replId: row.id }, 'repl adopted after restart');
+      } else if (sandbox) {
         stops.push(this.stop(row.id, SYSTEM_ACTOR, { reconcile: true }));
       } else if (row.state === 'running' || row.state === 'starting' || row.state === 'stopping') {
-        this.d.store.setState(row.id, 'stopped');
-        this.d.audit.record(SYSTEM_ACTOR, 'repl.stop', row.id, { reconcile: true, sandbox: 'gone' });
+        this.deps.store.setState(row.id, 'stopped');
+        this.deps.audit.record(SYSTEM_ACTOR, 'repl.stop', row.id, { reconcile: true, sandbox: 'gone' });
       }
     }
     for (const orphan of live.keys()) {
-      this.d.log.warn({ replId: orphan }, 'stopping a sandbox that no repl record knows');
-      stops.push(this.d.driver.stop(orphan).then(() => this.d.driver.remove(orphan)));
+      this.deps.log.warn({ replId: orphan }, 'stopping a sandbox that no repl record knows');
+      stops.push(this.deps.driver.stop(orphan).then(() => this.deps.driver.remove(orphan)));
     }
     await Promise.all(stops);
   }
@@ -364,11 +364,11 @@ export class ReplService {
   /** Shutdown of `pnpm start`: every running repl flushed and stopped; no new starts. */
   async stopAll(): Promise<void> {
     this.closing = true;
-    const busy = this.d.store.list().filter((r) => r.state !== 'stopped' || this.d.driver.targets(r.id));
+    const busy = this.deps.store.list().filter((r) => r.state !== 'stopped' || this.deps.driver.targets(r.id));
     await Promise.all(
       busy.map((r) =>
         this.stop(r.id, SYSTEM_ACTOR, { shutdown: true }).catch((err: Error) =>
-          this.d.log.error({ replId: r.id, err }, 'could not stop a repl at shutdown'),
+          this.deps.log.error({ replId: r.id, err }, 'could not stop a repl at shutdown'),
         ),
       ),
     );
@@ -377,42 +377,42 @@ export class ReplService {
   private beginStart(id: string, actor: string): Promise<void> {
     const abort = new AbortController();
     const t0 = performance.now();
-    this.d.store.setState(id, 'starting');
+    this.deps.store.setState(id, 'starting');
     const done = (async () => {
       try {
-        await this.d.driver.start(id, abort.signal);
+        await this.deps.driver.start(id, abort.signal);
         await this.handEnvToRunner(id).catch(async (err: Error) => {
-          await this.d.driver.stop(id).catch(() => undefined); // no sandbox left running for a failed start
+          await this.deps.driver.stop(id).catch(() => undefined); // no sandbox left running for a failed start
           throw new SandboxError(`the repl's variables could not be handed to it: ${err.message}`);
         });
       } catch (err) {
         if (abort.signal.aborted) {
-          this.d.metrics.starts.inc({ result: 'canceled' });
+          this.deps.metrics.starts.inc({ result: 'canceled' });
           throw abort.signal.reason;
         }
         const e = err instanceof SandboxError ? err : new SandboxError((err as Error).message);
-        this.d.store.setState(id, 'error', { reason: e.message, logs: e.logs });
-        this.d.audit.record(actor, 'repl.error', id, { reason: e.message });
-        this.d.metrics.starts.inc({ result: 'failed' });
+        this.deps.store.setState(id, 'error', { reason: e.message, logs: e.logs });
+        this.deps.audit.record(actor, 'repl.error', id, { reason: e.message });
+        this.deps.metrics.starts.inc({ result: 'failed' });
         throw new ApiError('ESANDBOX', `the repl could not start: ${e.message}`);
       }
       if (abort.signal.aborted) throw abort.signal.reason; // the waiting stop tears it down
       const ms = Math.round(performance.now() - t0);
-      this.d.store.setState(id, 'running');
-      this.d.audit.record(actor, 'repl.start', id, { ms });
-      this.d.metrics.starts.inc({ result: 'ok' });
-      this.d.metrics.startSeconds.observe(ms / 1000);
-      this.d.log.info({ replId: id, ms }, 'repl running');
+      this.deps.store.setState(id, 'running');
+      this.deps.audit.record(actor, 'repl.start', id, { ms });
+      this.deps.metrics.starts.inc({ result: 'ok' });
+      this.deps.metrics.startSeconds.observe(ms / 1000);
+      this.deps.log.info({ replId: id, ms }, 'repl running');
     })();
     return this.track(id, { kind: 'start', done, abort });
   }
 
   private async runStop(id: string, actor: string, why: Record<string, unknown>): Promise<void> {
-    this.d.store.setState(id, 'stopping');
-    const outcome = await this.d.driver.stop(id).catch((err: Error) => ({ saved: false, detail: err.message }));
-    if (outcome.saved) this.d.store.setState(id, 'stopped');
-    else this.d.store.setState(id, 'error', { reason: outcome.detail, logs: [] });
-    this.d.audit.record(actor, 'repl.stop', id, { ...why, saved: outcome.saved });
+    this.deps.store.setState(id, 'stopping');
+    const outcome = await this.deps.driver.stop(id).catch((err: Error) => ({ saved: false, detail: err.message }));
+    if (outcome.saved) this.deps.store.setState(id, 'stopped');
+    else this.deps.store.setState(id, 'error', { reason: outcome.detail, logs: [] });
+    this.deps.audit.record(actor, 'repl.stop', id, { ...why, saved: outcome.saved });
   }
 
   private track(id: string, op: Operation): Promise<void> {
@@ -428,14 +428,14 @@ export class ReplService {
 
   private onSandboxExit(id: string, err: SandboxError): void {
     if (this.ops.has(id)) return; // a start or stop in progress reports this itself
-    const row = this.d.store.get(id);
+    const row = this.deps.store.get(id);
     if (row?.state !== 'running') return;
-    this.d.store.setState(id, 'error', { reason: err.message, logs: err.logs });
-    this.d.audit.record(SYSTEM_ACTOR, 'repl.error', id, { reason: err.message });
+    this.deps.store.setState(id, 'error', { reason: err.message, logs: err.logs });
+    this.deps.audit.record(SYSTEM_ACTOR, 'repl.error', id, { reason: err.message });
   }
 
   private requireRow(id: string): ReplRow {
-    const row = this.d.store.get(id);
+    const row = this.deps.store.get(id);
     if (!row) throw new ApiError('ENOENT', `no repl ${id}`);
     return row;
   }
@@ -444,8 +444,8 @@ export class ReplService {
     const running = r.state === 'running';
     return {
       ...r,
-      runnerUrl: running ? this.d.hosts.url('runner', r.id) : null,
-      previewUrl: running ? this.d.hosts.url('preview', r.id) : null,
+      runnerUrl: running ? this.deps.hosts.url('runner', r.id) : null,
+      previewUrl: running ? this.deps.hosts.url('preview', r.id) : null,
       progress: r.state === 'starting' ? (this.progress.get(r.id) ?? null) : null,
     };
   }

@@ -39,40 +39,42 @@ export function planReconcile({ local, remote, base, isDirty }: ReconcileInput):
   const names = new Set([...local.keys(), ...remote.keys(), ...base.keys()]);
   const actions: ReconcileAction[] = [];
   for (const name of names) {
-    const L = local.get(name);
-    const R = remote.get(name);
-    const B = base.get(name);
-    const kind = isDirName(name) ? decideDir(L, R, B, isDirty(name)) : decideFile(L, R, B, isDirty(name));
+    const onDisk = local.get(name);
+    const inS3 = remote.get(name);
+    const atBase = base.get(name);
+    const kind = isDirName(name)
+      ? decideDir(onDisk, inS3, atBase, isDirty(name))
+      : decideFile(onDisk, inS3, atBase, isDirty(name));
     if (kind) actions.push({ kind, name });
   }
   return actions;
 }
 
 function decideFile(
-  L: LocalEntry | undefined,
-  R: ObjectSummary | undefined,
-  B: BaseEntry | undefined,
+  onDisk: LocalEntry | undefined,
+  inS3: ObjectSummary | undefined,
+  atBase: BaseEntry | undefined,
   dirty: boolean,
 ): ReconcileKind | null {
-  const localChanged = dirty || (L ? !matchesBase(B, L) : !!B);
-  const remoteChanged = R ? !B || R.etag !== B.etag : !!B;
-  if (!L && !R) return B ? 'forget' : null;
+  const localChanged = dirty || (onDisk ? !matchesBase(atBase, onDisk) : !!atBase);
+  const remoteChanged = inS3 ? !atBase || inS3.etag !== atBase.etag : !!atBase;
+  if (!onDisk && !inS3) return atBase ? 'forget' : null;
   if (!localChanged && !remoteChanged) return null;
-  if (localChanged && !remoteChanged) return L ? 'push' : 'delete-remote';
-  if (!localChanged && remoteChanged) return R ? 'pull' : 'delete-local';
-  if (L && R) return 'both-changed';
-  return L ? 'push' : 'pull'; // one side deleted, the other changed: the change survives
+  if (localChanged && !remoteChanged) return onDisk ? 'push' : 'delete-remote';
+  if (!localChanged && remoteChanged) return inS3 ? 'pull' : 'delete-local';
+  if (onDisk && inS3) return 'both-changed';
+  return onDisk ? 'push' : 'pull'; // one side deleted, the other changed: the change survives
 }
 
 /** Directories carry no content: only existence counts, and a non-empty directory is never removed. */
 function decideDir(
-  L: LocalEntry | undefined,
-  R: ObjectSummary | undefined,
-  B: BaseEntry | undefined,
+  onDisk: LocalEntry | undefined,
+  inS3: ObjectSummary | undefined,
+  atBase: BaseEntry | undefined,
   dirty: boolean,
 ): ReconcileKind | null {
-  if (L && R) return B ? null : 'both-changed';
-  if (!L && !R) return B ? 'forget' : null;
-  if (L) return B && !dirty ? 'delete-local' : 'push';
-  return B ? 'delete-remote' : 'pull';
+  if (onDisk && inS3) return atBase ? null : 'both-changed';
+  if (!onDisk && !inS3) return atBase ? 'forget' : null;
+  if (onDisk) return atBase && !dirty ? 'delete-local' : 'push';
+  return atBase ? 'delete-remote' : 'pull';
 }

@@ -141,29 +141,29 @@ export class TerminalSession {
    */
   async attach(client: TerminalClient, { replay = true, binary = false }: AttachOptions = {}): Promise<void> {
     this.detach(client.key);
-    const att: Attachment = {
+    const attachment: Attachment = {
       client,
       binary,
       sent: 0,
       acked: 0,
       acking: false,
       held: replay ? [] : null,
-      stopDrainWatch: client.onDrain(() => this.checkBackpressure(att)),
+      stopDrainWatch: client.onDrain(() => this.checkBackpressure(attachment)),
     };
-    this.attachments.set(client.key, att);
+    this.attachments.set(client.key, attachment);
     if (!replay) return;
     const snapshot = await this.mirror.snapshot();
-    if (this.attachments.get(client.key) !== att) return; // detached meanwhile
-    const held = att.held ?? [];
-    att.held = null;
-    this.sendTo(att, att.binary ? Buffer.from(snapshot) : snapshot);
-    for (const data of held) this.sendTo(att, data);
+    if (this.attachments.get(client.key) !== attachment) return; // detached meanwhile
+    const held = attachment.held ?? [];
+    attachment.held = null;
+    this.sendTo(attachment, attachment.binary ? Buffer.from(snapshot) : snapshot);
+    for (const data of held) this.sendTo(attachment, data);
   }
 
   detach(clientKey: string): void {
-    const att = this.attachments.get(clientKey);
-    if (!att) return;
-    att.stopDrainWatch();
+    const attachment = this.attachments.get(clientKey);
+    if (!attachment) return;
+    attachment.stopDrainWatch();
     this.attachments.delete(clientKey);
     this.gate.release(`client:${clientKey}`);
     this.gate.release(`transport:${clientKey}`);
@@ -187,11 +187,11 @@ export class TerminalSession {
   }
 
   ack(clientKey: string, length: number): void {
-    const att = this.attachments.get(clientKey);
-    if (!att) return;
-    att.acking = true;
-    att.acked = Math.min(att.sent, att.acked + length);
-    this.checkBackpressure(att);
+    const attachment = this.attachments.get(clientKey);
+    if (!attachment) return;
+    attachment.acking = true;
+    attachment.acked = Math.min(attachment.sent, attachment.acked + length);
+    this.checkBackpressure(attachment);
   }
 
   /** Hangs up the shell's whole session, then kills what is left after a grace period. */
@@ -209,33 +209,33 @@ export class TerminalSession {
   private deliver(data: Buffer): void {
     this.mirror.write(data);
     let text: string | undefined; // decoded once, for the clients that take strings
-    for (const att of this.attachments.values()) {
-      if (att.held) att.held.push(data);
-      else if (att.binary) this.sendTo(att, data);
+    for (const attachment of this.attachments.values()) {
+      if (attachment.held) attachment.held.push(data);
+      else if (attachment.binary) this.sendTo(attachment, data);
       else {
         text ??= data.toString('utf8');
-        this.sendTo(att, text);
+        this.sendTo(attachment, text);
       }
     }
   }
 
-  private sendTo(att: Attachment, data: Buffer | string): void {
-    const payload = att.binary || typeof data === 'string' ? data : data.toString('utf8');
+  private sendTo(attachment: Attachment, data: Buffer | string): void {
+    const payload = attachment.binary || typeof data === 'string' ? data : data.toString('utf8');
     if (payload.length === 0) return;
-    att.client.sendData({ id: this.id, data: payload });
-    att.sent += payload.length;
+    attachment.client.sendData({ id: this.id, data: payload });
+    attachment.sent += payload.length;
     this.opts.onOutput(payload.length);
-    this.checkBackpressure(att);
+    this.checkBackpressure(attachment);
   }
 
-  private checkBackpressure(att: Attachment): void {
-    const key = att.client.key;
+  private checkBackpressure(attachment: Attachment): void {
+    const key = attachment.client.key;
     if (!this.attachments.has(key)) return;
     const { flowHighWatermark: high, flowLowWatermark: low } = this.opts;
-    this.gate.report(`client:${key}`, att.acking ? att.sent - att.acked : 0, high, low);
+    this.gate.report(`client:${key}`, attachment.acking ? attachment.sent - attachment.acked : 0, high, low);
     this.gate.report(
       `transport:${key}`,
-      att.client.queuedPackets(),
+      attachment.client.queuedPackets(),
       TRANSPORT_HIGH_PACKETS,
       TRANSPORT_HIGH_PACKETS / 4,
     );
@@ -246,9 +246,9 @@ export class TerminalSession {
     this.coalescer.flush();
     this.coalescer.dispose();
     this.exited = true;
-    for (const att of this.attachments.values()) {
-      att.stopDrainWatch();
-      att.client.sendExit({ id: this.id, exitCode, signal });
+    for (const attachment of this.attachments.values()) {
+      attachment.stopDrainWatch();
+      attachment.client.sendExit({ id: this.id, exitCode, signal });
     }
     this.attachments.clear();
     this.mirror.dispose();

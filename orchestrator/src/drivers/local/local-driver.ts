@@ -168,10 +168,10 @@ export class LocalDriver implements SandboxDriver {
       const fds = sockets.map((s) => s.fd);
       const serve = this.spawnSandboxed(replId, files, uid, cgroupProcs, ['serve'], serveEnv, logFd, fds);
       for (const s of sockets) s.release(); // the runner holds them now; the paths stay theirs
-      const sb = this.track(replId, files, serve.pid ?? -1, uid, serve);
-      await this.waitReady(sb, signal);
-      files.writeRecord({ pid: sb.pid, sandboxPid: sb.sandboxPid, startedAt: new Date().toISOString() });
-      return sb.targets;
+      const sandbox = this.track(replId, files, serve.pid ?? -1, uid, serve);
+      await this.waitReady(sandbox, signal);
+      files.writeRecord({ pid: sandbox.pid, sandboxPid: sandbox.sandboxPid, startedAt: new Date().toISOString() });
+      return sandbox.targets;
     } catch (err) {
       if (!this.sandboxes.has(replId)) await this.broker.close(replId);
       throw err;
@@ -182,9 +182,9 @@ export class LocalDriver implements SandboxDriver {
   }
 
   async stop(replId: string): Promise<StopOutcome> {
-    const sb = this.sandboxes.get(replId);
-    if (!sb) return { saved: true, detail: 'not running' };
-    return this.terminate(sb, true);
+    const sandbox = this.sandboxes.get(replId);
+    if (!sandbox) return { saved: true, detail: 'not running' };
+    return this.terminate(sandbox, true);
   }
 
   async list(): Promise<SandboxInfo[]> {
@@ -199,21 +199,21 @@ export class LocalDriver implements SandboxDriver {
       }
       const uid = files.readUid();
       await this.broker.open(replId, files.storageSocket, uid === null ? null : { uid, gid: uid });
-      const sb = this.track(replId, files, record.sandboxPid, this.asRoot ? uid : null, null);
-      sb.pid = record.pid;
+      const sandbox = this.track(replId, files, record.sandboxPid, this.asRoot ? uid : null, null);
+      sandbox.pid = record.pid;
       this.opts.log.info({ replId, pid: record.pid }, 'adopted a running runner');
     }
     return Promise.all(
-      [...this.sandboxes.values()].map(async (sb) => ({
-        replId: sb.replId,
-        ready: await runnerClient.ready(sb.targets.runner),
+      [...this.sandboxes.values()].map(async (sandbox) => ({
+        replId: sandbox.replId,
+        ready: await runnerClient.ready(sandbox.targets.runner),
       })),
     );
   }
 
   targets(replId: string): SandboxTargets | null {
-    const sb = this.sandboxes.get(replId);
-    return sb && !sb.stopping ? sb.targets : null;
+    const sandbox = this.sandboxes.get(replId);
+    return sandbox && !sandbox.stopping ? sandbox.targets : null;
   }
 
   async publishRunnerKeys(set: RunnerKeySet): Promise<void> {
@@ -226,8 +226,8 @@ export class LocalDriver implements SandboxDriver {
   }
 
   async remove(replId: string): Promise<void> {
-    const sb = this.sandboxes.get(replId);
-    if (sb) await this.terminate(sb, false);
+    const sandbox = this.sandboxes.get(replId);
+    if (sandbox) await this.terminate(sandbox, false);
     new SandboxFiles(this.sandboxesDir, replId).removeAll();
   }
 
@@ -358,7 +358,7 @@ export class LocalDriver implements SandboxDriver {
     const exited = new Promise<ExitInfo>((resolve) => {
       markExited = resolve;
     });
-    const sb: LocalSandbox = {
+    const sandbox: LocalSandbox = {
       replId,
       files,
       pid: 0,
@@ -371,55 +371,57 @@ export class LocalDriver implements SandboxDriver {
       stopping: false,
       oomKillsAtStart: this.limits.memory(replId).oomKills(),
     };
-    this.sandboxes.set(replId, sb);
+    this.sandboxes.set(replId, sandbox);
     child?.once('exit', (code, signal) => markExited({ code, signal }));
-    void exited.then((info) => this.onSandboxExit(sb, info));
-    return sb;
+    void exited.then((info) => this.onSandboxExit(sandbox, info));
+    return sandbox;
   }
 
-  private onSandboxExit(sb: LocalSandbox, info: ExitInfo): void {
-    if (this.sandboxes.get(sb.replId) === sb) this.sandboxes.delete(sb.replId);
-    if (sb.stopping) return;
-    const cleaning = this.cleanUp(sb).finally(() => this.cleaning.delete(sb.replId));
-    this.cleaning.set(sb.replId, cleaning);
-    const memory = this.limits.memory(sb.replId);
-    const why = memory.oomKills() > sb.oomKillsAtStart ? memory.reason() : describeExit(info);
-    const error = new SandboxError(`the runner stopped unexpectedly (${why})`, sb.files.tailLog());
-    this.opts.log.warn({ replId: sb.replId, pid: sb.pid, ...info }, 'runner exited unexpectedly');
-    for (const l of this.listeners) l(sb.replId, error);
+  private onSandboxExit(sandbox: LocalSandbox, info: ExitInfo): void {
+    if (this.sandboxes.get(sandbox.replId) === sandbox) this.sandboxes.delete(sandbox.replId);
+    if (sandbox.stopping) return;
+    const cleaning = this.cleanUp(sandbox).finally(() => this.cleaning.delete(sandbox.replId));
+    this.cleaning.set(sandbox.replId, cleaning);
+    const memory = this.limits.memory(sandbox.replId);
+    const why = memory.oomKills() > sandbox.oomKillsAtStart ? memory.reason() : describeExit(info);
+    const error = new SandboxError(`the runner stopped unexpectedly (${why})`, sandbox.files.tailLog());
+    this.opts.log.warn({ replId: sandbox.replId, pid: sandbox.pid, ...info }, 'runner exited unexpectedly');
+    for (const l of this.listeners) l(sandbox.replId, error);
   }
 
   private checkAdopted(): void {
-    for (const sb of this.sandboxes.values()) {
-      if (!sb.child && !isAlive(sb.pid)) sb.markExited({ code: null, signal: null });
+    for (const sandbox of this.sandboxes.values()) {
+      if (!sandbox.child && !isAlive(sandbox.pid)) sandbox.markExited({ code: null, signal: null });
     }
   }
 
-  private async waitReady(sb: LocalSandbox, signal: AbortSignal): Promise<void> {
+  private async waitReady(sandbox: LocalSandbox, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
     let exit: ExitInfo | null = null;
-    void sb.exited.then((info) => {
+    void sandbox.exited.then((info) => {
       exit = info;
     });
     for (;;) {
       if (signal.aborted) {
-        await this.terminate(sb, false);
+        await this.terminate(sandbox, false);
         throw signal.reason;
       }
-      if (exit) throw new SandboxError(`the runner exited while starting (${describeExit(exit)})`, sb.files.tailLog());
+      if (exit)
+        throw new SandboxError(`the runner exited while starting (${describeExit(exit)})`, sandbox.files.tailLog());
       if (Date.now() > deadline) {
-        await this.terminate(sb, false);
-        throw new SandboxError(`the runner was not ready after ${START_TIMEOUT_MS / 1000} s`, sb.files.tailLog());
+        await this.terminate(sandbox, false);
+        throw new SandboxError(`the runner was not ready after ${START_TIMEOUT_MS / 1000} s`, sandbox.files.tailLog());
       }
-      if (!sb.pid) sb.pid = sb.child && this.isolation === 'none' ? sb.sandboxPid : this.findRunner(sb);
-      if (sb.pid && (await runnerClient.ready(sb.targets.runner))) return;
+      if (!sandbox.pid)
+        sandbox.pid = sandbox.child && this.isolation === 'none' ? sandbox.sandboxPid : this.findRunner(sandbox);
+      if (sandbox.pid && (await runnerClient.ready(sandbox.targets.runner))) return;
       await sleep(READY_POLL_MS);
     }
   }
 
-  private findRunner(sb: LocalSandbox): number {
-    if (isRunner(commandLine(sb.sandboxPid))) return sb.sandboxPid;
-    return findDescendant(sb.sandboxPid, isRunner) ?? 0;
+  private findRunner(sandbox: LocalSandbox): number {
+    if (isRunner(commandLine(sandbox.sandboxPid))) return sandbox.sandboxPid;
+    return findDescendant(sandbox.sandboxPid, isRunner) ?? 0;
   }
 
   /**
@@ -429,51 +431,55 @@ export class LocalDriver implements SandboxDriver {
    * workspace folder is dropped only after a stop known to be clean; otherwise it stays, and the
    * next start's pull + reconcile sends what is left.
    */
-  private async terminate(sb: LocalSandbox, flushFirst: boolean): Promise<StopOutcome> {
-    sb.stopping = true;
+  private async terminate(sandbox: LocalSandbox, flushFirst: boolean): Promise<StopOutcome> {
+    sandbox.stopping = true;
     let flush = { ok: false, detail: 'not flushed' };
     if (flushFirst) {
-      flush = await runnerClient.flush(sb.targets.runner, await this.opts.mintToken(sb.replId), FLUSH_TIMEOUT_S);
+      flush = await runnerClient.flush(
+        sandbox.targets.runner,
+        await this.opts.mintToken(sandbox.replId),
+        FLUSH_TIMEOUT_S,
+      );
     }
-    const target = sb.pid || sb.sandboxPid;
+    const target = sandbox.pid || sandbox.sandboxPid;
     signalProcess(target, 'SIGTERM');
     const budget = RUNNER_SHUTDOWN_TIMEOUT_S * 1000 + KILL_MARGIN_MS;
-    const gone = sb.child
-      ? await Promise.race([sb.exited.then(() => true), sleep(budget, false)])
+    const gone = sandbox.child
+      ? await Promise.race([sandbox.exited.then(() => true), sleep(budget, false)])
       : await waitForPidExit(target, budget);
     if (!gone) {
-      this.opts.log.warn({ replId: sb.replId, pid: target }, 'runner ignored SIGTERM; killing it');
+      this.opts.log.warn({ replId: sandbox.replId, pid: target }, 'runner ignored SIGTERM; killing it');
       signalProcess(target, 'SIGKILL');
-      signalProcess(sb.sandboxPid, 'SIGKILL');
-      if (!sb.child) await waitForPidExit(target, KILL_MARGIN_MS);
+      signalProcess(sandbox.sandboxPid, 'SIGKILL');
+      if (!sandbox.child) await waitForPidExit(target, KILL_MARGIN_MS);
     }
-    const info: ExitInfo = sb.child ? await sb.exited : { code: null, signal: null };
-    sb.markExited(info);
-    if (this.sandboxes.get(sb.replId) === sb) this.sandboxes.delete(sb.replId);
-    await this.cleanUp(sb);
+    const info: ExitInfo = sandbox.child ? await sandbox.exited : { code: null, signal: null };
+    sandbox.markExited(info);
+    if (this.sandboxes.get(sandbox.replId) === sandbox) this.sandboxes.delete(sandbox.replId);
+    await this.cleanUp(sandbox);
     // A child tells us how its shutdown flush went; an adopted runner only through /flush.
-    const saved = gone && (sb.child ? info.code === 0 : flush.ok);
-    if (saved) sb.files.dropWorkspace();
+    const saved = gone && (sandbox.child ? info.code === 0 : flush.ok);
+    if (saved) sandbox.files.dropWorkspace();
     const detail = saved
       ? 'stopped; every change is in object storage'
-      : `stopped, but changes may not have reached object storage (${sb.child ? describeExit(info) : flush.detail}); they stay on this machine and are uploaded on the next start`;
-    this.opts.log.info({ replId: sb.replId, saved, ...info }, 'runner stopped');
+      : `stopped, but changes may not have reached object storage (${sandbox.child ? describeExit(info) : flush.detail}); they stay on this machine and are uploaded on the next start`;
+    this.opts.log.info({ replId: sandbox.replId, saved, ...info }, 'runner stopped');
     return { saved, detail };
   }
 
   /** After the runner: no process of the repl, no broker socket, no cgroup, no record. */
-  private async cleanUp(sb: LocalSandbox): Promise<void> {
-    signalProcess(sb.sandboxPid, 'SIGKILL');
-    if (sb.uid !== null && !(await killUid(sb.uid, SANDBOX_KILL_MS)))
+  private async cleanUp(sandbox: LocalSandbox): Promise<void> {
+    signalProcess(sandbox.sandboxPid, 'SIGKILL');
+    if (sandbox.uid !== null && !(await killUid(sandbox.uid, SANDBOX_KILL_MS)))
       this.opts.log.error(
-        { replId: sb.replId, left: processesOfUid(sb.uid).length },
+        { replId: sandbox.replId, left: processesOfUid(sandbox.uid).length },
         'processes of a stopped repl survive',
       );
-    await this.broker.close(sb.replId);
-    this.limits.release(sb.replId);
-    sb.files.clearRecord();
-    releaseEndpoint(sb.targets.runner);
-    releaseEndpoint(sb.targets.app);
+    await this.broker.close(sandbox.replId);
+    this.limits.release(sandbox.replId);
+    sandbox.files.clearRecord();
+    releaseEndpoint(sandbox.targets.runner);
+    releaseEndpoint(sandbox.targets.app);
   }
 }
 
