@@ -13,6 +13,7 @@ export * from './runner/events.js';
 export * from './runner/files.js';
 export * from './runner/git.js';
 export * from './runner/http.js';
+export * from './runner/language.js';
 export * from './runner/paths.js';
 export * from './runner/ports.js';
 export * from './runner/processes.js';

@@ -2,6 +2,7 @@ import type { LogLine } from '@cubicle/protocol';
 import { ObjectStore } from '@cubicle/storage';
 import type { RunnerConfig } from './config.js';
 import { GitService } from './git/git-service.js';
+import { LanguageHub } from './language/language-hub.js';
 import type { Logger } from './log.js';
 import { PortWatcher } from './ports/port-watcher.js';
 import { CubicleConfigFile } from './processes/cubicle-config-file.js';
@@ -59,6 +60,7 @@ export interface RunnerServices {
   restartOnSave: RestartOnSave;
   ports: PortWatcher;
   watcher: WorkspaceWatcher;
+  languages: LanguageHub;
   /** Ports never listed nor tunnelled to: the runner's own, once it listens on TCP. */
   ownPorts: number[];
 }
@@ -159,6 +161,14 @@ export async function buildRunnerServices(
   };
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: fileChanged });
   const git = new GitService({ paths, env: () => environment.current() });
+  const languages = new LanguageHub({
+    workspaceDir: config.workspaceDir,
+    env: () => environment.current(),
+    maxFileBytes: config.maxFileBytes,
+    log,
+    onStatus: (status) => broadcast.emit('lsp:status', status),
+  });
+  metrics.languageServerMemory = () => languages.memory();
   const watcher = new WorkspaceWatcher({
     root: config.workspaceDir,
     ignore: config.watchIgnore,
@@ -167,6 +177,7 @@ export async function buildRunnerServices(
     onBatch: (changes) => {
       for (const change of changes) fileChanged(change.path);
       broadcast.emit('file:refresh', { changes });
+      languages.filesChanged(changes);
     },
   });
 
@@ -193,6 +204,7 @@ export async function buildRunnerServices(
     restartOnSave,
     ports,
     watcher,
+    languages,
     ownPorts,
   };
 }

@@ -153,7 +153,12 @@ function shutdownSteps(services: RunnerServices, io: RunnerIo, closeServers: () 
     },
     drainWrites: () => files.drain(),
     endSessions: () =>
-      Promise.all([services.terminals.closeAll(), services.processes.stopAll(), services.runs.stopAll()]),
+      Promise.all([
+        services.terminals.closeAll(),
+        services.processes.stopAll(),
+        services.runs.stopAll(),
+        services.languages.closeAll(),
+      ]),
     disconnectClients: () => new Promise<void>((resolve) => io.close(() => resolve())),
     settleWatcher: async () => {
       await sleep(WATCHER_SETTLE_MS); // the shells' last writes reach the watcher

@@ -154,3 +154,18 @@ export const PORT_SCAN_MS = 1000;
 export const GIT_TIMEOUT_MS = 120_000;
 /** A process's log as answered when no limit is asked for: a screenful or two of context. */
 export const PROCESS_LOG_DEFAULT_LINES = 500;
+
+// Language servers (runner/src/language/).
+/** A language server nobody has used (no open document, no message) for this long is stopped. */
+export const LANGUAGE_SERVER_IDLE_MS = 10 * 60_000;
+/** First restart delay after a crash; doubles per crash in a row, up to the ceiling. */
+export const LANGUAGE_SERVER_BACKOFF_MIN_MS = 500;
+export const LANGUAGE_SERVER_BACKOFF_MAX_MS = 15_000;
+/** This many crashes in a row leave the server `crashed` until someone restarts it. */
+export const LANGUAGE_SERVER_MAX_CRASHES = 5;
+/** A request a server leaves unanswered this long gets an error: typing never waits on it. */
+export const LANGUAGE_REQUEST_TIMEOUT_MS = 15_000;
+/** A server's last stderr lines kept for its crash report. */
+export const LANGUAGE_SERVER_STDERR_LINES = 20;
+/** `shutdown` + `exit` get this long before the server is killed. */
+export const LANGUAGE_SERVER_STOP_GRACE_MS = 2000;

@@ -4,6 +4,8 @@ import type { RunnerLimits } from '../limits.js';
 import type { FileContentPush, FileRefreshPush } from './files.js';
 import * as files from './files.js';
 import * as git from './git.js';
+import type { LanguageMessage, LanguageStatusPush } from './language.js';
+import * as language from './language.js';
 import type { PortsChangedPush } from './ports.js';
 import * as ports from './ports.js';
 import type { ProcessLogPush, ProcessStatusPush } from './processes.js';
@@ -59,6 +61,9 @@ export const runnerRequests = {
   'git:pull': { request: git.GitRemoteRequest, result: git.GitOutput },
   'search:start': { request: search.SearchStartRequest, result: search.SearchSummary },
   'search:cancel': { request: search.SearchCancelRequest, result: files.EmptyResult },
+  'lsp:start': { request: language.LanguageStartRequest, result: language.LanguageStartResult },
+  'lsp:restart': { request: language.LanguageRestartRequest, result: files.EmptyResult },
+  'lsp:message': { request: language.LanguageMessage, result: files.EmptyResult },
 } as const;
 
 export type RunnerRequestEvent = keyof typeof runnerRequests;
@@ -78,7 +83,8 @@ export type RunnerFireAndForgetEvent =
   | 'terminal:resize'
   | 'terminal:ack'
   | 'terminal:close'
-  | 'search:cancel';
+  | 'search:cancel'
+  | 'lsp:message';
 
 /** Socket.io typing for clients: `io(url) as Socket<RunnerServerEvents, RunnerClientEvents>`. */
 export type RunnerClientEvents = {
@@ -105,4 +111,7 @@ export interface RunnerServerEvents {
   'search:result': (push: SearchResultPush) => void;
   /** A failed event that carried no ack callback (e.g. `terminal:write` to an unknown id). */
   'runner:error': (push: EventErrorPush) => void;
+  /** A language server's message to the clients (a response to one client, notifications to all). */
+  'lsp:message': (push: LanguageMessage) => void;
+  'lsp:status': (push: LanguageStatusPush) => void;
 }

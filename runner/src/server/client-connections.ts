@@ -20,6 +20,7 @@ export function acceptClients(
     metrics.clients.inc();
     socket.emit('runner:limits', { maxFileBytes: opts.maxFileBytes });
     if (storage) socket.emit('sync:status', storage.sync.status());
+    for (const status of services.languages.statuses()) socket.emit('lsp:status', status);
     log.debug({ socket: socket.id, user: socket.data.user }, 'client connected');
     bindEventHandlers(
       socket,
@@ -33,6 +34,7 @@ export function acceptClients(
         search: { workspaceDir: opts.workspaceDir, ripgrep: 'rg' },
         ports: () => services.ports.ports,
         git: services.git,
+        languages: services.languages,
       }),
       {
         log,
@@ -44,6 +46,7 @@ export function acceptClients(
     socket.on('disconnect', () => {
       metrics.clients.dec();
       terminals.detachEverywhere(socket.id);
+      services.languages.leave(socket.id);
     });
   });
 }

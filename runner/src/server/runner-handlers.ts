@@ -1,5 +1,6 @@
-import type { SearchMatch } from '@cubicle/protocol';
+import type { LanguageServerId, SearchMatch } from '@cubicle/protocol';
 import type { GitService } from '../git/git-service.js';
+import type { LanguageHub } from '../language/language-hub.js';
 import type { ProcessCommands } from '../processes/process-commands.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunService } from '../runs/run-service.js';
@@ -21,6 +22,7 @@ export interface HandlerDeps {
   commands: ProcessCommands;
   search: TextSearchOptions;
   git: GitService;
+  languages: LanguageHub;
   /** The ports listening in the repl now. */
   ports(): number[];
 }
@@ -28,13 +30,26 @@ export interface HandlerDeps {
 /** The protocol's events for one connected socket (docs/protocol.md, "Socket.io contract"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs, commands, search, ports, git }: HandlerDeps,
+  { files, terminals, activity, processes, runs, commands, search, ports, git, languages }: HandlerDeps,
 ): EventHandlers {
   // One search at a time per socket: a newer one (the person typed on) cancels the last.
   let searching: { id: string; abort: AbortController } | null = null;
   socket.on('disconnect', () => searching?.abort.abort());
   const client = socketTerminalClient(socket);
+  const languageClient = {
+    key: socket.id,
+    send: (language: LanguageServerId, message: string) => socket.emit('lsp:message', { language, message }),
+  };
   return {
+    'lsp:start': () => ({ rootUri: languages.rootUri }),
+    'lsp:restart': async ({ language }) => {
+      await languages.restart(language);
+      return {};
+    },
+    'lsp:message': ({ language, message }) => {
+      languages.receive(languageClient, language, message);
+      return {};
+    },
     fetchDir: (p) => files.fetchDir(p),
     listFiles: () => files.listFiles(),
     'ports:list': () => ({ ports: ports().map((port) => ({ port })) }),

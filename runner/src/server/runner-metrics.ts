@@ -28,6 +28,20 @@ export class RunnerMetrics {
     registers: [this.registry],
   });
 
+  /** Read at each scrape (set by whoever owns the language servers). */
+  languageServerMemory: () => Array<{ language: string; rssBytes: number }> = () => [];
+  readonly languageServers = new Gauge({
+    name: 'runner_language_server_resident_memory_bytes',
+    help: 'Resident memory of each running language server and the processes it started',
+    labelNames: ['language'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.languageServers.reset();
+      for (const { language, rssBytes } of this.languageServerMemory())
+        this.languageServers.set({ language }, rssBytes);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
