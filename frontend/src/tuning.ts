@@ -56,3 +56,10 @@ export const IMPORT_PROGRESS_POLL_MS = 400;
 
 /** While a repl starts, the boot screen asks this often what the start waits for (a node, an image). */
 export const BOOT_PROGRESS_POLL_MS = 1000;
+
+/**
+ * A language server request unanswered this long fails in the editor (completion, hover…):
+ * under the runner's own LANGUAGE_REQUEST_TIMEOUT_MS, so the editor gives up first and typing
+ * never waits on a busy server. A cold TypeScript server's first answer can take seconds.
+ */
+export const LANGUAGE_REQUEST_TIMEOUT_MS = 10_000;

@@ -16,6 +16,8 @@ import { EnvironmentView } from './environment/EnvironmentView';
 import { FileTree } from './files/FileTree';
 import { SourceControlView } from './git/SourceControlView';
 import { useGitStatus } from './git/use-git-status';
+import { ProblemsView, problemCount } from './language/ProblemsView';
+import { useLanguageRevision } from './language/use-language-clients';
 import { IdeLayout } from './layout/IdeLayout';
 import { ToolPanel } from './layout/ToolPanel';
 import { PortsView } from './ports/PortsView';
@@ -98,6 +100,9 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
     reloadPreview: () => setPreviewReload((n) => n + 1),
     stopRepl,
   });
+
+  useLanguageRevision(files.languages);
+  const problems = problemCount(files.languages);
 
   // The preview follows the app: it reloads each time the app comes up.
   const appState = processes.app?.state;
@@ -230,11 +235,18 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
                 ),
               },
               { id: 'env', label: 'Secrets', body: <EnvironmentView /> },
+              {
+                id: 'problems',
+                label: problems > 0 ? `Problems (${problems})` : 'Problems',
+                body: (
+                  <ProblemsView clients={files.languages} onOpenAt={(path, at) => files.open(path, undefined, at)} />
+                ),
+              },
             ]}
           />
         }
       />
-      <StatusBar docs={files.docs} />
+      <StatusBar docs={files.docs} languages={files.languages} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
       {picker === 'files' && <QuickOpen onOpen={(path) => files.open(path)} onClose={() => setPicker(null)} />}
       {picker === 'commands' && (

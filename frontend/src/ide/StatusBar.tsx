@@ -4,6 +4,8 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { timeAgo } from '../app/time';
 import { useRevisions } from '../app/use-revision';
 import type { OpenDocument } from './editor/open-document';
+import { LanguageStatus } from './language/LanguageStatus';
+import type { LanguageClients } from './language/language-clients';
 import { useReplSession } from './repl-session';
 
 const CONNECTION_WORDS = {
@@ -17,7 +19,7 @@ const CONNECTION_WORDS = {
  * Connection, the editor's saves, storage sync and repl state, always visible. The editor and
  * storage are two steps (tab → repl's disk → object storage) and each is named for what it is.
  */
-export function StatusBar({ docs }: { docs: readonly OpenDocument[] }) {
+export function StatusBar({ docs, languages }: { docs: readonly OpenDocument[]; languages: LanguageClients }) {
   const { connection, repl } = useReplSession();
   const state = useSyncExternalStore(
     (l) => connection.onState(l),
@@ -42,6 +44,7 @@ export function StatusBar({ docs }: { docs: readonly OpenDocument[] }) {
       )}
       <span className="status-item">Repl {state === 'connected' ? 'running' : repl.state}</span>
       <span className="status-spacer" />
+      <LanguageStatus clients={languages} />
       <span className="status-item muted">{repl.template}</span>
     </footer>
   );

@@ -38,7 +38,8 @@ export function languageServerSpec(id: LanguageServerId): LanguageServerSpec {
         // The workspace's own TypeScript when it has one, the runner's otherwise.
         initializationOptions: {
           tsserver: { fallbackPath: path.dirname(require.resolve('typescript/lib/tsserver.js')) },
-          preferences: { includeCompletionsForModuleExports: true },
+          // A rename changes the name everywhere, declaration included, instead of adding `as` aliases.
+          preferences: { includeCompletionsForModuleExports: true, providePrefixAndSuffixTextForRename: false },
         },
         settings: {},
       };

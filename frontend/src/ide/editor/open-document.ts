@@ -6,6 +6,7 @@ import { formatBytes } from '../../app/format';
 import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
 import { AUTOSAVE_DELAY_MS, EDITOR_MAX_FILE_BYTES } from '../../tuning';
 import { baseName } from '../files/workspace-path';
+import type { LanguageClients } from '../language/language-clients';
 import { ideSettings } from '../settings/ide-settings';
 import {
   baseVersionForSave,
@@ -49,6 +50,9 @@ export class OpenDocument {
   notice: string | null = null;
   private editor: EditorView | null = null;
   private readonly language = new Compartment();
+  /** The language server's part (completion, diagnostics, navigation), once one serves this file. */
+  private readonly languageServer = new Compartment();
+  private editorShown: { promise: Promise<EditorView | null>; resolve(view: EditorView | null): void };
   private readonly settings = new Compartment();
   private readonly offSettings: () => void;
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -61,7 +65,13 @@ export class OpenDocument {
     private readonly connection: RunnerConnection,
     public path: string,
     private readonly backups: UnsavedBackups,
+    private readonly languages: LanguageClients | null = null,
   ) {
+    let resolve: (view: EditorView | null) => void = () => {};
+    const promise = new Promise<EditorView | null>((r) => {
+      resolve = r;
+    });
+    this.editorShown = { promise, resolve };
     this.offSettings = ideSettings.subscribe(() =>
       this.editor?.dispatch({ effects: this.settings.reconfigure(editorSettings(ideSettings.current)) }),
     );
@@ -113,6 +123,23 @@ export class OpenDocument {
     void languageFor(baseName(this.path)).then((language) => {
       if (language && this.editor) this.editor.dispatch({ effects: this.language.reconfigure(language) });
     });
+    this.editorShown.resolve(this.editor);
+    this.connectLanguageServer();
+  }
+
+  /** Connects the editor to the language server of its file's language (again after a move). */
+  connectLanguageServer(): void {
+    const path = this.path;
+    void this.languages?.extensionFor(path).then((extension) => {
+      if (this.editor && this.path === path) {
+        this.editor.dispatch({ effects: this.languageServer.reconfigure(extension ?? []) });
+      }
+    });
+  }
+
+  /** The tab's editor once the file is loaded (null when the tab shows a message instead). */
+  whenEditor(): Promise<EditorView | null> {
+    return this.editorShown.promise;
   }
 
   /** Puts the editor into its tab's element (the view is created once, moved on re-mount). */
@@ -276,10 +303,12 @@ export class OpenDocument {
     clearTimeout(this.autosaveTimer);
     this.editor?.destroy();
     this.editor = null;
+    this.editorShown.resolve(null);
     this.listeners.clear();
   }
 
   private closeEditor(message: string): void {
+    this.editorShown.resolve(null);
     this.editor?.destroy();
     this.editor = null;
     this.doc = null;
@@ -293,6 +322,7 @@ export class OpenDocument {
         this.settings.of(editorSettings(ideSettings.current)), // first: Vim/Emacs keys before the standard ones
         basicSetup,
         this.language.of([]),
+        this.languageServer.of([]),
         sizeLimit(EDITOR_MAX_FILE_BYTES, (bytes) => {
           this.notice = `Not changed: the file would be ${formatBytes(bytes)}, over the editor's limit of ${formatBytes(EDITOR_MAX_FILE_BYTES)}.`;
           this.notify();
@@ -351,6 +381,7 @@ export class OpenDocument {
 
   private show(view: TabView): void {
     this.view = view;
+    if (view.kind === 'message') this.editorShown.resolve(null);
     this.notify();
   }
 

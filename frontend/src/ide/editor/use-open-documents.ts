@@ -2,6 +2,8 @@ import type { FileEntry } from '@cubicle/protocol';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunnerConnection } from '../../runner/runner-connection';
 import { isWithin, rebase } from '../files/workspace-path';
+import { LanguageClients } from '../language/language-clients';
+import { applyTextEdits, type TextEdit } from '../language/text-edits';
 import { OpenDocument, type TextLocation } from './open-document';
 import { UnsavedBackups } from './unsaved-backups';
 
@@ -21,6 +23,28 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
   const docsRef = useRef(docs);
   docsRef.current = docs;
   const backups = useMemo(() => new UnsavedBackups(replId), [replId]);
+  const openRef = useRef<(path: string) => void>(() => {});
+  const languages = useMemo(
+    () =>
+      new LanguageClients(connection, {
+        // Go to definition in another file: its tab, once its editor is there.
+        display: async (path) => {
+          openRef.current(path);
+          return (await docsRef.current.find((d) => d.path === path)?.whenEditor()) ?? null;
+        },
+        // A rename's edits to a file without a tab: through the runner, against the version read.
+        editFile: async (path: string, edits: readonly TextEdit[]) => {
+          const { content, version } = await connection.request('fetchContent', { path });
+          await connection.request('updateContent', {
+            path,
+            content: applyTextEdits(content, edits),
+            baseVersion: version,
+          });
+        },
+      }),
+    [connection],
+  );
+  useEffect(() => () => languages.dispose(), [languages]);
 
   /** Opens `path` (or shows its tab), at `at` when given (a search hit). */
   const open = useCallback(
@@ -28,15 +52,16 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
       setActive(path);
       let doc = docsRef.current.find((d) => d.path === path);
       if (!doc) {
-        doc = new OpenDocument(connection, path, backups);
+        doc = new OpenDocument(connection, path, backups, languages);
         docsRef.current = [...docsRef.current, doc];
         setDocs(docsRef.current);
         void doc.load(entry?.size);
       }
       if (at) doc.reveal(at);
     },
-    [connection, backups],
+    [connection, backups, languages],
   );
+  openRef.current = open;
 
   /** Takes a tab away; `discard` drops its unsaved text, otherwise it is kept and saved. */
   const remove = useCallback((doc: OpenDocument, how: 'keep' | 'discard' = 'keep') => {
@@ -77,7 +102,11 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
   );
 
   const moved = useCallback((from: string, to: string) => {
-    for (const d of docsRef.current) if (isWithin(d.path, from)) d.path = rebase(d.path, from, to);
+    for (const d of docsRef.current) {
+      if (!isWithin(d.path, from)) continue;
+      d.path = rebase(d.path, from, to);
+      d.connectLanguageServer();
+    }
     setDocs([...docsRef.current]);
     setActive((a) => (a && isWithin(a, from) ? rebase(a, from, to) : a));
   }, []);
@@ -155,5 +184,5 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
     [],
   );
 
-  return { docs, active, setActive, open, close, discard, closing, confirmClose, moved, deleted };
+  return { docs, active, setActive, open, close, discard, closing, confirmClose, moved, deleted, languages };
 }

@@ -1,0 +1,176 @@
+import {
+  findReferencesKeymap,
+  formatKeymap,
+  hoverTooltips,
+  jumpToDefinitionKeymap,
+  LSPClient,
+  serverCompletion,
+  serverDiagnostics,
+  signatureHelp,
+} from '@codemirror/lsp-client';
+import type { Extension } from '@codemirror/state';
+import { keymap } from '@codemirror/view';
+import { type LanguageServerId, type LanguageStatusPush, languageOfPath } from '@cubicle/protocol';
+import type { RunnerConnection } from '../../runner/runner-connection';
+import { LANGUAGE_REQUEST_TIMEOUT_MS } from '../../tuning';
+import { IdeWorkspace, type WorkspaceHost } from './ide-workspace';
+import { type FileEditor, renameSymbol } from './rename-symbol';
+import { RunnerLspTransport } from './runner-lsp-transport';
+import { pathOfUri, uriOfPath } from './workspace-uri';
+
+/** One diagnostic as the Problems list shows it (1-based line and column). */
+export interface Problem {
+  path: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  source: string | null;
+}
+
+interface Connected {
+  client: LSPClient;
+  rootUri: string;
+  transport: RunnerLspTransport;
+}
+
+interface PublishedDiagnostics {
+  uri: string;
+  diagnostics: Array<{
+    range: { start: { line: number; character: number } };
+    severity?: number;
+    message: string;
+    source?: string;
+  }>;
+}
+
+const SEVERITY: Record<number, Problem['severity']> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };
+
+/**
+ * The IDE's language clients, one per language server, made when the first file of that
+ * language opens (docs/architecture.md, "Code intelligence"). Also what the status bar and the
+ * Problems list show: each server's state and every published diagnostic.
+ */
+export class LanguageClients {
+  readonly statuses = new Map<LanguageServerId, LanguageStatusPush>();
+  readonly problems = new Map<string, Problem[]>();
+  revision = 0;
+  private readonly clients = new Map<LanguageServerId, Promise<Connected | null>>();
+  private readonly listeners = new Set<() => void>();
+  private readonly offs: Array<() => void> = [];
+
+  constructor(
+    private readonly connection: RunnerConnection,
+    private readonly host: WorkspaceHost & FileEditor,
+  ) {
+    this.offs.push(
+      connection.on('lsp:status', (status) => {
+        this.statuses.set(status.language, status);
+        this.changed();
+      }),
+      // A new socket is a new session on the runner: each client initializes again and reopens its files.
+      connection.onState((state) => {
+        if (state !== 'connected') return;
+        for (const pending of this.clients.values()) void pending.then((c) => c && this.reconnect(c));
+      }),
+    );
+  }
+
+  /** The editor extension that connects `path`'s editor to its language server, or null if none serves it. */
+  async extensionFor(path: string): Promise<Extension | null> {
+    const language = languageOfPath(path);
+    if (!language) return null;
+    const connected = await this.client(language.server);
+    if (!connected) return null;
+    return connected.client.plugin(uriOfPath(connected.rootUri, path), language.languageId);
+  }
+
+  async restart(language: LanguageServerId): Promise<void> {
+    await this.connection.request('lsp:restart', { language });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    for (const pending of this.clients.values()) {
+      void pending.then((c) => {
+        c?.client.disconnect();
+        c?.transport.close();
+      });
+    }
+    this.listeners.clear();
+  }
+
+  private client(language: LanguageServerId): Promise<Connected | null> {
+    let pending = this.clients.get(language);
+    if (!pending) {
+      pending = this.connect(language).catch(() => null); // no server: the editor works without one
+      this.clients.set(language, pending);
+    }
+    return pending;
+  }
+
+  private async connect(language: LanguageServerId): Promise<Connected> {
+    const { rootUri } = await this.connection.request('lsp:start', { language });
+    const transport = new RunnerLspTransport(this.connection, language);
+    const client = new LSPClient({
+      rootUri,
+      timeout: LANGUAGE_REQUEST_TIMEOUT_MS,
+      workspace: (c) => new IdeWorkspace(c, rootUri, this.host),
+      notificationHandlers: {
+        'textDocument/publishDiagnostics': (_client, params: PublishedDiagnostics) => {
+          this.publish(rootUri, params);
+          return false; // the editor's own handler still draws the squiggles
+        },
+      },
+      extensions: [
+        serverCompletion(),
+        hoverTooltips(),
+        signatureHelp(),
+        serverDiagnostics(),
+        keymap.of([...formatKeymap, ...jumpToDefinitionKeymap, ...findReferencesKeymap]),
+        renameSymbol(this.host),
+      ],
+    });
+    client.connect(transport);
+    return { client, rootUri, transport };
+  }
+
+  private reconnect({ client, transport }: Connected): void {
+    client.disconnect();
+    client.connect(transport);
+  }
+
+  private publish(rootUri: string, params: PublishedDiagnostics): void {
+    const path = pathOfUri(rootUri, params.uri);
+    if (path === null) return;
+    const list = params.diagnostics.map((d) => ({
+      path,
+      line: d.range.start.line + 1,
+      column: d.range.start.character + 1,
+      severity: SEVERITY[d.severity ?? 1] ?? 'error',
+      message: d.message,
+      source: d.source ?? null,
+    }));
+    if (list.length === 0) this.problems.delete(path);
+    else this.problems.set(path, list);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.revision++;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** Every problem, errors first, then by file and line. */
+export function sortedProblems(clients: LanguageClients): Problem[] {
+  const rank = { error: 0, warning: 1, info: 2 };
+  return [...clients.problems.values()]
+    .flat()
+    .sort((a, b) => rank[a.severity] - rank[b.severity] || a.path.localeCompare(b.path) || a.line - b.line);
+}
