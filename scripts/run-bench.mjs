@@ -8,6 +8,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const benches = [
   'runner/dist/bench/terminal-bench.js',
   'runner/dist/bench/sync-bench.js',
+  'runner/dist/bench/language-bench.js',
   'orchestrator/dist/bench/start-bench.js',
   'frontend/scripts/bundle-report.mjs',
 ]

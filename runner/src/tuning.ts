@@ -169,3 +169,5 @@ export const LANGUAGE_REQUEST_TIMEOUT_MS = 15_000;
 export const LANGUAGE_SERVER_STDERR_LINES = 20;
 /** `shutdown` + `exit` get this long before the server is killed. */
 export const LANGUAGE_SERVER_STOP_GRACE_MS = 2000;
+/** tsserver's heap ceiling: a large project is slower rather than taking the whole pod (VS Code's default is 3 GB). */
+export const TSSERVER_MAX_HEAP_MB = 1024;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LanguageServerId } from '@cubicle/protocol';
+import { TSSERVER_MAX_HEAP_MB } from '../tuning.js';
 
 /** How to run one language server, and what it needs to hear at `initialize` and after. */
 export interface LanguageServerSpec {
@@ -37,7 +38,14 @@ export function languageServerSpec(id: LanguageServerId): LanguageServerSpec {
         command: [node, binOf('typescript-language-server', 'typescript-language-server'), '--stdio'],
         // The workspace's own TypeScript when it has one, the runner's otherwise.
         initializationOptions: {
-          tsserver: { fallbackPath: path.dirname(require.resolve('typescript/lib/tsserver.js')) },
+          tsserver: {
+            fallbackPath: path.dirname(require.resolve('typescript/lib/tsserver.js')),
+            // One tsserver, not a second one for syntax alone: half the memory, in a pod that counts it.
+            useSyntaxServer: 'never',
+          },
+          // Type acquisition downloads @types packages at run time: never (and sandboxes have no network).
+          disableAutomaticTypingAcquisition: true,
+          maxTsServerMemory: TSSERVER_MAX_HEAP_MB,
           // A rename changes the name everywhere, declaration included, instead of adding `as` aliases.
           preferences: { includeCompletionsForModuleExports: true, providePrefixAndSuffixTextForRename: false },
         },
