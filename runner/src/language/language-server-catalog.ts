@@ -73,7 +73,13 @@ export function languageServerSpec(id: LanguageServerId): LanguageServerSpec {
         id,
         command: [node, binOf('vscode-langservers-extracted', `vscode-${id}-language-server`), '--stdio'],
         initializationOptions: { provideFormatter: true },
-        settings: { css: { validate: true }, scss: { validate: true }, less: { validate: true }, html: {}, json: {} },
+        settings: {
+          css: { validate: true },
+          scss: { validate: true },
+          less: { validate: true },
+          html: { validate: { scripts: true, styles: true } },
+          json: { validate: { enable: true }, format: { enable: true } },
+        },
       };
   }
 }

@@ -213,6 +213,8 @@ export class LanguageServer {
     const name = rootUri.slice(rootUri.lastIndexOf('/') + 1) || 'workspace';
     const client = this.clientParams ?? {};
     const capabilities = (client.capabilities ?? {}) as Record<string, Record<string, unknown>>;
+    // Diagnostics are pushed, so that every client of the repl gets them: pull support is not passed on.
+    const { diagnostic: _pull, ...textDocument } = capabilities.textDocument ?? {};
     return {
       ...client,
       processId: process.pid,
@@ -222,6 +224,7 @@ export class LanguageServer {
       initializationOptions: this.opts.spec.initializationOptions,
       capabilities: {
         ...capabilities,
+        textDocument,
         // The runner answers these itself, so the server may rely on them whatever the client says.
         workspace: {
           ...(capabilities.workspace ?? {}),

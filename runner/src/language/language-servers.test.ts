@@ -128,6 +128,33 @@ describe('language servers in the runner', () => {
     assert.match(metrics, /runner_language_server_resident_memory_bytes\{language="typescript"\} [1-9]/);
   });
 
+  it('a file the shell creates reaches the server: the missing-module error goes away', async () => {
+    const text = "import { later } from './later';\nconsole.log(later);\n";
+    fs.writeFileSync(path.join(runner.workspace, 'c.ts'), text);
+    ts.notify('textDocument/didOpen', {
+      textDocument: { uri: uri('c.ts'), languageId: 'typescript', version: 1, text },
+    });
+    const missing = await ts.diagnostics(uri('c.ts'), (m) => m.length > 0);
+    assert.match(missing.join('\n'), /Cannot find module '\.\/later'/);
+    fs.writeFileSync(path.join(runner.workspace, 'later.ts'), 'export const later = 42;\n'); // as `cat > later.ts` would
+    await ts.diagnostics(uri('c.ts'), (m) => m.length === 0);
+  });
+
+  it('CSS and JSON: their servers report a typo and a broken document', async () => {
+    const css = new LspTestClient(socket, 'css');
+    await css.start();
+    css.notify('textDocument/didOpen', {
+      textDocument: { uri: uri('style.css'), languageId: 'css', version: 1, text: 'a { colr: red; }\n' },
+    });
+    assert.match((await css.diagnostics(uri('style.css'), (m) => m.length > 0)).join('\n'), /Unknown property: 'colr'/);
+    const json = new LspTestClient(socket, 'json');
+    await json.start();
+    json.notify('textDocument/didOpen', {
+      textDocument: { uri: uri('data.json'), languageId: 'json', version: 1, text: '{ "a": }\n' },
+    });
+    assert.match((await json.diagnostics(uri('data.json'), (m) => m.length > 0)).join('\n'), /Value expected/);
+  });
+
   it('Python: an undefined name is reported', async () => {
     const py = new LspTestClient(socket, 'python');
     await py.start();
