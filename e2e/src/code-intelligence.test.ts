@@ -65,6 +65,20 @@ test('F12 on a name imported from another file opens that file at its definition
   await ide.editor.filter({ hasText: 'export function greet' }).waitFor();
 });
 
+test('Shift+F12 lists every reference, in closed files too; a click opens the file there', async () => {
+  await ide.editorTab('lib.ts').locator('.tab-close').click();
+  await ide.editorTab('lib.ts').waitFor({ state: 'detached' });
+  await ide.editorTab('main.ts').click();
+  await cursorAfter('const total: number = gr');
+  await page.keyboard.press('Shift+F12');
+  const list = page.getByRole('list', { name: 'References' });
+  await page.getByRole('status').filter({ hasText: '3 references to greet' }).waitFor({ timeout: 30_000 });
+  const where = await list.locator('.problem-where').allTextContents();
+  assert.deepEqual(where, ['lib.ts:1', 'main.ts:1', 'main.ts:3']);
+  await list.getByRole('button', { name: /export function greet/ }).click();
+  await ide.editorTab('lib.ts').and(page.locator('[aria-selected=true]')).waitFor();
+});
+
 test('F2 renames a symbol in every file, open or not, and both reach storage', async () => {
   await ide.editorTab('lib.ts').locator('.tab-close').click();
   await ide.editorTab('lib.ts').waitFor({ state: 'detached' });

@@ -17,6 +17,7 @@ import { FileTree } from './files/FileTree';
 import { SourceControlView } from './git/SourceControlView';
 import { useGitStatus } from './git/use-git-status';
 import { ProblemsView, problemCount } from './language/ProblemsView';
+import { ReferencesView } from './language/ReferencesView';
 import { useLanguageRevision } from './language/use-language-clients';
 import { IdeLayout } from './layout/IdeLayout';
 import { ToolPanel } from './layout/ToolPanel';
@@ -103,6 +104,11 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
 
   useLanguageRevision(files.languages);
   const problems = problemCount(files.languages);
+  // A Shift+F12 answer comes to the front.
+  const shownReferences = files.languages.references;
+  useEffect(() => {
+    if (shownReferences) setTool('references');
+  }, [shownReferences]);
 
   // The preview follows the app: it reloads each time the app comes up.
   const appState = processes.app?.state;
@@ -240,6 +246,13 @@ function Workbench({ session, onShellReady }: { session: ReplSession; onShellRea
                 label: problems > 0 ? `Problems (${problems})` : 'Problems',
                 body: (
                   <ProblemsView clients={files.languages} onOpenAt={(path, at) => files.open(path, undefined, at)} />
+                ),
+              },
+              {
+                id: 'references',
+                label: 'References',
+                body: (
+                  <ReferencesView clients={files.languages} onOpenAt={(path, at) => files.open(path, undefined, at)} />
                 ),
               },
             ]}

@@ -32,6 +32,10 @@ export function useOpenDocuments(replId: string, connection: RunnerConnection) {
           openRef.current(path);
           return (await docsRef.current.find((d) => d.path === path)?.whenEditor()) ?? null;
         },
+        read: async (path) => {
+          const file = await connection.request('fetchContent', { path }).catch(() => null);
+          return file && file.encoding !== 'base64' ? file.content : null;
+        },
         // A rename's edits to a file without a tab: through the runner, against the version read.
         editFile: async (path: string, edits: readonly TextEdit[]) => {
           const { content, version } = await connection.request('fetchContent', { path });

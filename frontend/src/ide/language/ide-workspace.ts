@@ -7,6 +7,8 @@ import { pathOfUri } from './workspace-uri';
 export interface WorkspaceHost {
   /** Opens `path` in a tab (or shows its tab) and resolves with its editor once it has one. */
   display(path: string): Promise<EditorView | null>;
+  /** A workspace file's text, read without opening it (null when it cannot be read as text). */
+  read(path: string): Promise<string | null>;
 }
 
 /** What syncFiles reports per changed file (the library does not export the type). */

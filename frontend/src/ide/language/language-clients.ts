@@ -1,5 +1,4 @@
 import {
-  findReferencesKeymap,
   formatKeymap,
   hoverTooltips,
   jumpToDefinitionKeymap,
@@ -9,10 +8,11 @@ import {
   signatureHelp,
 } from '@codemirror/lsp-client';
 import type { Extension } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
+import { type EditorView, keymap } from '@codemirror/view';
 import { type LanguageServerId, type LanguageStatusPush, languageOfPath } from '@cubicle/protocol';
 import type { RunnerConnection } from '../../runner/runner-connection';
 import { LANGUAGE_REQUEST_TIMEOUT_MS } from '../../tuning';
+import { findReferencesAt, type ReferenceList } from './find-references';
 import { IdeWorkspace, type WorkspaceHost } from './ide-workspace';
 import { type FileEditor, renameSymbol } from './rename-symbol';
 import { RunnerLspTransport } from './runner-lsp-transport';
@@ -54,6 +54,10 @@ const SEVERITY: Record<number, Problem['severity']> = { 1: 'error', 2: 'warning'
 export class LanguageClients {
   readonly statuses = new Map<LanguageServerId, LanguageStatusPush>();
   readonly problems = new Map<string, Problem[]>();
+  /** The last Shift+F12's answer, for the References tab. */
+  references: ReferenceList | null = null;
+  /** What a references search says when it fails. */
+  referencesError: string | null = null;
   revision = 0;
   private readonly clients = new Map<LanguageServerId, Promise<Connected | null>>();
   private readonly listeners = new Set<() => void>();
@@ -83,6 +87,19 @@ export class LanguageClients {
     const connected = await this.client(language.server);
     if (!connected) return null;
     return connected.client.plugin(uriOfPath(connected.rootUri, path), language.languageId);
+  }
+
+  /** Shift+F12: every reference to the symbol at the cursor, into the References tab. */
+  async findReferences(view: EditorView): Promise<void> {
+    try {
+      const found = await findReferencesAt(view, (path) => this.host.read(path));
+      if (!found) return;
+      this.references = found;
+      this.referencesError = null;
+    } catch (err) {
+      this.referencesError = `Finding references failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.changed();
   }
 
   async restart(language: LanguageServerId): Promise<void> {
@@ -132,7 +149,18 @@ export class LanguageClients {
         hoverTooltips(),
         signatureHelp(),
         serverDiagnostics(),
-        keymap.of([...formatKeymap, ...jumpToDefinitionKeymap, ...findReferencesKeymap]),
+        keymap.of([
+          ...formatKeymap,
+          ...jumpToDefinitionKeymap,
+          {
+            key: 'Shift-F12',
+            preventDefault: true,
+            run: (view) => {
+              void this.findReferences(view);
+              return true;
+            },
+          },
+        ]),
         renameSymbol(this.host),
       ],
     });
