@@ -165,3 +165,29 @@ describe('language servers in the runner', () => {
     assert.match(messages.join('\n'), /"undefined_name" is not defined/);
   });
 });
+
+describe('language servers and the file size limit', () => {
+  it('a document over MAX_FILE_BYTES never reaches the server; one under it does', async () => {
+    const runner = await startRunner({ MAX_FILE_BYTES: '2000' });
+    try {
+      const ts = new LspTestClient(await runner.connect(), 'typescript');
+      const { rootUri } = await ts.start();
+      const error = "const n: number = 'text';\n";
+      const big = `${error}${'// padding\n'.repeat(300)}`;
+      ts.notify('textDocument/didOpen', {
+        textDocument: { uri: `${rootUri}/big.ts`, languageId: 'typescript', version: 1, text: big },
+      });
+      ts.notify('textDocument/didOpen', {
+        textDocument: { uri: `${rootUri}/small.ts`, languageId: 'typescript', version: 1, text: error },
+      });
+      await ts.diagnostics(`${rootUri}/small.ts`, (m) => m.length > 0);
+      const aboutBig = ts.notifications.filter(
+        (n) =>
+          n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === `${rootUri}/big.ts`,
+      );
+      assert.deepEqual(aboutBig, [], 'the server never saw the large document');
+    } finally {
+      await runner.stop();
+    }
+  });
+});
