@@ -7,6 +7,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const benches = [
   'runner/dist/bench/terminal-bench.js',
+  'runner/dist/bench/terminal-output-bench.js',
   'runner/dist/bench/sync-bench.js',
   'runner/dist/bench/language-bench.js',
   'orchestrator/dist/bench/start-bench.js',

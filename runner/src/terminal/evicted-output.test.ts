@@ -24,7 +24,7 @@ const toBytes = (text: string) => Buffer.from(text);
 const fromBytes = (bytes: Buffer) => bytes.toString();
 
 async function assertSameScreen(chunks: string[]): Promise<{ before: number; after: number }> {
-  const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
+  const filter = new EvictedOutputFilter(ROWS, SCROLLBACK, COLS);
   const filtered = chunks.map((c) => fromBytes(filter.filter(toBytes(c))));
   assert.equal(await screenAfter(filtered), await screenAfter(chunks));
   return { before: chunks.join('').length, after: filtered.join('').length };
@@ -50,6 +50,54 @@ describe('EvictedOutputFilter', () => {
     await assertSameScreen([text, lines(50, (i) => `progress ${i}%\r`)]);
   });
 
+  it('drops whole rows inside one very long line (a minified bundle), after a prompt at any column', async () => {
+    // Printable noise, so that a row shifted by one character would show.
+    const noise = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7919 + seed * 104729) % 94))).join('');
+    for (const prompt of ['$ ', '$ cat bundle.min.js # a longer command line', '']) {
+      const { before, after } = await assertSameScreen([prompt, noise(200_000, prompt.length), '\r\n$ ']);
+      assert.ok(after < before / 5, `${before} → ${after} characters`);
+    }
+    // In pieces, with colours between stretches, a wide character and a tab inside, and a pending wrap.
+    const pieces = [
+      `${'w'.repeat(COLS)}`,
+      noise(70_000, 1),
+      `\x1b[31m${noise(90_000, 2)}\x1b[0m`,
+      `日本${noise(50_000, 3)}\t${noise(120_000, 4)}`,
+      '\r\n',
+    ];
+    const { before, after } = await assertSameScreen(pieces);
+    assert.ok(after < before, `${before} → ${after} characters`);
+  });
+
+  it('drops progress redraws that a later, longer redraw overwrites, and keeps what a shorter one leaves', async () => {
+    const bar = (i: number) => `\r[${'#'.repeat(i % 60).padEnd(60, '.')}] ${i % 101}%`;
+    const progress = lines(4000, (i) => `${bar(i)}${i % 997 === 996 ? '\r\n' : ''}`);
+    const { before, after } = await assertSameScreen(['$ npm install\r\nDownloading ', progress, '\r\ndone']);
+    assert.ok(after < before / 5, `${before} → ${after} characters`);
+    // The last redraw is shorter than earlier ones: the longer ones' ends stay on screen.
+    const shrinking = lines(3000, (i) => `\r${'x'.repeat(70 - (i % 70))}`);
+    await assertSameScreen(['prefix text that is long enough to show', shrinking, `\r\x1b[32mok\x1b[0m`, '\r\n']);
+    // Redraws longer than a row wrap, and are parsed as they are.
+    // (Each one moves the cursor down a row: 60 of them leave the lines before in the scrollback.)
+    await assertSameScreen([
+      lines(10, (i) => `line ${i}\r\n`),
+      lines(60, (i) => `\r${String(i % 10).repeat(COLS + 1)}`),
+      '\r\n',
+    ]);
+  });
+
+  it('keeps a long line whole while autowrap is off, and drops inside it again once it is on', async () => {
+    const long = 'y'.repeat(200_000);
+    await assertSameScreen(['\x1b[?7l', long, '\r\nend']);
+    const filter = new EvictedOutputFilter(ROWS, SCROLLBACK, COLS);
+    filter.filter(toBytes('\x1b[?7l'));
+    assert.equal(filter.filter(toBytes(long)).length, long.length, 'untouched without autowrap');
+    filter.filter(toBytes('\x1b[?7h'));
+    assert.ok(filter.filter(toBytes(long)).length < long.length / 10, 'dropping resumes with autowrap');
+    await assertSameScreen(['\x1b[?7l', long, '\x1b[?7h', long, '\r\n']);
+  });
+
   it('never drops across cursor movement, titles or erase sequences', async () => {
     const chunk = lines(2000, (i) => (i === 1000 ? '\x1b[10;5HMOVED\x1b]0;title\x07\x1b[2K' : `${i}\r\n`));
     await assertSameScreen([chunk]);
@@ -58,7 +106,7 @@ describe('EvictedOutputFilter', () => {
   it('never drops while a scroll region is in force, and resumes after it is cleared', async () => {
     const inRegion = ['\x1b[1;10r\x1b[20;1H', lines(2000, (i) => `below ${i}\r\n`)];
     await assertSameScreen(inRegion);
-    const filter = new EvictedOutputFilter(ROWS, SCROLLBACK);
+    const filter = new EvictedOutputFilter(ROWS, SCROLLBACK, COLS);
     filter.filter(toBytes('\x1b[1;10r'));
     const flood = lines(2000, (i) => `${i}\r\n`);
     assert.equal(fromBytes(filter.filter(toBytes(flood))), flood, 'untouched while the region is set');
@@ -72,7 +120,7 @@ describe('EvictedOutputFilter', () => {
     assert.ok(after < before / 10, `${before} → ${after} characters`);
     // CSI in its C1 form (U+009B, UTF-8 C2 9B) moves the cursor like ESC [ does.
     const c1 = lines(3000, (i) => (i === 10 ? '\u009b5;5H' : `${i}\r\n`));
-    const kept = fromBytes(new EvictedOutputFilter(ROWS, SCROLLBACK).filter(toBytes(c1)));
+    const kept = fromBytes(new EvictedOutputFilter(ROWS, SCROLLBACK, COLS).filter(toBytes(c1)));
     assert.ok(kept.includes('\u009b5;5H'), 'nothing before or at the C1 control is dropped');
     await assertSameScreen([c1]);
   });
@@ -150,7 +198,7 @@ describe('EvictedOutputFilter', () => {
     }
     for (const pieces of [anywhere, byLines]) {
       const whole = Buffer.concat(pieces);
-      const split = new EvictedOutputFilter(ROWS, SCROLLBACK).splitPieces(pieces);
+      const split = new EvictedOutputFilter(ROWS, SCROLLBACK, COLS).splitPieces(pieces);
       assert.ok(split, 'plain pieces are split in place');
       assert.ok(split.parse.length + split.tail.length < whole.length / 5, 'most of the flood is dropped');
       assert.equal(
@@ -160,7 +208,7 @@ describe('EvictedOutputFilter', () => {
     }
     const unsafe = [plain, toBytes('\x1b[2J')];
     assert.equal(
-      new EvictedOutputFilter(ROWS, SCROLLBACK).splitPieces(unsafe),
+      new EvictedOutputFilter(ROWS, SCROLLBACK, COLS).splitPieces(unsafe),
       null,
       'anything else is left to split()',
     );

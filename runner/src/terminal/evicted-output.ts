@@ -14,14 +14,21 @@
  * same screen and scrollback as the original; evicted-output.test.ts checks that on a real
  * headless xterm.
  *
+ * One very long line (a minified bundle, `base64` without wrapping) has no line ends to cut at.
+ * Inside it, a stretch of printable ASCII (one cell per byte) wraps every `cols` characters
+ * whatever column it starts at; dropping a multiple of `cols` characters from its start only
+ * removes rows that are scrolled away anyway, as long as at least `rows + scrollback + 1` rows
+ * of it follow (and autowrap is on, and no scroll region is set). The dropped rows were
+ * continuation rows of the same line, so the rows kept are the same, wrap flags included.
+ *
  * It works on the UTF-8 bytes, so a flood is scanned once and never decoded: every byte
  * that matters here is ASCII, and C1 controls are recognised in their UTF-8 form.
  */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const SGR = /\x1b\[[0-9;:]*m/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
-const SGR_RESET = /\x1b\[0?m/g;
+const SGR_RESET_SHORT = Buffer.from('\x1b[m');
+const SGR_RESET_ZERO = Buffer.from('\x1b[0m');
 /** DECSTBM with parameters sets a scroll region; without, or a full reset (RIS), clears it. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const REGION = /\x1b\[(\d*;?\d*)r|\x1bc/g;
@@ -31,6 +38,7 @@ const COMPLETE_SEQUENCE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]P^_X][^\x07\x1b]*(?:\x
 
 const ESC = 0x1b;
 const CRLF = Buffer.from('\r\n');
+const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 /** Shorter plain runs are parsed whole: cutting them saves less than it costs. */
 const MIN_DROP_BYTES = 4096;
@@ -97,8 +105,16 @@ function skipPrintableWords(words: Int32Array, from: number): number {
   return w;
 }
 
+/** Whether a byte occupies exactly one cell and moves the cursor one column: printable ASCII. */
+const isCellByte = (b: number) => b >= 0x20 && b < 0x7f;
+/** DECSET/DECRST with their parameters (autowrap is mode 7), or a full reset. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
+const PRIVATE_MODES = /\x1b\[\?([\d;]+)([hl])|\x1bc/g;
+
 export class EvictedOutputFilter {
   private scrollRegion = false;
+  /** DECAWM: with autowrap off, a long line does not wrap, and nothing inside it may be dropped. */
+  private autowrap = true;
   /** The previous output ended inside an escape sequence: the next one starts mid-sequence. */
   private openSequence = false;
   /** The previous output's tail (as a byte string), so a region sequence split between two is still seen. */
@@ -108,12 +124,14 @@ export class EvictedOutputFilter {
   constructor(
     private rows: number,
     private readonly scrollback: number,
+    private cols: number,
   ) {
     this.lines = rows + scrollback;
   }
 
-  resize(rows: number): void {
+  resize(rows: number, cols: number): void {
     this.rows = rows;
+    this.cols = cols;
     this.lines = rows + this.scrollback;
   }
 
@@ -150,6 +168,14 @@ export class EvictedOutputFilter {
       if (cut !== -1) {
         kept.push(bytes.subarray(emitted, run), this.replacementFor(bytes.subarray(run, cut)));
         emitted = cut;
+      }
+      if (!this.scrollRegion && this.autowrap) {
+        const rest = Math.max(run, emitted);
+        const drops = [...this.rowsInLongLines(bytes, rest, runEnd), ...this.overwrittenByCR(bytes, rest, runEnd)];
+        for (const [from, to] of drops.sort((a, b) => a[0] - b[0])) {
+          kept.push(bytes.subarray(emitted, from));
+          emitted = to;
+        }
       }
       if (unsafe === -1) {
         tailFrom = Math.max(run, emitted);
@@ -193,7 +219,8 @@ export class EvictedOutputFilter {
       }
       if (remaining === 0) break;
     }
-    if (remaining > 0) return { parse: EMPTY, tail: Buffer.concat(views) };
+    // Too few line ends to cut at: split() looks inside long lines too.
+    if (remaining > 0) return null;
     const cutView = views[piece] as Buffer;
     const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
     const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
@@ -220,6 +247,52 @@ export class EvictedOutputFilter {
     return cut - start < MIN_DROP_BYTES ? -1 : cut;
   }
 
+  /**
+   * Stretches of `[start, end)` made of whole rows of a very long printable line, each followed by
+   * more than `rows + scrollback` rows of the same stretch: they scroll away unseen.
+   */
+  private *rowsInLongLines(bytes: Buffer, start: number, end: number): Generator<[number, number]> {
+    const keep = (this.lines + 1) * this.cols;
+    if (end - start < keep + MIN_DROP_BYTES) return;
+    let i = start;
+    while (i < end) {
+      while (i < end && !isCellByte(bytes[i] as number)) i++;
+      const from = i;
+      while (i < end && isCellByte(bytes[i] as number)) i++;
+      const droppable = Math.floor((i - from - keep) / this.cols) * this.cols;
+      if (droppable >= MIN_DROP_BYTES) yield [from, from + droppable];
+    }
+  }
+
+  /**
+   * Redraws with CR (a progress bar): in a chain of `CR text` pieces whose text is printable and
+   * shorter than a row, every piece before the last of the longest ones is overwritten cell for
+   * cell by it, so the bytes from the first CR up to that piece's CR change nothing on screen.
+   */
+  private *overwrittenByCR(bytes: Buffer, start: number, end: number): Generator<[number, number]> {
+    let i = start;
+    for (;;) {
+      const first = bytes.indexOf(CR, i);
+      if (first === -1 || first >= end) return;
+      let longest = -1;
+      let longestAt = first;
+      let at = first;
+      while (at < end && bytes[at] === CR) {
+        let j = at + 1;
+        while (j < end && isCellByte(bytes[j] as number)) j++;
+        const length = j - at - 1;
+        if (length >= this.cols) break; // it wraps: no longer one row overwritten in place
+        if (length >= longest) {
+          longest = length;
+          longestAt = at;
+        }
+        at = j;
+      }
+      if (longestAt - first >= MIN_DROP_BYTES) yield [first, longestAt];
+      i = Math.max(at, first + 1);
+    }
+  }
+
   /** Stands for dropped whole lines: the same attributes, and the cursor on the bottom row. */
   private replacementFor(dropped: Buffer): Buffer {
     return Buffer.from(`${attributesOf(dropped)}${'\r\n'.repeat(this.rows)}`, 'latin1');
@@ -234,6 +307,10 @@ export class EvictedOutputFilter {
     // A byte string (one character per byte) is enough for ASCII patterns.
     const scanned = this.carry + bytes.toString('latin1');
     for (const m of scanned.matchAll(REGION)) this.scrollRegion = m[0] !== '\x1bc' && m[1] !== '' && m[1] !== undefined;
+    for (const m of scanned.matchAll(PRIVATE_MODES)) {
+      if (m[0] === '\x1bc') this.autowrap = true;
+      else if (m[1]?.split(';').includes('7')) this.autowrap = m[2] === 'h';
+    }
     if (lastEsc === -1) {
       // Still inside the sequence only if it is a string sequence that has not ended yet.
       this.openSequence = this.openSequence && !bytes.includes(0x07);
@@ -247,8 +324,7 @@ export class EvictedOutputFilter {
 /** The SGR sequences of `bytes` from its last reset on: applied in order, the same attributes. */
 function attributesOf(bytes: Buffer): string {
   if (!bytes.includes(ESC)) return '';
-  const text = bytes.toString('latin1');
-  let start = 0;
-  for (const m of text.matchAll(SGR_RESET)) start = m.index ?? start;
-  return (text.slice(start).match(SGR) ?? []).join('');
+  // Only what follows the last reset matters: find it from the end, and read no more than that.
+  const from = Math.max(bytes.lastIndexOf(SGR_RESET_SHORT), bytes.lastIndexOf(SGR_RESET_ZERO), 0);
+  return (bytes.toString('latin1', from).match(SGR) ?? []).join('');
 }

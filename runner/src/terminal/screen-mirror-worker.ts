@@ -71,7 +71,7 @@ function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
     key: m.key,
     term,
     serializer,
-    filter: new EvictedOutputFilter(m.rows, m.scrollback),
+    filter: new EvictedOutputFilter(m.rows, m.scrollback, m.cols),
     scrollback: m.scrollback,
     pending: [],
     pendingBytes: 0,
@@ -112,7 +112,7 @@ function drain(mirror: Mirror, paused = false): void {
     }
     mirror.pending.shift();
     if (next.type === 'resize') {
-      mirror.filter.resize(next.rows);
+      mirror.filter.resize(next.rows, next.cols);
       mirror.term.resize(next.cols, next.rows);
     } else {
       const data = mirror.serializer.serialize({ scrollback: mirror.scrollback });

@@ -1,0 +1,170 @@
+/**
+ * `pnpm bench` — the runner's terminal under every kind of output people produce, against the
+ * raw limit measured in the same run (node-pty piped to a bare WebSocket): throughput and the
+ * server's CPU per MB, at 200×50 and 80×24. Cubicle's client takes bytes and acks like the IDE.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRunner } from '../test-support/runner-harness.js';
+import { fmt, median, printTable, ratio } from './bench-stats.js';
+import {
+  type BenchTerminal,
+  openCubicleTerminal,
+  openRawTerminal,
+  startRawServer,
+  waitForOutput,
+} from './bench-terminal.js';
+
+const MB = 1e6;
+const SIZE = Number(process.env.BENCH_OUTPUT_MB ?? 20) * MB;
+const ROUNDS = Number(process.env.BENCH_OUTPUT_ROUNDS ?? 3);
+const SIZES: Array<[number, number]> = [
+  [200, 50],
+  [80, 24],
+];
+const TICKS_PER_SECOND = 100; // USER_HZ
+
+/** Lines of `make(i)` until about SIZE bytes. */
+function linesOf(make: (i: number) => string): string {
+  const parts: string[] = [];
+  let n = 0;
+  for (let i = 0; n < SIZE; i++) {
+    const line = make(i);
+    parts.push(line);
+    n += Buffer.byteLength(line);
+  }
+  return parts.join('');
+}
+
+/** The output classes of the issue: what a user's programs print every day. */
+const CLASSES: Record<string, () => string> = {
+  'short lines (cat of a log)': () => linesOf((i) => `${String(i).padStart(8, '0')} ${'='.repeat(90)}\n`),
+  'one huge line (a minified bundle)': () => {
+    const words = 'function(a,b){return a+b};var x=[1,2,3].map(function(v){return v*2});if(x){y=x}else{y=0};';
+    return `${words.repeat(Math.ceil(SIZE / words.length)).slice(0, SIZE)}\n`;
+  },
+  'colour (SGR) lines': () =>
+    linesOf(
+      (i) =>
+        `\x1b[3${i % 8}m${i}\x1b[1m error\x1b[0m at \x1b[4mfile${i % 97}.ts\x1b[24m:${i % 400}:7 ${'-'.repeat(40)}\n`,
+    ),
+  'long lines that wrap (1,000 chars)': () => linesOf((i) => `${String(i % 10).repeat(1000)}\n`),
+  'UTF-8 with wide characters': () => linesOf((i) => `${i} 日本語のテキスト 😀 émigré ${'漢字'.repeat(20)}\n`),
+  'progress redrawn with CR': () =>
+    linesOf((i) => `\r[${'#'.repeat(i % 50).padEnd(50, '.')}] ${i % 100}% ${i % 1000 === 999 ? '\n' : ''}`),
+  'random printable noise (base64)': () => {
+    const b64 = randomBytes(Math.ceil((SIZE * 3) / 4)).toString('base64');
+    return b64.replace(/(.{76})/g, '$1\n');
+  },
+};
+
+/** CPU seconds a process (all its threads) has used. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+async function flood(term: BenchTerminal, file: string, serverPid: number) {
+  let bytes = 0;
+  const stop = term.onData((data) => {
+    bytes += data.length;
+  });
+  const done = waitForOutput(term, /END_2_/, 300_000);
+  const cpu0 = cpuSeconds(serverPid);
+  const t0 = performance.now();
+  term.write(`cat ${file}; echo END_$((1+1))_\r`);
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(serverPid) - cpu0;
+  stop();
+  return { mbps: bytes / MB / seconds, cpuPerMb: cpu / (bytes / MB) };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-output-bench-'));
+  fs.chmodSync(dir, 0o755);
+  const files = Object.entries(CLASSES).map(([name, make], i) => {
+    const file = path.join(dir, `class${i}.txt`);
+    fs.writeFileSync(file, make());
+    fs.chmodSync(file, 0o644);
+    return { name, file };
+  });
+  fs.mkdirSync(path.join(dir, 'home'));
+  const raw = await startRawServer(
+    fileURLToPath(new URL('./raw-pty-ws-server.js', import.meta.url)),
+    dir,
+    path.join(dir, 'home'),
+  );
+  const runner = await startRunner();
+  const rawPid = raw.child.pid ?? 0;
+  try {
+    const token = await runner.token();
+    const rows: string[][] = [];
+    for (const [cols, height] of SIZES) {
+      for (const { name, file } of files) {
+        const results = {
+          cubicle: { mbps: [] as number[], cpu: [] as number[] },
+          raw: { mbps: [] as number[], cpu: [] as number[] },
+        };
+        for (let round = 0; round <= ROUNDS; round++) {
+          for (const which of ['raw', 'cubicle'] as const) {
+            const term =
+              which === 'raw'
+                ? await openRawTerminal(raw.port, cols, height)
+                : await openCubicleTerminal(runner.url, token, cols, height);
+            await waitForOutput(term, /[$#] $/);
+            const r = await flood(term, file, which === 'raw' ? rawPid : runner.pid);
+            term.close();
+            if (round === 0) continue; // a warm-up round for each class
+            results[which].mbps.push(r.mbps);
+            results[which].cpu.push(r.cpuPerMb);
+          }
+        }
+        const c = results.cubicle;
+        const w = results.raw;
+        rows.push([
+          `${name}, ${cols}×${height}`,
+          fmt(median(c.mbps), 1),
+          fmt(median(w.mbps), 1),
+          ratio(median(c.mbps), median(w.mbps)),
+          fmt(median(c.cpu) * 1000, 1),
+          fmt(median(w.cpu) * 1000, 1),
+          ratio(median(c.cpu), median(w.cpu)),
+        ]);
+      }
+    }
+    console.log('\n## Terminal output classes benchmark\n');
+    console.log('command: pnpm bench   (node runner/dist/bench/terminal-output-bench.js)');
+    console.log(
+      `setup: ${SIZE / MB} MB of each class through \`cat\`, ${ROUNDS} rounds after a warm-up (median), Cubicle's client in binary mode acking like the IDE, ${os.cpus().length} cores, Node ${process.version}\n`,
+    );
+    printTable(
+      [
+        'output',
+        'Cubicle MB/s',
+        'raw MB/s',
+        'ratio (≥ 0.80)',
+        'Cubicle CPU ms/MB',
+        'raw CPU ms/MB',
+        'CPU ratio (≤ 1.3)',
+      ],
+      rows,
+    );
+    console.log(
+      '\nCPU is the server process (all its threads, the screen mirror included) over the flood, from /proc.',
+    );
+  } finally {
+    raw.child.kill('SIGTERM');
+    await runner.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
