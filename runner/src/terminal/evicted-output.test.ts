@@ -63,7 +63,7 @@ describe('EvictedOutputFilter', () => {
       `${'w'.repeat(COLS)}`,
       noise(70_000, 1),
       `\x1b[31m${noise(90_000, 2)}\x1b[0m`,
-      `日本${noise(50_000, 3)}\t${noise(120_000, 4)}`,
+      `日本${noise(50_000, 3)}\t${noise(120_000, 4)}\x7f${noise(200_000, 5)}`,
       '\r\n',
     ];
     const { before, after } = await assertSameScreen(pieces);
@@ -85,6 +85,22 @@ describe('EvictedOutputFilter', () => {
       lines(60, (i) => `\r${String(i % 10).repeat(COLS + 1)}`),
       '\r\n',
     ]);
+  });
+
+  it('drops inside a long line that begins with other sequences (bash switching bracketed paste off)', async () => {
+    const long = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(33 + ((i * 31) % 94))).join('');
+    const { before, after } = await assertSameScreen([
+      '$ cat bundle.js\r\n',
+      `\x1b[?2004l\r\x1b[5;10H\x1b]0;t\x07${long}`,
+      '\r\n$ ',
+    ]);
+    assert.ok(after < before / 5, `${before} → ${after} characters`);
+    // Not when the same line turns autowrap off, or sets a scroll region, before the text.
+    for (const prefix of ['\x1b[?2004l\x1b[?7l', '\x1b[2;20r\x1b[20;1H']) {
+      const filtered = new EvictedOutputFilter(ROWS, SCROLLBACK, COLS).filter(toBytes(`${prefix}${long}`));
+      assert.equal(filtered.length, prefix.length + long.length, JSON.stringify(prefix));
+      await assertSameScreen([`${prefix}${long}`, '\r\n']);
+    }
   });
 
   it('keeps a long line whole while autowrap is off, and drops inside it again once it is on', async () => {

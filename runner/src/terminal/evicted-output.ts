@@ -90,6 +90,21 @@ export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
   return -1;
 }
 
+/** The end of the stretch of bytes from 0x20 to 0x7f at `from` (before `end`), four bytes at a time. */
+function cellRunEnd(bytes: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end && ((bytes.byteOffset + i) & 3) !== 0) {
+    if (!isCellByte(bytes[i] as number)) return i;
+    i++;
+  }
+  if (i < end) {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset + i, (end - i) >> 2);
+    i += 4 * skipPrintableWords(words, 0);
+    while (i < end && isCellByte(bytes[i] as number)) i++;
+  }
+  return i;
+}
+
 const HIGH_BITS = 0x80808080 | 0;
 
 /** The first word from `w` with a byte under 0x20 or from 0x80 (or words.length). */
@@ -181,10 +196,30 @@ export class EvictedOutputFilter {
         tailFrom = Math.max(run, emitted);
         break;
       }
-      // The line holding it is parsed as it is; its state changes are tracked; a run starts after it.
+      // The line holding it is parsed as it is, and its state changes are tracked, up to its last
+      // sequence that is not plain; after that, the line may still hold stretches to drop (a
+      // shell's bracketed-paste switch, then a minified bundle). A run starts after the line.
       const lineEnd = bytes.indexOf(CRLF, unsafe);
       run = lineEnd === -1 ? n : lineEnd + 2;
-      this.trackState(bytes.subarray(unsafe, run));
+      const lineStop = lineEnd === -1 ? n : lineEnd;
+      const plainFrom = this.scrollRegion ? -1 : plainRestOfLine(bytes, unsafe, lineStop);
+      if (plainFrom === -1 || lineStop - plainFrom < MIN_DROP_BYTES) {
+        this.trackState(bytes.subarray(unsafe, run));
+      } else {
+        this.trackState(bytes.subarray(unsafe, plainFrom));
+        if (!this.openSequence && !this.scrollRegion && this.autowrap) {
+          const drops = [
+            ...this.rowsInLongLines(bytes, plainFrom, lineStop),
+            ...this.overwrittenByCR(bytes, plainFrom, lineStop),
+          ];
+          for (const [from, to] of drops.sort((a, b) => a[0] - b[0])) {
+            kept.push(bytes.subarray(emitted, from));
+            emitted = to;
+          }
+        }
+        // The rest of the line is plain (SGR at most): nothing in it changes the state tracked.
+        this.carry = bytes.toString('latin1', Math.max(plainFrom, run - 32), run);
+      }
       if (this.openSequence) {
         this.trackState(bytes.subarray(run)); // a sequence runs past the line: the rest stays as it is
         break;
@@ -258,7 +293,12 @@ export class EvictedOutputFilter {
     while (i < end) {
       while (i < end && !isCellByte(bytes[i] as number)) i++;
       const from = i;
-      while (i < end && isCellByte(bytes[i] as number)) i++;
+      if (from >= end) return;
+      i = cellRunEnd(bytes, from, end);
+      if (i - from < keep + MIN_DROP_BYTES) continue;
+      // The word scan lets DEL (0x7f) through, which takes no cell: the stretch ends before it.
+      const del = bytes.subarray(from, i).indexOf(0x7f);
+      if (del !== -1) i = from + del;
       const droppable = Math.floor((i - from - keep) / this.cols) * this.cols;
       if (droppable >= MIN_DROP_BYTES) yield [from, from + droppable];
     }
@@ -318,6 +358,30 @@ export class EvictedOutputFilter {
       this.openSequence = !COMPLETE_SEQUENCE.test(bytes.subarray(lastEsc).toString('latin1'));
     }
     this.carry = scanned.slice(-32);
+  }
+}
+
+/**
+ * Where a line (`[unsafe, stop)`, from its first byte that plain text may not hold) becomes plain
+ * for good: just after its last complete sequence or control, or -1 when one is unfinished or a
+ * C1 control (those are left alone).
+ */
+function plainRestOfLine(bytes: Buffer, unsafe: number, stop: number): number {
+  let at = unsafe;
+  for (;;) {
+    let end: number;
+    if (bytes[at] === ESC) {
+      const match = COMPLETE_SEQUENCE.exec(bytes.toString('latin1', at, Math.min(stop, at + 4096)));
+      if (!match) return -1;
+      end = at + match[0].length;
+    } else if (KIND[bytes[at] as number] === ByteKind.Unsafe) {
+      end = at + 1; // a C0 control: one byte
+    } else {
+      return -1;
+    }
+    const next = nextUnsafeByte(bytes, end);
+    if (next === -1 || next >= stop) return end;
+    at = next;
   }
 }
 
