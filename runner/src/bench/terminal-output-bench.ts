@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRunner } from '../test-support/runner-harness.js';
+import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
   type BenchTerminal,
@@ -105,6 +105,8 @@ async function main(): Promise<void> {
   const rawPid = raw.child.pid ?? 0;
   try {
     const token = await runner.token();
+    const idleRss = rssBytes(runner.pid);
+    let peakRss = idleRss;
     const rows: string[][] = [];
     for (const [cols, height] of SIZES) {
       for (const { name, file } of files) {
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
                 : await openCubicleTerminal(runner.url, token, cols, height);
             await waitForOutput(term, /[$#] $/);
             const r = await flood(term, file, which === 'raw' ? rawPid : runner.pid);
+            if (which === 'cubicle') peakRss = Math.max(peakRss, rssBytes(runner.pid));
             term.close();
             if (round === 0) continue; // a warm-up round for each class
             results[which].mbps.push(r.mbps);
@@ -157,7 +160,13 @@ async function main(): Promise<void> {
       rows,
     );
     console.log(
-      '\nCPU is the server process (all its threads, the screen mirror included) over the flood, from /proc.',
+      '\nCPU is the server process (all its threads, the screen mirror included) over the flood, from /proc.\n',
+    );
+    await sleep(5000); // every client has gone; terminals end after their grace period
+    const afterRss = rssBytes(runner.pid);
+    printTable(
+      ['runner RSS, MB', 'idle, before', 'highest after a flood', 'all clients gone, 5 s later'],
+      [['', fmt(idleRss / 1048576, 1), fmt(peakRss / 1048576, 1), fmt(afterRss / 1048576, 1)]],
     );
   } finally {
     raw.child.kill('SIGTERM');
