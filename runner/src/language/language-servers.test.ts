@@ -128,6 +128,26 @@ describe('language servers in the runner', () => {
     assert.match(metrics, /runner_language_server_resident_memory_bytes\{language="typescript"\} [1-9]/);
   });
 
+  it('a server that stops answering gets the request an error in time, and the runner keeps serving', async () => {
+    const [pid] = serverPids(runner, 'typescript-language-server');
+    assert.ok(pid, 'the TypeScript server runs');
+    process.kill(-pid, 'SIGSTOP'); // the server and the tsserver it started, frozen
+    try {
+      const t0 = Date.now();
+      const answer = ts.requestRaw('textDocument/hover', {
+        textDocument: { uri: uri('b.ts') },
+        position: { line: 1, character: 23 },
+      });
+      const listed = await socket.emitWithAck('fetchDir', { path: '' });
+      assert.ok(listed.ok && Date.now() - t0 < 5000, 'file operations do not wait on a language server');
+      const reply = await answer;
+      assert.match(reply.error?.message ?? '', /did not answer textDocument\/hover in time/);
+      assert.ok(Date.now() - t0 < 30_000);
+    } finally {
+      process.kill(-pid, 'SIGCONT');
+    }
+  });
+
   it('a file the shell creates reaches the server: the missing-module error goes away', async () => {
     const text = "import { later } from './later';\nconsole.log(later);\n";
     fs.writeFileSync(path.join(runner.workspace, 'c.ts'), text);
