@@ -125,7 +125,11 @@ export class LanguageClients {
   private client(language: LanguageServerId): Promise<Connected | null> {
     let pending = this.clients.get(language);
     if (!pending) {
-      pending = this.connect(language).catch(() => null); // no server: the editor works without one
+      // No server (or no answer): the editor works without one, and the next file of it asks again.
+      pending = this.connect(language).catch(() => {
+        this.clients.delete(language);
+        return null;
+      });
       this.clients.set(language, pending);
     }
     return pending;
