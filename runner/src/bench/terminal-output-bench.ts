@@ -26,6 +26,7 @@ const SIZES: Array<[number, number]> = [
   [80, 24],
 ];
 const TICKS_PER_SECOND = 100; // USER_HZ
+const SESSIONS = 20;
 
 /** Lines of `make(i)` until about SIZE bytes. */
 function linesOf(make: (i: number) => string): string {
@@ -82,6 +83,26 @@ async function flood(term: BenchTerminal, file: string, serverPid: number) {
   const cpu = cpuSeconds(serverPid) - cpu0;
   stop();
   return { mbps: bytes / MB / seconds, cpuPerMb: cpu / (bytes / MB) };
+}
+
+/** `sessions` terminals each `cat` the same file at once: aggregate MB/s until every one is done. */
+async function concurrent(open: () => Promise<BenchTerminal>, sessions: number, file: string): Promise<number> {
+  const terms = await Promise.all(Array.from({ length: sessions }, open));
+  await Promise.all(terms.map((t) => waitForOutput(t, /[$#] $/)));
+  let bytes = 0;
+  const stops = terms.map((t) =>
+    t.onData((data) => {
+      bytes += data.length;
+    }),
+  );
+  const done = Promise.all(terms.map((t) => waitForOutput(t, /END_2_/, 300_000)));
+  const t0 = performance.now();
+  for (const t of terms) t.write(`cat ${file}; echo END_$((1+1))_\r`);
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  for (const stop of stops) stop();
+  for (const t of terms) t.close();
+  return bytes / MB / seconds;
 }
 
 async function main(): Promise<void> {
@@ -162,6 +183,30 @@ async function main(): Promise<void> {
     console.log(
       '\nCPU is the server process (all its threads, the screen mirror included) over the flood, from /proc.\n',
     );
+    // Many people at once: SESSIONS terminals each flooding the same 1/SESSIONS share of short lines.
+    const shared = path.join(dir, 'shared.txt');
+    fs.writeFileSync(shared, `${'='.repeat(99)}\n`.repeat(Math.round(SIZE / 100 / SESSIONS) * 2));
+    fs.chmodSync(shared, 0o644);
+    const aggregate = { cubicle: [] as number[], raw: [] as number[] };
+    for (let round = 0; round <= ROUNDS; round++) {
+      const r = await concurrent(() => openRawTerminal(raw.port, 200, 50), SESSIONS, shared);
+      const c = await concurrent(() => openCubicleTerminal(runner.url, token, 200, 50), SESSIONS, shared);
+      if (round === 0) continue;
+      aggregate.raw.push(r);
+      aggregate.cubicle.push(c);
+    }
+    printTable(
+      [`${SESSIONS} terminals flooding at once, 200×50`, 'Cubicle MB/s', 'raw MB/s', 'ratio (≥ 0.80)'],
+      [
+        [
+          'aggregate',
+          fmt(median(aggregate.cubicle), 1),
+          fmt(median(aggregate.raw), 1),
+          ratio(median(aggregate.cubicle), median(aggregate.raw)),
+        ],
+      ],
+    );
+    console.log('');
     await sleep(5000); // every client has gone; terminals end after their grace period
     const afterRss = rssBytes(runner.pid);
     printTable(
