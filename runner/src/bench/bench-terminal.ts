@@ -75,8 +75,12 @@ export async function openCubicleTerminal(
     write: (data) => socket.emit('terminal:write', { id: termId, data }),
     onData: (l) => output.listen(l),
     close: () => {
-      socket.emit('terminal:close', { id: termId });
-      setTimeout(() => socket.disconnect(), 50);
+      // Ended for good (not left to its reconnect grace period), then the socket goes.
+      const acked = socket.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> };
+      void acked
+        .emitWithAck('terminal:close', { id: termId })
+        .catch(() => {})
+        .finally(() => socket.disconnect());
     },
   };
 }

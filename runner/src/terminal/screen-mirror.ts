@@ -68,6 +68,7 @@ export class ScreenMirror {
       dispose: () => {
         this.entries.delete(key);
         this.post({ type: 'dispose', key });
+        if (this.entries.size === 0 && this.snapshots.size === 0) this.retireWorker();
       },
     };
   }
@@ -94,7 +95,20 @@ export class ScreenMirror {
     });
     worker.unref();
     this.worker = worker;
+    this.log.info('screen mirror started');
     return worker;
+  }
+
+  /**
+   * With no terminal left the worker goes, and its heap with it (a flood's buffers and emulators
+   * would otherwise keep the runner's memory high for good); the next terminal starts another.
+   */
+  private retireWorker(): void {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    void worker.terminate();
+    this.log.info('screen mirror stopped: no terminal is open');
   }
 
   private onReply(m: MirrorReply): void {
