@@ -138,3 +138,9 @@ export function waitForOutput(term: BenchTerminal, pattern: RegExp, timeoutMs = 
     });
   });
 }
+
+/** BENCH_RUNNER_ENV='A=1,B=2' passes settings to the runner under test (for tuning experiments). */
+export function benchRunnerEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_RUNNER_ENV ?? '').split(',').filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
+}

@@ -12,6 +12,7 @@ import { startS3 } from '../test-support/s3-harness.js';
 import { fmt, median, percentile, printTable, ratio } from './bench-stats.js';
 import {
   type BenchTerminal,
+  benchRunnerEnv,
   openCubicleTerminal,
   openRawTerminal,
   startRawServer,
@@ -31,12 +32,6 @@ const PROMPT = /[$#] $/;
 const MB = 1e6;
 
 type Opener = () => Promise<BenchTerminal>;
-
-/** BENCH_RUNNER_ENV='A=1,B=2' passes settings to the runner under test (for tuning experiments). */
-function benchRunnerEnv(): Record<string, string> {
-  const pairs = (process.env.BENCH_RUNNER_ENV ?? '').split(',').filter(Boolean);
-  return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
-}
 
 function emptyResult() {
   return { throughput: [] as number[], echo: [] as number[], firstPrompt: [] as number[], exact: true };

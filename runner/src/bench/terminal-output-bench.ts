@@ -12,6 +12,7 @@ import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js'
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
   type BenchTerminal,
+  benchRunnerEnv,
   openCubicleTerminal,
   openRawTerminal,
   startRawServer,
@@ -97,9 +98,13 @@ async function concurrent(open: () => Promise<BenchTerminal>, sessions: number, 
   );
   const done = Promise.all(terms.map((t) => waitForOutput(t, /END_2_/, 300_000)));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const t of terms) t.write(`cat ${file}; echo END_$((1+1))_\r`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  if (process.env.BENCH_CLIENT_CPU)
+    console.log(`client CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of a core`);
   for (const stop of stops) stop();
   for (const t of terms) t.close();
   return bytes / MB / seconds;
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
     dir,
     path.join(dir, 'home'),
   );
-  const runner = await startRunner();
+  const runner = await startRunner(benchRunnerEnv());
   const rawPid = raw.child.pid ?? 0;
   try {
     const token = await runner.token();
