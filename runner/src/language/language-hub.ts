@@ -4,9 +4,15 @@ import { type FileChange, JsonRpcMessage, type LanguageServerId, type LanguageSt
 import type { Logger } from '../log.js';
 import { sessionUsage } from '../support/process-stats.js';
 import { LANGUAGE_SERVER_IDLE_MS } from '../tuning.js';
-import { LanguageClientSession } from './language-client-session.js';
-import { LanguageServer } from './language-server.js';
+import type { LanguageClientSession } from './language-client-session.js';
+import type { LanguageServer } from './language-server.js';
 import { languageServerSpec } from './language-server-catalog.js';
+
+/** The server side, loaded on first use: a repl nobody edits code in never pays for it (vscode-jsonrpc's ~40 ms at start). */
+interface ServerModules {
+  LanguageServer: typeof LanguageServer;
+  LanguageClientSession: typeof LanguageClientSession;
+}
 
 /** A connected client, as the hub talks to it. */
 export interface LanguageClient {
@@ -45,6 +51,8 @@ export class LanguageHub {
     Map<LanguageServerId, { session: LanguageClientSession; client: LanguageClient }>
   >();
   private readonly idleTimer: NodeJS.Timeout;
+  private modules: ServerModules | null = null;
+  private loading: Promise<ServerModules> | null = null;
 
   constructor(private readonly opts: LanguageHubOptions) {
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(LANGUAGE_SERVER_IDLE_MS, 60_000));
@@ -64,11 +72,13 @@ export class LanguageHub {
       this.opts.log.debug({ language }, 'a message that is not JSON-RPC was dropped');
       return;
     }
-    this.session(client, language).handle(parsed);
+    // Handled in arrival order: messages that came while the modules loaded run first, together.
+    if (this.modules) this.session(this.modules, client, language).handle(parsed);
+    else void this.load().then((modules) => this.session(modules, client, language).handle(parsed));
   }
 
   async restart(language: LanguageServerId): Promise<void> {
-    await this.server(language).restart();
+    await this.server(await this.load(), language).restart();
   }
 
   /** A client disconnected. */
@@ -103,10 +113,20 @@ export class LanguageHub {
     await Promise.all([...this.servers.values()].map((s) => s.stop()));
   }
 
-  private server(language: LanguageServerId): LanguageServer {
+  private load(): Promise<ServerModules> {
+    this.loading ??= Promise.all([import('./language-server.js'), import('./language-client-session.js')]).then(
+      ([server, session]) => {
+        this.modules = { LanguageServer: server.LanguageServer, LanguageClientSession: session.LanguageClientSession };
+        return this.modules;
+      },
+    );
+    return this.loading;
+  }
+
+  private server(modules: ServerModules, language: LanguageServerId): LanguageServer {
     let server = this.servers.get(language);
     if (!server) {
-      server = new LanguageServer({
+      server = new modules.LanguageServer({
         spec: languageServerSpec(language),
         workspaceDir: this.opts.workspaceDir,
         env: this.opts.env,
@@ -119,7 +139,7 @@ export class LanguageHub {
     return server;
   }
 
-  private session(client: LanguageClient, language: LanguageServerId): LanguageClientSession {
+  private session(modules: ServerModules, client: LanguageClient, language: LanguageServerId): LanguageClientSession {
     let mine = this.sessions.get(client.key);
     if (!mine) {
       mine = new Map();
@@ -127,8 +147,8 @@ export class LanguageHub {
     }
     let entry = mine.get(language);
     if (!entry) {
-      const session = new LanguageClientSession(
-        this.server(language),
+      const session = new modules.LanguageClientSession(
+        this.server(modules, language),
         client.key,
         (message) => client.send(language, JSON.stringify(message)),
         { maxFileBytes: this.opts.maxFileBytes, log: this.opts.log },
