@@ -160,10 +160,10 @@ export async function buildRunnerServices(
     restartOnSave.changed(rel);
   };
   const files = new FileService({ paths, maxFileBytes: config.maxFileBytes, onChange: fileChanged });
-  const git = new GitService({ paths, env: () => environment.current() });
+  const git = new GitService({ paths, env });
   const languages = new LanguageHub({
     workspaceDir: config.workspaceDir,
-    env: () => environment.current(),
+    env,
     maxFileBytes: config.maxFileBytes,
     log,
     onStatus: (status) => broadcast.emit('lsp:status', status),

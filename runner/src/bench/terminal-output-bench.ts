@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from '../support/process-stats.js';
 import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
@@ -26,7 +27,6 @@ const SIZES: Array<[number, number]> = [
   [200, 50],
   [80, 24],
 ];
-const TICKS_PER_SECOND = 100; // USER_HZ
 const SESSIONS = 20;
 
 /** Lines of `make(i)` until about SIZE bytes. */
@@ -63,25 +63,18 @@ const CLASSES: Record<string, () => string> = {
   },
 };
 
-/** CPU seconds a process (all its threads) has used. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
 async function flood(term: BenchTerminal, file: string, serverPid: number) {
   let bytes = 0;
   const stop = term.onData((data) => {
     bytes += data.length;
   });
   const done = waitForOutput(term, /END_2_/, 300_000);
-  const cpu0 = cpuSeconds(serverPid);
+  const cpu0 = processCpuSeconds(serverPid);
   const t0 = performance.now();
   term.write(`cat ${file}; echo END_$((1+1))_\r`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(serverPid) - cpu0;
+  const cpu = processCpuSeconds(serverPid) - cpu0;
   stop();
   return { mbps: bytes / MB / seconds, cpuPerMb: cpu / (bytes / MB) };
 }

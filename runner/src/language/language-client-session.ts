@@ -10,7 +10,8 @@ const DidChange = z.object({
   textDocument: TextDocumentId,
   contentChanges: z.array(z.object({ text: z.string(), range: z.unknown().optional() })).min(1),
 });
-const DidClose = z.object({ textDocument: TextDocumentId });
+/** didClose and didSave: the document named, nothing else needed. */
+const NamesDocument = z.object({ textDocument: TextDocumentId });
 const CancelParams = z.object({ id: z.union([z.number(), z.string()]) });
 
 /** TextDocumentSyncKind.Full: the runner keeps each document's whole text (SharedDocuments). */
@@ -104,12 +105,12 @@ export class LanguageClientSession {
         return;
       }
       case 'textDocument/didClose': {
-        const p = this.parse(DidClose, method, params);
+        const p = this.parse(NamesDocument, method, params);
         if (p) this.forward(docs.close(this.clientKey, p.textDocument.uri));
         return;
       }
       case 'textDocument/didSave': {
-        const p = this.parse(DidClose, method, params);
+        const p = this.parse(NamesDocument, method, params);
         if (p && docs.isOpen(p.textDocument.uri)) this.server.notify(method, params);
         return;
       }

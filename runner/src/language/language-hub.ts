@@ -93,6 +93,7 @@ export class LanguageHub {
 
   /** Files the shell, git or another tab changed: each running server hears of them. */
   filesChanged(changes: FileChange[]): void {
+    if (this.servers.size === 0) return; // (the watcher's hot path: nothing to tell)
     const events = changes.flatMap((c) => {
       const type = WATCHED_CHANGE[c.type];
       return type === null ? [] : [{ uri: pathToFileURL(path.join(this.opts.workspaceDir, c.path)).href, type }];

@@ -141,14 +141,13 @@ export class LanguageServer {
 
   /** `shutdown` and `exit`, then the process group is killed if it is still there. */
   async stop(): Promise<void> {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
+    this.cancelRestart();
     const { child, connection } = this;
     this.child = null;
     this.connection = null;
     this.starting = null;
-    if (!child) return this.setState('stopped', null);
     this.setState('stopped', null);
+    if (!child) return;
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
@@ -171,8 +170,7 @@ export class LanguageServer {
 
   private async start(): Promise<ServerInitialized> {
     const { spec, workspaceDir, log } = this.opts;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
+    this.cancelRestart();
     this.setState('starting', null);
     this.stderr = [];
     // Its own process group: TypeScript's server starts helpers of its own, and all end together.
@@ -284,6 +282,11 @@ export class LanguageServer {
       );
     }, delay);
     this.restartTimer.unref();
+  }
+
+  private cancelRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
   }
 
   private keepStderr(chunk: string): void {

@@ -9,8 +9,7 @@ export function procStats(): { pid: number; fields: string[] }[] {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      out.push({ pid: Number(name), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') });
+      out.push({ pid: Number(name), fields: statFields(Number(name)) });
     } catch {
       // exited while we looked
     }
@@ -40,4 +39,10 @@ export function signalSession(sid: number, signal: NodeJS.Signals): number {
     }
   }
   return signalled;
+}
+
+/** One process's /proc/<pid>/stat fields after "(comm) ", as procStats gives them; throws once it has exited. */
+export function statFields(pid: number): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

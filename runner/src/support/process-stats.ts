@@ -1,4 +1,4 @@
-import { procStats } from './process-session.js';
+import { procStats, statFields } from './process-session.js';
 
 /** Linux reports CPU time in clock ticks (USER_HZ, 100 on every mainstream kernel) and RSS in pages. */
 const TICKS_PER_SECOND = 100;
@@ -23,4 +23,10 @@ export function sessionUsage(sid: number): SessionUsage {
     processes++;
   }
   return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: pages * PAGE_BYTES, processes };
+}
+
+/** CPU seconds one process (all its threads) has used so far. */
+export function processCpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND; // utime, stime
 }

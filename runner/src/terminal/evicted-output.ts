@@ -184,13 +184,9 @@ export class EvictedOutputFilter {
         kept.push(bytes.subarray(emitted, run), this.replacementFor(bytes.subarray(run, cut)));
         emitted = cut;
       }
-      if (!this.scrollRegion && this.autowrap) {
-        const rest = Math.max(run, emitted);
-        const drops = [...this.rowsInLongLines(bytes, rest, runEnd), ...this.overwrittenByCR(bytes, rest, runEnd)];
-        for (const [from, to] of drops.sort((a, b) => a[0] - b[0])) {
-          kept.push(bytes.subarray(emitted, from));
-          emitted = to;
-        }
+      for (const [from, to] of this.dropsInLines(bytes, Math.max(run, emitted), runEnd)) {
+        kept.push(bytes.subarray(emitted, from));
+        emitted = to;
       }
       if (unsafe === -1) {
         tailFrom = Math.max(run, emitted);
@@ -207,15 +203,10 @@ export class EvictedOutputFilter {
         this.trackState(bytes.subarray(unsafe, run));
       } else {
         this.trackState(bytes.subarray(unsafe, plainFrom));
-        if (!this.openSequence && !this.scrollRegion && this.autowrap) {
-          const drops = [
-            ...this.rowsInLongLines(bytes, plainFrom, lineStop),
-            ...this.overwrittenByCR(bytes, plainFrom, lineStop),
-          ];
-          for (const [from, to] of drops.sort((a, b) => a[0] - b[0])) {
-            kept.push(bytes.subarray(emitted, from));
-            emitted = to;
-          }
+        const drops = this.openSequence ? [] : this.dropsInLines(bytes, plainFrom, lineStop);
+        for (const [from, to] of drops) {
+          kept.push(bytes.subarray(emitted, from));
+          emitted = to;
         }
         // The rest of the line is plain (SGR at most): nothing in it changes the state tracked.
         this.carry = bytes.toString('latin1', Math.max(plainFrom, run - 32), run);
@@ -280,6 +271,16 @@ export class EvictedOutputFilter {
     }
     const cut = at + 2;
     return cut - start < MIN_DROP_BYTES ? -1 : cut;
+  }
+
+  /**
+   * What inside the lines of `[start, end)` changes nothing on screen (rows of very long lines,
+   * overwritten CR redraws), in order; nothing under a scroll region or with autowrap off.
+   */
+  private dropsInLines(bytes: Buffer, start: number, end: number): Array<[number, number]> {
+    if (this.scrollRegion || !this.autowrap) return [];
+    const drops = [...this.rowsInLongLines(bytes, start, end), ...this.overwrittenByCR(bytes, start, end)];
+    return drops.sort((a, b) => a[0] - b[0]);
   }
 
   /**
