@@ -50,6 +50,12 @@ export const MIRROR_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
  */
 export const TRANSPORT_HIGH_PACKETS = 64;
 
+/**
+ * The screen mirror's worker ends this long after the last terminal closed (its heap goes with
+ * it). Closing a terminal and opening the next one soon after costs no worker start (~100 ms CPU).
+ */
+export const MIRROR_IDLE_RETIRE_MS = 30_000;
+
 /** Lines of scrollback the mirror keeps and replays on attach (xterm.js's own default). */
 export const TERMINAL_SCROLLBACK_LINES = 1000;
 /** Size of the terminal a bare `terminal:write` creates: the classic VT100 screen. */

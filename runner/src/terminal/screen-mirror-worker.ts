@@ -1,6 +1,5 @@
+import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import serializePkg from '@xterm/addon-serialize';
-import headlessPkg from '@xterm/headless';
 import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
@@ -16,8 +15,11 @@ import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
  * any PTY. The last lines of a batch are held until the next one (or a pause): while a flood
  * goes on, they too scroll away unparsed. A snapshot or a resize parses what is queued at once.
  */
-const { Terminal } = headlessPkg;
-const { SerializeAddon } = serializePkg;
+// require(), not import: for these CommonJS bundles the ESM loader's export scan alone cost
+// ~90 ms of CPU at every worker start.
+const require = createRequire(import.meta.url);
+const { Terminal } = require('@xterm/headless') as typeof import('@xterm/headless');
+const { SerializeAddon } = require('@xterm/addon-serialize') as typeof import('@xterm/addon-serialize');
 
 type Pending = Exclude<MirrorRequest, { type: 'open' } | { type: 'dispose' }>;
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
+import { MIRROR_IDLE_RETIRE_MS } from '../tuning.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
@@ -32,6 +33,7 @@ export interface MirrorHandle {
  */
 export class ScreenMirror {
   private worker: Worker | null = null;
+  private retireTimer: NodeJS.Timeout | null = null;
   private broken = false;
   private nextKey = 1;
   private nextRequest = 1;
@@ -41,9 +43,11 @@ export class ScreenMirror {
   constructor(
     private readonly scrollback: number,
     private readonly log: Logger,
+    private readonly idleRetireMs = MIRROR_IDLE_RETIRE_MS,
   ) {}
 
   open(cols: number, rows: number, events: MirrorEvents): MirrorHandle {
+    this.cancelRetire();
     const key = this.nextKey++;
     this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
     const entry: MirrorEntry = { events, backlog: 0 };
@@ -68,12 +72,13 @@ export class ScreenMirror {
       dispose: () => {
         this.entries.delete(key);
         this.post({ type: 'dispose', key });
-        if (this.entries.size === 0 && this.snapshots.size === 0) this.retireWorker();
+        if (this.entries.size === 0) this.scheduleRetire();
       },
     };
   }
 
   async close(): Promise<void> {
+    this.cancelRetire();
     const worker = this.worker;
     this.worker = null;
     this.broken = true;
@@ -100,15 +105,26 @@ export class ScreenMirror {
   }
 
   /**
-   * With no terminal left the worker goes, and its heap with it (a flood's buffers and emulators
-   * would otherwise keep the runner's memory high for good); the next terminal starts another.
+   * With no terminal left for a while the worker goes, and its heap with it (a flood's buffers
+   * and emulators would otherwise keep the runner's memory high for good); the next terminal
+   * starts another. The delay spares closing one terminal and opening the next a worker start.
    */
-  private retireWorker(): void {
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = null;
-    void worker.terminate();
-    this.log.info('screen mirror stopped: no terminal is open');
+  private scheduleRetire(): void {
+    this.cancelRetire();
+    this.retireTimer = setTimeout(() => {
+      this.retireTimer = null;
+      const worker = this.worker;
+      if (!worker || this.entries.size > 0 || this.snapshots.size > 0) return;
+      this.worker = null;
+      void worker.terminate();
+      this.log.info('screen mirror stopped: no terminal is open');
+    }, this.idleRetireMs);
+    this.retireTimer.unref();
+  }
+
+  private cancelRetire(): void {
+    if (this.retireTimer) clearTimeout(this.retireTimer);
+    this.retireTimer = null;
   }
 
   private onReply(m: MirrorReply): void {

@@ -300,31 +300,3 @@ function processAlive(pid: number): boolean {
     return false;
   }
 }
-
-describe('the screen mirror worker', () => {
-  it('ends with the last terminal (its memory with it); the next terminal gets a new one and still replays', async () => {
-    const runner = await startRunner();
-    const logged = (msg: string) => runner.logs.filter((l) => l.includes(`"msg":"${msg}"`)).length;
-    try {
-      const client = await runner.connect();
-      const reader = new TerminalReader(client);
-      const first = await createTerminal(client, { id: 'first' });
-      await reader.waitFor(first, PROMPT);
-      assert.equal(logged('screen mirror started'), 1);
-      client.emit('terminal:close', { id: first });
-      await eventually(() => logged('screen mirror stopped: no terminal is open') === 1 || undefined);
-
-      const again = await createTerminal(client, { id: 'again' });
-      await reader.waitFor(again, PROMPT);
-      client.emit('terminal:write', { id: again, data: 'echo back-$((1+1))\r' });
-      await reader.waitFor(again, 'back-2');
-      assert.equal(logged('screen mirror started'), 2);
-      const other = await runner.connect();
-      const replayed = new TerminalReader(other);
-      assert.ok((await other.emitWithAck('terminal:attach', { id: again, binary: true })).ok);
-      assert.ok(replayed.output(again).includes('back-2'), 'the new worker mirrors the new terminal');
-    } finally {
-      await runner.stop();
-    }
-  });
-});
