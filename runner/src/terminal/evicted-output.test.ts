@@ -248,9 +248,40 @@ describe('EvictedOutputFilter', () => {
     await assertSameScreen(['\x1b]0;a long ti', `tle\r\n${flood}`, '\x07after']);
     await assertSameScreen(['\x1b[1;1', `0r\x1b[20;1H${flood}`]);
   });
+
+  it('still drops a colour flood whose chunks end inside its SGR sequences', async () => {
+    const flood = lines(6000, (i) => `\x1b[3${i % 8}m${i}\x1b[1m error\x1b[0m at line ${i}\r\n`);
+    // Every chunk ends inside a sequence, as a PTY's reads do at random in such a flood.
+    const chunks: string[] = [];
+    for (let at = 0, k = 1; at < flood.length; k++) {
+      const esc = flood.indexOf('\x1b[', at + 30_000);
+      const end = esc === -1 ? flood.length : esc + 2 + (k % 2);
+      chunks.push(flood.slice(at, end));
+      at = end;
+    }
+    assert.ok(chunks.length > 5);
+    const { before, after } = await assertSameScreen(chunks);
+    assert.ok(after < before / 3, `${before} → ${after} characters`);
+    // A title left open across chunks is parsed until it ends, and what follows is dropped again.
+    const titled = await assertSameScreen(['\x1b]0;a title', ` that ends here\x07${flood}`]);
+    assert.ok(titled.after < titled.before / 3, `${titled.before} → ${titled.after} characters`);
+  });
 });
 
 describe('nextUnsafeByte', () => {
+  it('reads views of any length at any offset (a tail of one or two bytes at an odd address)', () => {
+    const backing = Buffer.from('ab\x1b[31mcd\x0e'); // (SO, a control plain text may not hold)
+    for (let start = 0; start < backing.length; start++) {
+      for (let end = start; end <= backing.length; end++) {
+        const view = backing.subarray(start, end);
+        const expected = [...view].findIndex(
+          (b, k) => b === 0x0e || (b === 0x1b && !/^\x1b\[31m/.test(view.toString('latin1', k))),
+        );
+        assert.equal(nextUnsafeByte(view), expected, `bytes ${start}–${end}`);
+      }
+    }
+  });
+
   it('finds the first control, C1 control or non-SGR escape at any alignment, and passes SGR and UTF-8 text', () => {
     const cases: [string, number][] = [
       ['plain text\r\n\ttab\x07bell\x08', -1],

@@ -66,7 +66,8 @@ KIND[0xc2] = ByteKind.C1Lead;
 export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
   const n = bytes.length;
   const skip = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3); // bytes before the first 4-aligned word
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset + skip, (n - skip) >> 2);
+  // (A view shorter than its first aligned word has none: an Int32Array may not start unaligned.)
+  const words = n - skip >= 4 ? new Int32Array(bytes.buffer, bytes.byteOffset + skip, (n - skip) >> 2) : NO_WORDS;
   let i = from;
   while (i < n) {
     if (i >= skip && ((i - skip) & 3) === 0) {
@@ -106,6 +107,7 @@ function cellRunEnd(bytes: Buffer, from: number, end: number): number {
 }
 
 const HIGH_BITS = 0x80808080 | 0;
+const NO_WORDS = new Int32Array(0);
 
 /** The first word from `w` with a byte under 0x20 or from 0x80 (or words.length). */
 function skipPrintableWords(words: Int32Array, from: number): number {
@@ -168,9 +170,17 @@ export class EvictedOutputFilter {
   split(bytes: Buffer): { parse: Buffer; tail: Buffer } {
     const n = bytes.length;
     if (this.openSequence) {
-      // Continues a sequence begun earlier (rare): nothing here is known to be plain.
-      this.trackState(bytes);
-      return { parse: bytes, tail: bytes.subarray(n) };
+      // It continues a sequence that the previous output cut (a flood's chunks end anywhere, SGR
+      // included): that is parsed as it is, and what follows it is filtered as usual.
+      const end = this.openSequenceEnd(bytes);
+      if (end === -1) {
+        this.trackState(bytes);
+        return { parse: bytes, tail: bytes.subarray(n) };
+      }
+      this.trackState(bytes.subarray(0, end)); // (a region or mode it sets is seen: carry holds its start)
+      this.openSequence = false;
+      const rest = this.split(bytes.subarray(end));
+      return { parse: Buffer.concat([bytes.subarray(0, end), rest.parse]), tail: rest.tail };
     }
     const kept: Buffer[] = [];
     let emitted = 0; // bytes before this are in `kept` or dropped
@@ -337,6 +347,24 @@ export class EvictedOutputFilter {
   /** Stands for dropped whole lines: the same attributes, and the cursor on the bottom row. */
   private replacementFor(dropped: Buffer): Buffer {
     return Buffer.from(`${attributesOf(dropped)}${'\r\n'.repeat(this.rows)}`, 'latin1');
+  }
+
+  /**
+   * Where the sequence left open by the previous output ends in `bytes`, or -1 if not soon. Its
+   * start is in `carry` (the previous output's last bytes) unless it is a long string sequence,
+   * which ends at the first BEL (included) or ESC (a new sequence, or the ST that ends it).
+   */
+  private openSequenceEnd(bytes: Buffer): number {
+    const esc = this.carry.lastIndexOf('\x1b');
+    if (esc === -1) {
+      const stop = bytes.findIndex((b) => b === 0x07 || b === ESC);
+      return stop === -1 ? -1 : bytes[stop] === 0x07 ? stop + 1 : stop;
+    }
+    const begun = this.carry.length - esc;
+    const match = COMPLETE_SEQUENCE.exec(
+      this.carry.slice(esc) + bytes.toString('latin1', 0, Math.min(bytes.length, 4096)),
+    );
+    return match && match[0].length > begun ? match[0].length - begun : -1;
   }
 
   private trackState(bytes: Buffer): void {

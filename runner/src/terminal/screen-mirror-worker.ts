@@ -83,11 +83,14 @@ function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
   });
 }
 
-/** Drains after MIRROR_BATCH_MS: gathers a batch, or lets held lines wait that long for more. */
+/**
+ * Drains after MIRROR_BATCH_MS: gathers a batch, or lets held lines wait that long for more.
+ * Output has paused only if none came meanwhile; in a flood the new batch's tail is held again.
+ */
 function schedule(mirror: Mirror): void {
   mirror.batchTimer ??= setTimeout(() => {
     mirror.batchTimer = null;
-    drain(mirror, true);
+    drain(mirror, mirror.pendingBytes === 0);
   }, MIRROR_BATCH_MS);
 }
 
