@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
-import { EvictedOutputFilter, nextUnsafeByte } from './evicted-output.js';
+import { EvictedOutputFilter } from './evicted-output.js';
 
 const COLS = 80;
 const ROWS = 24;
@@ -265,47 +265,5 @@ describe('EvictedOutputFilter', () => {
     // A title left open across chunks is parsed until it ends, and what follows is dropped again.
     const titled = await assertSameScreen(['\x1b]0;a title', ` that ends here\x07${flood}`]);
     assert.ok(titled.after < titled.before / 3, `${titled.before} → ${titled.after} characters`);
-  });
-});
-
-describe('nextUnsafeByte', () => {
-  it('reads views of any length at any offset (a tail of one or two bytes at an odd address)', () => {
-    const backing = Buffer.from('ab\x1b[31mcd\x0e'); // (SO, a control plain text may not hold)
-    for (let start = 0; start < backing.length; start++) {
-      for (let end = start; end <= backing.length; end++) {
-        const view = backing.subarray(start, end);
-        const expected = [...view].findIndex(
-          (b, k) => b === 0x0e || (b === 0x1b && !/^\x1b\[31m/.test(view.toString('latin1', k))),
-        );
-        assert.equal(nextUnsafeByte(view), expected, `bytes ${start}–${end}`);
-      }
-    }
-  });
-
-  it('finds the first control, C1 control or non-SGR escape at any alignment, and passes SGR and UTF-8 text', () => {
-    const cases: [string, number][] = [
-      ['plain text\r\n\ttab\x07bell\x08', -1],
-      ['\x1b[1;31mred\x1b[0m and \x1b[38:5:200mmore\x1b[m', -1],
-      ['é 日本語 😀 £ ©', -1],
-      ['abc\x01def', 3],
-      ['abc\x1b[2Jdef', 3],
-      ['a\x1b[31', 1], // unfinished SGR
-      ['ab\x1bc', 2],
-      ['x\u009by', 1], // C1 CSI: UTF-8 C2 9B
-      ['\x1b[1m\x0e\x1b[0mplain', 4],
-      ['ab\x01cd\x02', 2],
-    ];
-    for (const [text, expected] of cases) {
-      for (let offset = 0; offset < 4; offset++) {
-        // The same bytes at every alignment of the underlying buffer.
-        const storage = Buffer.alloc(offset + Buffer.byteLength(text) + 8);
-        const bytes = storage.subarray(offset, offset + Buffer.byteLength(text));
-        bytes.write(text);
-        const at = nextUnsafeByte(bytes);
-        const expectedByte = expected === -1 ? -1 : Buffer.byteLength(text.slice(0, expected));
-        assert.equal(at, expectedByte, `${JSON.stringify(text)} at offset ${offset}`);
-      }
-    }
-    assert.equal(nextUnsafeByte(Buffer.from('ab\x01cd\x02'), 3), 5, 'the search starts at `from`');
   });
 });

@@ -25,6 +25,8 @@
  * that matters here is ASCII, and C1 controls are recognised in their UTF-8 form.
  */
 
+import { cellRunEnd, isCellByte, isUnsafeControl, nextUnsafeByte } from './plain-text-scan.js';
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const SGR = /\x1b\[[0-9;:]*m/g;
 const SGR_RESET_SHORT = Buffer.from('\x1b[m');
@@ -43,87 +45,6 @@ const EMPTY = Buffer.alloc(0);
 /** Shorter plain runs are parsed whole: cutting them saves less than it costs. */
 const MIN_DROP_BYTES = 4096;
 
-/** What a byte means to the plain-text scan. */
-enum ByteKind {
-  Plain = 0,
-  /** A control other than BEL, BS, TAB, LF, CR. */
-  Unsafe = 1,
-  /** Plain only as the start of a complete SGR sequence. */
-  Escape = 2,
-  /** UTF-8 lead byte of U+0080–U+00BF, of which U+0080–U+009F are C1 controls. */
-  C1Lead = 3,
-}
-const KIND = new Uint8Array(256);
-for (let b = 0; b < 0x20; b++) KIND[b] = ByteKind.Unsafe;
-for (const b of [0x07, 0x08, 0x09, 0x0a, 0x0d]) KIND[b] = ByteKind.Plain;
-KIND[ESC] = ByteKind.Escape;
-KIND[0xc2] = ByteKind.C1Lead;
-
-/**
- * Index of the first byte from `from` that plain text may not contain, or -1. It skips four
- * bytes at a time while they are all printable ASCII (a flood is mostly that).
- */
-export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
-  const n = bytes.length;
-  const skip = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3); // bytes before the first 4-aligned word
-  // (A view shorter than its first aligned word has none: an Int32Array may not start unaligned.)
-  const words = n - skip >= 4 ? new Int32Array(bytes.buffer, bytes.byteOffset + skip, (n - skip) >> 2) : NO_WORDS;
-  let i = from;
-  while (i < n) {
-    if (i >= skip && ((i - skip) & 3) === 0) {
-      i = skip + 4 * skipPrintableWords(words, (i - skip) >> 2);
-      if (i >= n) break;
-    }
-    const kind = KIND[bytes[i] as number];
-    if (kind === ByteKind.Unsafe) return i;
-    if (kind === ByteKind.C1Lead) {
-      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) return i; // (continuation bytes start at 0x80)
-    } else if (kind === ByteKind.Escape) {
-      // ESC [ params m (SGR) is plain; any other sequence, or an unfinished one, is not.
-      if (bytes[i + 1] !== 0x5b) return i;
-      let j = i + 2;
-      while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
-      if (bytes[j] !== 0x6d) return i;
-      i = j;
-    }
-    i++;
-  }
-  return -1;
-}
-
-/** The end of the stretch of bytes from 0x20 to 0x7f at `from` (before `end`), four bytes at a time. */
-function cellRunEnd(bytes: Buffer, from: number, end: number): number {
-  let i = from;
-  while (i < end && ((bytes.byteOffset + i) & 3) !== 0) {
-    if (!isCellByte(bytes[i] as number)) return i;
-    i++;
-  }
-  if (i < end) {
-    const words = new Int32Array(bytes.buffer, bytes.byteOffset + i, (end - i) >> 2);
-    i += 4 * skipPrintableWords(words, 0);
-    while (i < end && isCellByte(bytes[i] as number)) i++;
-  }
-  return i;
-}
-
-const HIGH_BITS = 0x80808080 | 0;
-const NO_WORDS = new Int32Array(0);
-
-/** The first word from `w` with a byte under 0x20 or from 0x80 (or words.length). */
-function skipPrintableWords(words: Int32Array, from: number): number {
-  let w = from;
-  while (w < words.length) {
-    const x = words[w] as number;
-    // A byte is under 0x20 when none of its top three bits is set: fold them onto bit 7.
-    const top = x & 0xe0e0e0e0;
-    if (((top | (top << 1) | (top << 2)) & HIGH_BITS) !== HIGH_BITS || (x & HIGH_BITS) !== 0) break;
-    w++;
-  }
-  return w;
-}
-
-/** Whether a byte occupies exactly one cell and moves the cursor one column: printable ASCII. */
-const isCellByte = (b: number) => b >= 0x20 && b < 0x7f;
 /** DECSET/DECRST with their parameters (autowrap is mode 7), or a full reset. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const PRIVATE_MODES = /\x1b\[\?([\d;]+)([hl])|\x1bc/g;
@@ -240,23 +161,25 @@ export class EvictedOutputFilter {
     if (this.openSequence || this.scrollRegion) return null;
     const views = pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
     if (views.some((v) => nextUnsafeByte(v) !== -1)) return null;
-    // Walk back over `lines + 1` CR LFs, piece by piece (a pair split between two pieces is not
-    // counted: cutting later than possible is always safe).
-    let remaining = this.lines + 1;
+    // Walk back over whole lines filling `rows + scrollback` rows, piece by piece (a line split
+    // between two pieces counts one row, and a pair split so is not seen: cutting later than
+    // possible is always safe).
+    let rows = -1; // the last line end found starts the count: what follows it is unfinished
     let piece = views.length - 1;
     let at = -1;
-    for (; piece >= 0 && remaining > 0; piece--) {
+    search: for (; piece >= 0; piece--) {
       const view = views[piece] as Buffer;
-      at = view.length;
-      while (remaining > 0 && at >= 1) {
-        at = view.lastIndexOf(CRLF, at - 1);
+      let later = -1; // the line end found before this one in this piece
+      for (let from = view.length; from >= 1; from = at) {
+        at = view.lastIndexOf(CRLF, from - 1);
         if (at < 0) break;
-        remaining--;
+        rows += rows < 0 || later < 0 ? 1 : this.rowsOf(view, at + 2, later);
+        later = at;
+        if (rows >= this.lines) break search;
       }
-      if (remaining === 0) break;
     }
     // Too few line ends to cut at: split() looks inside long lines too.
-    if (remaining > 0) return null;
+    if (rows < this.lines) return null;
     const cutView = views[piece] as Buffer;
     const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
     const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
@@ -269,18 +192,31 @@ export class EvictedOutputFilter {
   }
 
   /**
-   * Where to cut the plain run `[start, end)` so that at least `rows + scrollback` CR LFs follow
-   * the cut inside it, or -1 when it is too short for that to be worth it.
+   * Where to cut the plain run `[start, end)` so that the whole lines after the cut inside it fill
+   * at least `rows + scrollback` rows, or -1 when it is too short for that to be worth it.
    */
   private cutIn(bytes: Buffer, start: number, end: number): number {
-    let at = end;
-    for (let i = 0; i <= this.lines; i++) {
+    if (end <= start) return -1; // (and lastIndexOf from -1 would search from the buffer's end)
+    let at = bytes.lastIndexOf(CRLF, end - 1);
+    for (let rows = 0; rows < this.lines; ) {
       if (at <= start) return -1;
-      at = bytes.lastIndexOf(CRLF, at - 1);
-      if (at < start) return -1;
+      const before = bytes.lastIndexOf(CRLF, at - 1);
+      if (before < start) return -1;
+      rows += this.rowsOf(bytes, before + 2, at);
+      at = before;
     }
     const cut = at + 2;
     return cut - start < MIN_DROP_BYTES ? -1 : cut;
+  }
+
+  /**
+   * The rows a whole line `[from, to)` (begun at column 0) moves the cursor down, wraps included:
+   * exact for printable ASCII; anything else counts one row, never more than it takes.
+   */
+  private rowsOf(bytes: Buffer, from: number, to: number): number {
+    const length = to - from;
+    if (length <= this.cols) return 1;
+    return cellRunEnd(bytes, from, to) === to ? Math.ceil(length / this.cols) : 1;
   }
 
   /**
@@ -299,19 +235,19 @@ export class EvictedOutputFilter {
    */
   private *rowsInLongLines(bytes: Buffer, start: number, end: number): Generator<[number, number]> {
     const keep = (this.lines + 1) * this.cols;
-    if (end - start < keep + MIN_DROP_BYTES) return;
-    let i = start;
-    while (i < end) {
-      while (i < end && !isCellByte(bytes[i] as number)) i++;
-      const from = i;
-      if (from >= end) return;
-      i = cellRunEnd(bytes, from, end);
-      if (i - from < keep + MIN_DROP_BYTES) continue;
-      // The word scan lets DEL (0x7f) through, which takes no cell: the stretch ends before it.
-      const del = bytes.subarray(from, i).indexOf(0x7f);
-      if (del !== -1) i = from + del;
-      const droppable = Math.floor((i - from - keep) / this.cols) * this.cols;
+    const minRun = keep + MIN_DROP_BYTES;
+    // Any stretch that long holds one of the bytes probed here, `minRun` apart: only from a probe
+    // that is a cell byte is a stretch looked for, so ordinary lines are barely read.
+    let scanned = start; // no stretch begins before this
+    for (let probe = start + minRun - 1; probe < end; probe += minRun) {
+      if (!isCellByte(bytes[probe] as number)) continue;
+      let from = probe;
+      while (from > scanned && isCellByte(bytes[from - 1] as number)) from--;
+      const to = cellRunEnd(bytes, probe, end);
+      const droppable = Math.floor((to - from - keep) / this.cols) * this.cols;
       if (droppable >= MIN_DROP_BYTES) yield [from, from + droppable];
+      scanned = to;
+      probe = to;
     }
   }
 
@@ -329,8 +265,7 @@ export class EvictedOutputFilter {
       let longestAt = first;
       let at = first;
       while (at < end && bytes[at] === CR) {
-        let j = at + 1;
-        while (j < end && isCellByte(bytes[j] as number)) j++;
+        const j = cellRunEnd(bytes, at + 1, end);
         const length = j - at - 1;
         if (length >= this.cols) break; // it wraps: no longer one row overwritten in place
         if (length >= longest) {
@@ -403,7 +338,7 @@ function plainRestOfLine(bytes: Buffer, unsafe: number, stop: number): number {
       const match = COMPLETE_SEQUENCE.exec(bytes.toString('latin1', at, Math.min(stop, at + 4096)));
       if (!match) return -1;
       end = at + match[0].length;
-    } else if (KIND[bytes[at] as number] === ByteKind.Unsafe) {
+    } else if (isUnsafeControl(bytes[at] as number)) {
       end = at + 1; // a C0 control: one byte
     } else {
       return -1;

@@ -1,0 +1,143 @@
+/**
+ * Fast scans of terminal output as UTF-8 bytes, for EvictedOutputFilter: where plain text
+ * (what changes nothing but the buffer's content and the colours) ends, and where a stretch of
+ * one-cell characters ends. A flood is scanned once per batch, so both read four bytes at a
+ * time while they can: the mirror's CPU is mostly these scans.
+ */
+
+const ESC = 0x1b;
+
+/** What a byte means to the plain-text scan. */
+enum ByteKind {
+  Plain = 0,
+  /** A control other than BEL, BS, TAB, LF, CR. */
+  Unsafe = 1,
+  /** Plain only as the start of a complete SGR sequence. */
+  Escape = 2,
+  /** UTF-8 lead byte of U+0080–U+00BF, of which U+0080–U+009F are C1 controls. */
+  C1Lead = 3,
+}
+const KIND = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) KIND[b] = ByteKind.Unsafe;
+for (const b of [0x07, 0x08, 0x09, 0x0a, 0x0d]) KIND[b] = ByteKind.Plain;
+KIND[ESC] = ByteKind.Escape;
+KIND[0xc2] = ByteKind.C1Lead;
+
+/** A C0 control that plain text may not hold (not BEL, BS, TAB, LF, CR or ESC). */
+export const isUnsafeControl = (b: number) => KIND[b] === ByteKind.Unsafe;
+
+/** Whether a byte occupies exactly one cell and moves the cursor one column: printable ASCII. */
+export const isCellByte = (b: number) => b >= 0x20 && b < 0x7f;
+
+const HIGH_BITS = 0x80808080 | 0;
+const ONES = 0x01010101;
+const C1_LEADS = 0xc2c2c2c2 | 0;
+const DELS = 0x7f7f7f7f;
+const NO_WORDS = new Int32Array(0);
+
+/** Whether a word holds a byte under 0x20: a byte is, when none of its top three bits is set. */
+function hasControl(x: number): boolean {
+  const top = x & 0xe0e0e0e0;
+  return ((top | (top << 1) | (top << 2)) & HIGH_BITS) !== HIGH_BITS;
+}
+
+/** Whether a word holds the byte repeated in `pattern` (the classic zero-byte test, on the XOR). */
+function hasByte(x: number, pattern: number): boolean {
+  const v = x ^ pattern;
+  return ((v - ONES) & ~v & HIGH_BITS) !== 0;
+}
+
+/** Whether all four bytes of a word are plain by themselves (CR and LF are; ESC and 0xc2 are not). */
+function isPlainWord(x: number): boolean {
+  return (
+    KIND[x & 0xff] === ByteKind.Plain &&
+    KIND[(x >>> 8) & 0xff] === ByteKind.Plain &&
+    KIND[(x >>> 16) & 0xff] === ByteKind.Plain &&
+    KIND[x >>> 24] === ByteKind.Plain
+  );
+}
+
+let cachedBuffer: ArrayBufferLike | null = null;
+let cachedWords: Int32Array<ArrayBufferLike> = NO_WORDS;
+
+/**
+ * A view's backing store as aligned words (from its byte 0, so any view of it can use them), made
+ * once per store and task: a batch's scans share one, and the store is not kept past the task.
+ */
+function wordsOf(bytes: Uint8Array): Int32Array {
+  if (bytes.buffer !== cachedBuffer) {
+    cachedBuffer = bytes.buffer;
+    cachedWords = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
+    queueMicrotask(() => {
+      cachedBuffer = null;
+      cachedWords = NO_WORDS;
+    });
+  }
+  return cachedWords;
+}
+
+/**
+ * Index of the first byte from `from` that plain text may not contain, or -1. Words of
+ * printable characters (ASCII or UTF-8, not 0xc2, which may start a C1 control) and plain
+ * controls are skipped whole; any other word is read byte by byte.
+ */
+export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
+  const n = bytes.length;
+  const words = wordsOf(bytes);
+  const base = bytes.byteOffset;
+  const lastWord = (base + n) >> 2; // words before this one lie wholly inside the view
+  let i = from;
+  while (i < n) {
+    if (((base + i) & 3) === 0) {
+      let w = (base + i) >> 2;
+      while (w < lastWord) {
+        const x = words[w] as number;
+        // (Words with a line end, a tab or a bell are common and plain: only the rare ones are read closely.)
+        if ((hasControl(x) || hasByte(x, C1_LEADS)) && !isPlainWord(x)) break;
+        w++;
+      }
+      i = Math.max(i, 4 * w - base);
+      if (i >= n) break;
+    }
+    const kind = KIND[bytes[i] as number];
+    if (kind === ByteKind.Unsafe) return i;
+    if (kind === ByteKind.C1Lead) {
+      if (i + 1 >= n || (bytes[i + 1] as number) <= 0x9f) return i; // (continuation bytes start at 0x80)
+    } else if (kind === ByteKind.Escape) {
+      // ESC [ params m (SGR) is plain; any other sequence, or an unfinished one, is not.
+      if (bytes[i + 1] !== 0x5b) return i;
+      let j = i + 2;
+      while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
+      if (bytes[j] !== 0x6d) return i;
+      i = j;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** The end of the stretch of one-cell characters (printable ASCII) at `from`, before `end`. */
+export function cellRunEnd(bytes: Buffer, from: number, end: number): number {
+  const words = wordsOf(bytes);
+  const base = bytes.byteOffset;
+  const lastWord = (base + end) >> 2;
+  let i = from;
+  for (;;) {
+    while (i < end && ((base + i) & 3) !== 0 && isCellByte(bytes[i] as number)) i++;
+    if (i >= end || ((base + i) & 3) !== 0) break; // the end, or a byte that is not a cell
+    let w = (base + i) >> 2;
+    while (w < lastWord) {
+      const x = words[w] as number;
+      if (hasControl(x) || (x & HIGH_BITS) !== 0 || hasByte(x, DELS)) break; // (DEL takes no cell)
+      w++;
+    }
+    const next = 4 * w - base;
+    if (next === i) {
+      // This word holds a byte that is not a cell: find it.
+      while (i < end && isCellByte(bytes[i] as number)) i++;
+      break;
+    }
+    i = next;
+  }
+  return i;
+}
