@@ -3,8 +3,13 @@
  * operator may need to change are also read from the environment in config.ts.
  */
 
-/** Bursts of terminal output are coalesced over this window (fewer, larger socket messages). */
-export const OUTPUT_COALESCE_MS = 4;
+/**
+ * Bursts of terminal output are coalesced over this window (fewer, larger socket messages): one
+ * frame at 60 Hz, the most a screen shows anyway. Each message costs the runner the same whatever
+ * its size, so with 20 terminals flooding at once 4 ms windows (4 KB messages) took about a third
+ * more CPU per MB than 16 ms ones. Keystroke echoes never wait for it (OUTPUT_INTERACTIVE_BYTES).
+ */
+export const OUTPUT_COALESCE_MS = 16;
 /** Up to this much output per window is interactive (echoes, prompts) and is sent without delay. */
 export const OUTPUT_INTERACTIVE_BYTES = 1024;
 /**
@@ -28,9 +33,11 @@ export const FLOW_LOW_WATERMARK = 512 * 1024;
 /**
  * Output reaches the screen mirror's parser in batches this old: in a flood a batch
  * then spans many screens, most of which EvictedOutputFilter drops before parsing. Nothing
- * waits on it (a snapshot parses what is queued at once).
+ * waits on it (a snapshot parses what is queued at once). A batch must outgrow the screen and
+ * scrollback it keeps (100 KB of short lines) by far, or its bytes are scanned twice: with 20
+ * terminals flooding at once (~1 MB/s each) 100 ms batches cost the mirror 60% more than 300 ms.
  */
-export const MIRROR_BATCH_MS = 100;
+export const MIRROR_BATCH_MS = 300;
 /** …or this large, well under the high watermark below, so a fast flood never pauses on the mirror. */
 export const MIRROR_BATCH_BYTES = 6 * 1024 * 1024;
 /** A batch's trailing plain lines (a screen and its scrollback) wait for the next batch up to this size. */
@@ -49,6 +56,14 @@ export const MIRROR_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
  * socket whose transport cannot keep up. Past this the PTY pauses until the socket drains.
  */
 export const TRANSPORT_HIGH_PACKETS = 64;
+
+/**
+ * Output is posted to the screen mirror's worker this late, or at this size: a keystroke's echo
+ * goes to the client first (a post cost it ~0.1 ms), and a flood costs a message per 256 KB
+ * rather than per socket message.
+ */
+export const MIRROR_POST_MS = 20;
+export const MIRROR_POST_BYTES = 256 * 1024;
 
 /**
  * The screen mirror's worker ends this long after the last terminal closed (its heap goes with

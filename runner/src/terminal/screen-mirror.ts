@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
-import { MIRROR_IDLE_RETIRE_MS } from '../tuning.js';
+import { MIRROR_IDLE_RETIRE_MS, MIRROR_POST_BYTES, MIRROR_POST_MS } from '../tuning.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
@@ -11,8 +11,13 @@ export interface MirrorEvents {
 
 /** One mirrored terminal on the host side. */
 interface MirrorEntry {
+  key: number;
   events: MirrorEvents;
   backlog: number;
+  /** Output not posted to the worker yet (see MIRROR_POST_MS), and its size. */
+  queued: Buffer[];
+  queuedBytes: number;
+  postTimer: NodeJS.Timeout | null;
 }
 
 /** One terminal's mirror: what was sent to clients goes in, a replayable snapshot comes out. */
@@ -50,31 +55,63 @@ export class ScreenMirror {
     this.cancelRetire();
     const key = this.nextKey++;
     this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
-    const entry: MirrorEntry = { events, backlog: 0 };
+    const entry: MirrorEntry = { key, events, backlog: 0, queued: [], queuedBytes: 0, postTimer: null };
     this.entries.set(key, entry);
     return {
       write: (data) => {
         if (this.broken || data.length === 0) return;
         entry.backlog += data.length;
         events.onBacklog(entry.backlog);
-        // A copy the worker owns: the original may still sit in a socket's send queue.
-        const copy = new Uint8Array(data);
-        this.post({ type: 'write', key, data: copy }, [copy.buffer]);
+        entry.queued.push(data);
+        entry.queuedBytes += data.length;
+        if (entry.queuedBytes >= MIRROR_POST_BYTES) this.postQueued(entry);
+        else entry.postTimer ??= setTimeout(() => this.postQueued(entry), MIRROR_POST_MS);
       },
-      resize: (c, r) => this.post({ type: 'resize', key, cols: c, rows: r }),
+      resize: (c, r) => {
+        this.postQueued(entry);
+        this.post({ type: 'resize', key, cols: c, rows: r });
+      },
       snapshot: () =>
         new Promise<string>((resolve) => {
           if (this.broken) return resolve('');
+          this.postQueued(entry);
           const requestId = this.nextRequest++;
           this.snapshots.set(requestId, resolve);
           this.post({ type: 'snapshot', key, requestId });
         }),
       dispose: () => {
+        this.dropQueued(entry);
         this.entries.delete(key);
         this.post({ type: 'dispose', key });
         if (this.entries.size === 0) this.scheduleRetire();
       },
     };
+  }
+
+  /**
+   * Posts a terminal's queued output as one copy the worker owns (the originals may still sit in
+   * a socket's send queue). Output is queued for MIRROR_POST_MS so that a keystroke's echo
+   * leaves for the client before anything is posted, and a flood costs few messages.
+   */
+  private postQueued(entry: MirrorEntry): void {
+    const { queued, queuedBytes } = entry;
+    this.dropQueued(entry);
+    if (queuedBytes === 0 || this.broken) return;
+    // (Not Buffer.concat: a small result would share Node's buffer pool, which must not be transferred.)
+    const copy = new Uint8Array(queuedBytes);
+    let at = 0;
+    for (const part of queued) {
+      copy.set(part, at);
+      at += part.length;
+    }
+    this.post({ type: 'write', key: entry.key, data: copy }, [copy.buffer]);
+  }
+
+  private dropQueued(entry: MirrorEntry): void {
+    if (entry.postTimer) clearTimeout(entry.postTimer);
+    entry.postTimer = null;
+    entry.queued = [];
+    entry.queuedBytes = 0;
   }
 
   async close(): Promise<void> {
@@ -148,6 +185,7 @@ export class ScreenMirror {
     this.broken = true;
     this.worker = null;
     for (const entry of this.entries.values()) {
+      this.dropQueued(entry);
       entry.backlog = 0;
       entry.events.onBacklog(0);
     }
