@@ -51,12 +51,14 @@ RUN mkdir -p /workspace /state /cache && python3 -m venv /opt/cubicle/python \
 ENV NODE_ENV=production WORKSPACE_DIR=/workspace STATE_DIR=/state HOST=0.0.0.0 PORT=3001 APP_PORT=3000 \
     VIRTUAL_ENV=/opt/cubicle/python PATH=/opt/cubicle/python/bin:$PATH \
     XDG_CACHE_HOME=/cache npm_config_cache=/cache/npm PIP_CACHE_DIR=/cache/pip \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 USER 1000:1000
 WORKDIR /workspace
 EXPOSE 3001 3000
-# The flags are runner/src/tuning.ts RUNNER_NODE_FLAGS (less idle memory per repl).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=4", "--optimize-for-size", "/opt/cubicle/runner/dist/cli.js"]
+# The flags are runner/src/tuning.ts RUNNER_NODE_FLAGS, the MALLOC_ variables RUNNER_PROCESS_ENV
+# (less memory per repl; neither reaches the user's processes).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=4", "--optimize-for-size", "--expose-gc", "/opt/cubicle/runner/dist/cli.js"]
 CMD ["serve"]
 
 # ── orchestrator: REST API, gateway, the built IDE ─────────────────────────────────────────────
@@ -69,7 +71,8 @@ COPY templates /opt/cubicle/templates
 RUN mkdir -p /data && chown 1000:1000 /data
 ENV NODE_ENV=production ORCHESTRATOR_HOST=0.0.0.0 ORCHESTRATOR_PORT=8080 DATA_DIR=/data \
     FRONTEND_DIR=/opt/cubicle/frontend TEMPLATES_DIR=/opt/cubicle/templates \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 USER 1000:1000
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/cubicle/orchestrator/dist/cli.js"]

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
+import { RUNNER_NODE_FLAGS, RUNNER_PROCESS_ENV } from '@cubicle/runner/tuning';
 
 // No Docker engine runs here, so the Dockerfile is checked for what would break a build or an
 // image: every COPY source exists in the context (and is not excluded), each target's entrypoint
@@ -64,6 +64,8 @@ test('the entrypoints are files the workspace build produces; the runner keeps i
   for (const name of ['runner', 'orchestrator'])
     assert.deepEqual(entry(name).slice(0, 3), ['/usr/bin/tini', '--', 'node']);
   assert.deepEqual(runner.slice(3, -1), RUNNER_NODE_FLAGS);
+  for (const [name, value] of Object.entries(RUNNER_PROCESS_ENV))
+    assert.match(stage('runner').lines.join('\n'), new RegExp(`\\b${name}=${value}\\b`), `ENV ${name}=${value}`);
   assert.equal(runner.at(-1), '/opt/cubicle/runner/dist/cli.js');
   assert.ok(fs.existsSync(path.join(ROOT, 'runner', 'dist', 'cli.js')));
   assert.equal(entry('orchestrator').at(-1), '/opt/cubicle/orchestrator/dist/cli.js');

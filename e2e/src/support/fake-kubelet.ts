@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeKubeApi, KubeObject } from '@cubicle/orchestrator/test-support/fake-kube-api';
-import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
+import { RUNNER_NODE_FLAGS, RUNNER_PROCESS_ENV } from '@cubicle/runner/tuning';
 
 const RUNNER_CLI = path.resolve(import.meta.dirname, '..', '..', '..', 'runner', 'dist', 'cli.js');
 
@@ -144,6 +144,7 @@ export class FakeKubelet {
         LANG: 'C.UTF-8',
         HOME: '/tmp',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...RUNNER_PROCESS_ENV, // (the image's ENV)
       };
       for (const e of c.env ?? []) {
         const value = e.valueFrom?.secretKeyRef ? this.secrets[e.valueFrom.secretKeyRef.key] : e.value;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { terminalBytes, terminalDataLength } from '@cubicle/protocol';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -11,7 +12,20 @@ import type { RunnerClient } from '../test-support/runner-harness.js';
 export interface BenchTerminal {
   write(data: string): void;
   onData(listener: (data: Uint8Array) => void): () => void;
+  /** Ends the terminal. */
   close(): void;
+  /** Goes away and leaves the terminal running (Cubicle keeps it; the raw server cannot). */
+  leave(): void;
+  /** Stops and restarts reading the connection, as a frozen browser tab does: the server's sends back up. */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** The TCP connection under a WebSocket (Node's `ws`), whose reading the bench pauses. */
+function tcpOf(ws: unknown): Socket {
+  const tcp = (ws as { _socket?: Socket } | undefined)?._socket;
+  if (!tcp) throw new Error('no TCP socket under the WebSocket');
+  return tcp;
 }
 
 /**
@@ -45,6 +59,7 @@ export async function openCubicleTerminal(
   token: string,
   cols: number,
   rows: number,
+  { binary = true }: { binary?: boolean } = {},
 ): Promise<BenchTerminal> {
   const socket: RunnerClient = io(url, {
     auth: { token },
@@ -67,7 +82,7 @@ export async function openCubicleTerminal(
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const created = await socket.emitWithAck('terminal:create', { cols, rows, binary: true });
+  const created = await socket.emitWithAck('terminal:create', { cols, rows, binary });
   if (!created.ok) throw new Error(created.error.message);
   termId = created.id;
   socket.emit('terminal:ack', { id: termId, bytes: 0 }); // opt in to flow control from the start
@@ -82,7 +97,15 @@ export async function openCubicleTerminal(
         .catch(() => {})
         .finally(() => socket.disconnect());
     },
+    leave: () => socket.disconnect(),
+    pauseReading: () => tcpOf(websocketOf(socket)).pause(),
+    resumeReading: () => tcpOf(websocketOf(socket)).resume(),
   };
+}
+
+/** The `ws` WebSocket under a Socket.io client's websocket transport. */
+function websocketOf(socket: RunnerClient): unknown {
+  return (socket.io.engine.transport as unknown as { ws?: unknown }).ws;
 }
 
 export async function openRawTerminal(port: number, cols: number, rows: number): Promise<BenchTerminal> {
@@ -97,6 +120,9 @@ export async function openRawTerminal(port: number, cols: number, rows: number):
     write: (data) => socket.send(data),
     onData: (l) => output.listen(l),
     close: () => socket.close(),
+    leave: () => socket.close(),
+    pauseReading: () => tcpOf(socket).pause(),
+    resumeReading: () => tcpOf(socket).resume(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
+import { HeapReclaimer } from '../support/heap-reclaimer.js';
 import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
@@ -41,6 +42,7 @@ interface Mirror {
 const port = parentPort;
 if (!port) throw new Error('screen-mirror-worker must run as a worker thread');
 const mirrors = new Map<number, Mirror>();
+const reclaimer = new HeapReclaimer();
 const reply = (m: MirrorReply) => port.postMessage(m);
 
 port.on('message', (m: MirrorRequest) => {
@@ -151,6 +153,7 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
   mirror.term.write(text, () => {
     mirror.parsing = false;
     if (written > 0) reply({ type: 'processed', key: mirror.key, bytes: written });
+    reclaimer.note(written);
     if (mirrors.get(mirror.key) === mirror) drain(mirror);
   });
 }

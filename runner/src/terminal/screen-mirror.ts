@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
+import { HeapReclaimer } from '../support/heap-reclaimer.js';
 import { MIRROR_IDLE_RETIRE_MS, MIRROR_POST_BYTES, MIRROR_POST_MS } from '../tuning.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
@@ -44,6 +45,7 @@ export class ScreenMirror {
   private nextRequest = 1;
   private readonly entries = new Map<number, MirrorEntry>();
   private readonly snapshots = new Map<number, (data: string) => void>();
+  private readonly reclaimer = new HeapReclaimer();
 
   constructor(
     private readonly scrollback: number,
@@ -62,6 +64,7 @@ export class ScreenMirror {
         if (this.broken || data.length === 0) return;
         entry.backlog += data.length;
         events.onBacklog(entry.backlog);
+        this.reclaimer.note(data.length);
         entry.queued.push(data);
         entry.queuedBytes += data.length;
         if (entry.queuedBytes >= MIRROR_POST_BYTES) this.postQueued(entry);
@@ -116,6 +119,7 @@ export class ScreenMirror {
 
   async close(): Promise<void> {
     this.cancelRetire();
+    this.reclaimer.dispose();
     const worker = this.worker;
     this.worker = null;
     this.broken = true;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunnerClientEvents, RunnerLimits, RunnerServerEvents, SyncStatusPush } from '@cubicle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { mintRunnerToken } from '../auth/runner-token.js';
-import { RUNNER_NODE_FLAGS } from '../tuning.js';
+import { RUNNER_NODE_FLAGS, RUNNER_PROCESS_ENV } from '../tuning.js';
 import { makeSigningKey, type TestSigningKey, writeKeySet } from './test-keys.js';
 
 export type RunnerClient = Socket<RunnerServerEvents, RunnerClientEvents>;
@@ -88,6 +88,7 @@ export async function startRunner(
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LANG: 'C.UTF-8',
+      ...RUNNER_PROCESS_ENV,
       REPL_ID: replId,
       RUNNER_KEYS_FILE: keysFile,
       WORKSPACE_DIR: workspace,

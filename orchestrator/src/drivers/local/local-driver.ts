@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnerKeySet } from '@cubicle/protocol';
-import { RUNNER_NODE_FLAGS } from '@cubicle/runner/tuning';
+import { RUNNER_NODE_FLAGS, RUNNER_PROCESS_ENV } from '@cubicle/runner/tuning';
 import { type S3Settings, StorageBroker, s3SettingsToEnv } from '@cubicle/storage';
 import type { Logger } from '../../log.js';
 import {
@@ -263,6 +263,7 @@ export class LocalDriver implements SandboxDriver {
     const inside = this.isolation === 'bwrap';
     return {
       ...env,
+      ...RUNNER_PROCESS_ENV,
       // The broker's socket is the only way to storage, and no credential is in the sandbox.
       ...s3SettingsToEnv({
         endpoint: undefined,

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { eventually } from '../test-support/runner-harness.js';
+import { HeapReclaimer } from './heap-reclaimer.js';
+
+describe('HeapReclaimer', () => {
+  it('collects once, after a lot of work has been quiet for a while, and not for a little work', async () => {
+    let collections = 0;
+    const reclaimer = new HeapReclaimer(
+      async () => {
+        collections++;
+      },
+      1000,
+      50,
+    );
+    const started = performance.now();
+    reclaimer.note(600);
+    reclaimer.note(600); // enough work: a collection is due once it goes quiet
+    const noteAgainAt = started + 30;
+    while (performance.now() < noteAgainAt) await new Promise((r) => setImmediate(r));
+    reclaimer.note(10); // still busy: the quiet period starts over
+    await eventually(() => collections === 1 || undefined);
+    assert.ok(performance.now() - noteAgainAt >= 50, 'waited for quiet after the last work');
+    reclaimer.note(100); // little work since: nothing more to collect
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(collections, 1);
+    reclaimer.dispose();
+  });
+
+  it('does nothing where gc is not exposed', () => {
+    const reclaimer = new HeapReclaimer(undefined, 1, 1);
+    reclaimer.note(10);
+    reclaimer.dispose();
+  });
+});
