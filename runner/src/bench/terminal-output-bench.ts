@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../support/process-stats.js';
-import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js';
+import { startRunner } from '../test-support/runner-harness.js';
+import { FLOW_HIGH_WATERMARK } from '../tuning.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
   type BenchTerminal,
@@ -19,6 +20,7 @@ import {
   startRawServer,
   waitForOutput,
 } from './bench-terminal.js';
+import { measureTerminalMemory } from './terminal-memory.js';
 
 const MB = 1e6;
 const SIZE = Number(process.env.BENCH_OUTPUT_MB ?? 20) * MB;
@@ -124,24 +126,25 @@ async function main(): Promise<void> {
   const rawPid = raw.child.pid ?? 0;
   try {
     const token = await runner.token();
-    const idleRss = rssBytes(runner.pid);
-    let peakRss = idleRss;
     const rows: string[][] = [];
     for (const [cols, height] of SIZES) {
       for (const { name, file } of files) {
         const results = {
           cubicle: { mbps: [] as number[], cpu: [] as number[] },
+          strings: { mbps: [] as number[], cpu: [] as number[] },
           raw: { mbps: [] as number[], cpu: [] as number[] },
         };
+        // A client that takes strings (the original protocol) costs a decode per message: measured at the wide size.
+        const clients =
+          cols === SIZES[0]?.[0] ? (['raw', 'cubicle', 'strings'] as const) : (['raw', 'cubicle'] as const);
         for (let round = 0; round <= ROUNDS; round++) {
-          for (const which of ['raw', 'cubicle'] as const) {
+          for (const which of clients) {
             const term =
               which === 'raw'
                 ? await openRawTerminal(raw.port, cols, height)
-                : await openCubicleTerminal(runner.url, token, cols, height);
+                : await openCubicleTerminal(runner.url, token, cols, height, { binary: which === 'cubicle' });
             await waitForOutput(term, /[$#] $/);
             const r = await flood(term, file, which === 'raw' ? rawPid : runner.pid);
-            if (which === 'cubicle') peakRss = Math.max(peakRss, rssBytes(runner.pid));
             term.close();
             if (round === 0) continue; // a warm-up round for each class
             results[which].mbps.push(r.mbps);
@@ -150,11 +153,13 @@ async function main(): Promise<void> {
         }
         const c = results.cubicle;
         const w = results.raw;
+        const s = results.strings;
         rows.push([
           `${name}, ${cols}×${height}`,
           fmt(median(c.mbps), 1),
           fmt(median(w.mbps), 1),
           ratio(median(c.mbps), median(w.mbps)),
+          s.mbps.length > 0 ? ratio(median(s.mbps), median(w.mbps)) : '—',
           fmt(median(c.cpu) * 1000, 1),
           fmt(median(w.cpu) * 1000, 1),
           ratio(median(c.cpu), median(w.cpu)),
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
     console.log('\n## Terminal output classes benchmark\n');
     console.log('command: pnpm bench   (node runner/dist/bench/terminal-output-bench.js)');
     console.log(
-      `setup: ${SIZE / MB} MB of each class through \`cat\`, ${ROUNDS} rounds after a warm-up (median), Cubicle's client in binary mode acking like the IDE, ${os.cpus().length} cores, Node ${process.version}\n`,
+      `setup: ${SIZE / MB} MB of each class through \`cat\`, ${ROUNDS} rounds after a warm-up (median), Cubicle's client in binary mode acking like the IDE (and at 200×50 also a client taking strings), ${os.cpus().length} cores, Node ${process.version}\n`,
     );
     printTable(
       [
@@ -172,6 +177,7 @@ async function main(): Promise<void> {
         'Cubicle MB/s',
         'raw MB/s',
         'ratio (≥ 0.80)',
+        'string client ratio',
         'Cubicle CPU ms/MB',
         'raw CPU ms/MB',
         'CPU ratio (≤ 1.3)',
@@ -205,11 +211,25 @@ async function main(): Promise<void> {
       ],
     );
     console.log('');
-    await sleep(5000); // every client has gone; terminals end after their grace period
-    const afterRss = rssBytes(runner.pid);
+    const m = await measureTerminalMemory(dir, SESSIONS, 200, 50);
+    const mb = (bytes: number) => fmt(bytes / 1048576, 1);
     printTable(
-      ['runner RSS, MB', 'idle, before', 'highest after a flood', 'all clients gone, 5 s later'],
-      [['', fmt(idleRss / 1048576, 1), fmt(peakRss / 1048576, 1), fmt(afterRss / 1048576, 1)]],
+      ['runner memory (RSS), a fresh runner', 'MB', 'target'],
+      [
+        ['idle', mb(m.idle), ''],
+        [`${SESSIONS} terminals 200×50, 1,100 lines each, settled`, mb(m.settled), ''],
+        ['  per terminal (screen and 1,000 lines of scrollback)', mb(m.perTerminal), '< 3 MB'],
+        [
+          `  after all ${SESSIONS} flood 5 MB at once and their clients leave`,
+          `${mb(m.afterLeaving)} (${ratio(m.afterLeaving, m.settled)})`,
+          '≤ 1.25× settled',
+        ],
+        [
+          `a reader that stops reading mid-flood: growth in 5 s`,
+          `${mb(m.pausedPeak - m.atPause)} (from ${mb(m.atPause)})`,
+          `≤ ${mb(FLOW_HIGH_WATERMARK)} (the flow-control high watermark)`,
+        ],
+      ],
     );
   } finally {
     raw.child.kill('SIGTERM');
