@@ -40,7 +40,10 @@ export class HeapReclaimer {
   private readonly check = (): void => {
     this.timer = null;
     const quietFor = performance.now() - this.lastWork;
-    if (quietFor < this.quietMs) return this.schedule(this.quietMs - quietFor);
+    if (quietFor < this.quietMs) {
+      this.schedule(this.quietMs - quietFor);
+      return;
+    }
     this.sinceCollect = 0;
     // Marking runs alongside the isolate's work; only the final pause stops it.
     void this.collect?.({ type: 'major', execution: 'async' });

@@ -9,6 +9,7 @@ describe('nextUnsafeByte', () => {
       for (let end = start; end <= backing.length; end++) {
         const view = backing.subarray(start, end);
         const expected = [...view].findIndex(
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
           (b, k) => b === 0x0e || (b === 0x1b && !/^\x1b\[31m/.test(view.toString('latin1', k))),
         );
         assert.equal(nextUnsafeByte(view), expected, `bytes ${start}–${end}`);
@@ -90,6 +91,7 @@ describe('the word-at-a-time scans agree with reading byte by byte', () => {
       );
       // Plain is everything but C0 controls other than BEL BS TAB LF CR, C1 controls and non-SGR escapes.
       const text = bytes.toString('latin1');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
       const unsafe = /[\x00-\x06\x0b\x0c\x0e-\x1a\x1c-\x1f]|\x1b(?!\[[0-9;:]*m)|\xc2(?![\xa0-\xbf])/g;
       unsafe.lastIndex = from;
       assert.equal(
