@@ -100,14 +100,12 @@ export class ScreenMirror {
     const { queued, queuedBytes } = entry;
     this.dropQueued(entry);
     if (queuedBytes === 0 || this.broken) return;
-    // (Not Buffer.concat: a small result would share Node's buffer pool, which must not be transferred.)
-    const copy = new Uint8Array(queuedBytes);
+    // Its own store, not zeroed (every byte is written), never a slice of Node's shared buffer pool:
+    // it is transferred.
+    const copy = Buffer.allocUnsafeSlow(queuedBytes);
     let at = 0;
-    for (const part of queued) {
-      copy.set(part, at);
-      at += part.length;
-    }
-    this.post({ type: 'write', key: entry.key, data: copy }, [copy.buffer]);
+    for (const part of queued) at += part.copy(copy, at);
+    this.post({ type: 'write', key: entry.key, data: copy }, [copy.buffer as ArrayBuffer]);
   }
 
   private dropQueued(entry: MirrorEntry): void {
