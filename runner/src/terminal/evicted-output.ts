@@ -184,9 +184,8 @@ export class EvictedOutputFilter {
     const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
     const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
     if (droppedBytes < MIN_DROP_BYTES) return { parse: EMPTY, tail: Buffer.concat(views) };
-    const colored = dropped.some((v) => v.includes(ESC));
     return {
-      parse: this.replacementFor(colored ? Buffer.concat(dropped) : EMPTY),
+      parse: this.replacementFor(fromLastReset(dropped)),
       tail: Buffer.concat([cutView.subarray(at + 2), ...views.slice(piece + 1)]),
     };
   }
@@ -347,6 +346,20 @@ function plainRestOfLine(bytes: Buffer, unsafe: number, stop: number): number {
     if (next === -1 || next >= stop) return end;
     at = next;
   }
+}
+
+/**
+ * The end of some pieces that holds all their SGR state: from the last piece with a reset in it
+ * (what came before a reset no longer counts), joined; nothing when none holds an escape.
+ */
+function fromLastReset(pieces: Buffer[]): Buffer {
+  let from = pieces.length;
+  while (from > 0) {
+    const piece = pieces[--from] as Buffer;
+    if (piece.includes(SGR_RESET_SHORT) || piece.includes(SGR_RESET_ZERO)) break;
+  }
+  const tail = pieces.slice(from);
+  return tail.some((p) => p.includes(ESC)) ? Buffer.concat(tail) : EMPTY;
 }
 
 /** The SGR sequences of `bytes` from its last reset on: applied in order, the same attributes. */
