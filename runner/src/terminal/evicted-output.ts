@@ -160,7 +160,6 @@ export class EvictedOutputFilter {
   splitPieces(pieces: readonly Uint8Array[]): { parse: Buffer; tail: Buffer } | null {
     if (this.openSequence || this.scrollRegion) return null;
     const views = pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
-    if (views.some((v) => nextUnsafeByte(v) !== -1)) return null;
     // Walk back over whole lines filling `rows + scrollback` rows, piece by piece (a line split
     // between two pieces counts one row, and a pair split so is not seen: cutting later than
     // possible is always safe).
@@ -178,8 +177,9 @@ export class EvictedOutputFilter {
         if (rows >= this.lines) break search;
       }
     }
-    // Too few line ends to cut at: split() looks inside long lines too.
-    if (rows < this.lines) return null;
+    // Too few line ends to cut at (split() looks inside long lines too), or not all plain: this
+    // cheaper test first, so that output without line ends is scanned once, in split().
+    if (rows < this.lines || views.some((v) => nextUnsafeByte(v) !== -1)) return null;
     const cutView = views[piece] as Buffer;
     const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
     const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
