@@ -265,5 +265,11 @@ describe('EvictedOutputFilter', () => {
     // A title left open across chunks is parsed until it ends, and what follows is dropped again.
     const titled = await assertSameScreen(['\x1b]0;a title', ` that ends here\x07${flood}`]);
     assert.ok(titled.after < titled.before / 3, `${titled.before} → ${titled.after} characters`);
+    // …also one begun further back than the filter remembers, ended by BEL or by ST (ESC \).
+    const long = `\x1b]0;${'a title longer than the carried tail '.repeat(3)}`;
+    for (const end of ['\x07', '\x1b\\']) {
+      const r = await assertSameScreen([long, `more title${end}${flood}`]);
+      assert.ok(r.after < r.before / 3, `${r.before} → ${r.after} characters`);
+    }
   });
 });

@@ -39,6 +39,7 @@ const REGION = /\x1b\[(\d*;?\d*)r|\x1bc/g;
 const COMPLETE_SEQUENCE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]P^_X][^\x07\x1b]*(?:\x07|\x1b\\)|[ -OQ-WYZ\\`-~])/;
 
 const ESC = 0x1b;
+const BEL = 0x07;
 const CRLF = Buffer.from('\r\n');
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
@@ -291,8 +292,10 @@ export class EvictedOutputFilter {
   private openSequenceEnd(bytes: Buffer): number {
     const esc = this.carry.lastIndexOf('\x1b');
     if (esc === -1) {
-      const stop = bytes.findIndex((b) => b === 0x07 || b === ESC);
-      return stop === -1 ? -1 : bytes[stop] === 0x07 ? stop + 1 : stop;
+      const bell = bytes.indexOf(BEL);
+      const next = bytes.indexOf(ESC);
+      if (bell === -1) return next;
+      return next !== -1 && next < bell ? next : bell + 1;
     }
     const begun = this.carry.length - esc;
     const match = COMPLETE_SEQUENCE.exec(
