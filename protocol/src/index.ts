@@ -20,6 +20,7 @@ export * from './runner/processes.js';
 export * from './runner/runs.js';
 export * from './runner/search.js';
 export * from './runner/sync.js';
+export * from './runner/terminal-stream.js';
 export * from './runner/terminals.js';
 export * from './runner/token.js';
 export * from './settings.js';

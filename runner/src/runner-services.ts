@@ -22,6 +22,7 @@ import { SyncJournal } from './sync/sync-journal.js';
 import { WorkspaceSync } from './sync/workspace-sync.js';
 import { ScreenMirror } from './terminal/screen-mirror.js';
 import { shellEnv } from './terminal/shell-env.js';
+import { StreamTickets } from './terminal/stream-tickets.js';
 import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
@@ -54,6 +55,8 @@ export interface RunnerServices {
   environment: ReplEnvironment;
   mirror: ScreenMirror;
   terminals: TerminalManager;
+  /** Tickets that open terminal streams (issued over Socket.io, redeemed by the stream's upgrade). */
+  streamTickets: StreamTickets;
   processes: ProcessManager;
   runs: RunService;
   commands: ProcessCommands;
@@ -198,6 +201,7 @@ export async function buildRunnerServices(
     environment,
     mirror,
     terminals,
+    streamTickets: new StreamTickets(),
     processes,
     runs,
     commands,

@@ -17,6 +17,7 @@ import { createHttpApp } from './server/http-app.js';
 import { addProcessApi } from './server/process-api.js';
 import { createSocketServer } from './server/socket-server.js';
 import type { RunnerIo } from './server/socket-types.js';
+import { acceptTerminalStreams } from './server/terminal-streams.js';
 import { seedShellRc } from './terminal/shell-rc.js';
 import { SHUTDOWN_DEADLINE_MS, WATCHER_SETTLE_MS } from './tuning.js';
 
@@ -84,6 +85,13 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
     isReady: () => lifecycle === 'ready',
   });
   broadcast.attach(io);
+  const streams = acceptTerminalStreams(httpServer, {
+    terminals: services.terminals,
+    tickets: services.streamTickets,
+    activity: services.activity,
+    allowedOrigins: config.allowedOrigins,
+    log,
+  });
   acceptClients(io, services, { workspaceDir: config.workspaceDir, maxFileBytes: config.maxFileBytes, log });
   await services.watcher.start();
 
@@ -100,7 +108,7 @@ export async function serve(config: RunnerConfig, log: Logger): Promise<RunningR
   log.info({ sync: storage ? storage.sync.status() : 'off' }, 'ready');
 
   const shutdown = runnerShutdown(
-    shutdownSteps(services, io, () => {
+    shutdownSteps(services, io, streams, () => {
       lifecycle = 'stopping';
       httpServer.close(); // no new connections; open ones are ended with the sessions
       appForwarder?.close();
@@ -142,7 +150,7 @@ async function listen(httpServer: http.Server, config: RunnerConfig): Promise<nu
   return typeof address === 'object' && address ? (address as AddressInfo).port : 0;
 }
 
-function shutdownSteps(services: RunnerServices, io: RunnerIo, closeServers: () => void) {
+function shutdownSteps(services: RunnerServices, io: RunnerIo, streams: { close(): void }, closeServers: () => void) {
   const { files, storage } = services;
   return {
     refuseWrites: () => files.refuseWrites('the runner is shutting down and takes no more writes'),
@@ -159,7 +167,10 @@ function shutdownSteps(services: RunnerServices, io: RunnerIo, closeServers: () 
         services.runs.stopAll(),
         services.languages.closeAll(),
       ]),
-    disconnectClients: () => new Promise<void>((resolve) => io.close(() => resolve())),
+    disconnectClients: () => {
+      streams.close();
+      return new Promise<void>((resolve) => io.close(() => resolve()));
+    },
     settleWatcher: async () => {
       await sleep(WATCHER_SETTLE_MS); // the shells' last writes reach the watcher
       await services.watcher.close();

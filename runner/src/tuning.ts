@@ -58,6 +58,19 @@ export const MIRROR_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 export const TRANSPORT_HIGH_PACKETS = 64;
 
 /**
+ * A terminal stream ticket is redeemed within this long or never: the client opens the stream
+ * right after the ack that carried it, so seconds are plenty, and a leaked one dies soon.
+ */
+export const TERMINAL_STREAM_TICKET_TTL_MS = 10_000;
+/** Tickets outstanding at once; past this the oldest is forgotten (a client asking in a loop). */
+export const TERMINAL_STREAM_MAX_TICKETS = 256;
+/**
+ * The largest frame a stream client may send: one input message of TerminalInputData's megabyte
+ * of characters, JSON-escaped (a control character is 6 bytes as \u0000) and UTF-8 encoded.
+ */
+export const TERMINAL_STREAM_MAX_FRAME_BYTES = 7 * 1024 * 1024;
+
+/**
  * Output is posted to the screen mirror's worker this late, or at this size: a keystroke's echo
  * goes to the client first (a post cost it ~0.1 ms), and a flood costs a message per 256 KB
  * rather than per socket message.

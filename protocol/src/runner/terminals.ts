@@ -7,8 +7,12 @@ export type TerminalId = z.infer<typeof TerminalId>;
 /** The terminal `terminal:write`/`resize`/`ack` use when they name none (the original one-shell protocol). */
 export const DEFAULT_TERMINAL_ID = 'default';
 
-const Cols = z.number().int().min(2).max(1000);
-const Rows = z.number().int().min(1).max(1000);
+export const TerminalCols = z.number().int().min(2).max(1000);
+export const TerminalRows = z.number().int().min(1).max(1000);
+const Cols = TerminalCols;
+const Rows = TerminalRows;
+/** Grants one terminal stream, once, for a few seconds: 32 random bytes, base64url. */
+export const TerminalStreamTicket = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a terminal stream ticket');
 
 /**
  * `binary: true` asks for this terminal's `terminal:data` to this socket as bytes: `data` is
@@ -18,12 +22,28 @@ const Rows = z.number().int().min(1).max(1000);
  * `data` is a string and acks count its length, as in the original protocol.
  */
 const Binary = z.boolean().optional();
+/**
+ * `stream: true` attaches nothing to this socket: the result carries a `ticket` for the
+ * terminal's own WebSocket (terminal-stream.ts), which then gets the replay and the output.
+ */
+const Stream = z.boolean().optional();
 
-export const TerminalCreateRequest = z.object({ cols: Cols, rows: Rows, id: TerminalId.optional(), binary: Binary });
-export const TerminalCreateResult = z.object({ id: TerminalId });
+export const TerminalCreateRequest = z.object({
+  cols: Cols,
+  rows: Rows,
+  id: TerminalId.optional(),
+  binary: Binary,
+  stream: Stream,
+});
+export const TerminalCreateResult = z.object({ id: TerminalId, ticket: TerminalStreamTicket.optional() });
 
-export const TerminalAttachRequest = z.object({ id: TerminalId, binary: Binary });
-export const TerminalAttachResult = z.object({ id: TerminalId, cols: Cols, rows: Rows });
+export const TerminalAttachRequest = z.object({ id: TerminalId, binary: Binary, stream: Stream });
+export const TerminalAttachResult = z.object({
+  id: TerminalId,
+  cols: Cols,
+  rows: Rows,
+  ticket: TerminalStreamTicket.optional(),
+});
 
 export const TerminalListRequest = z.object({}).optional();
 export const TerminalInfo = z.object({
@@ -37,18 +57,17 @@ export const TerminalInfo = z.object({
 export type TerminalInfo = z.infer<typeof TerminalInfo>;
 export const TerminalListResult = z.object({ terminals: z.array(TerminalInfo) });
 
-/** One keystroke or one paste; a megabyte bounds a paste without limiting a person. */
-export const TerminalWriteRequest = z.object({ id: TerminalId.optional(), data: z.string().max(1 << 20) });
+/** One keystroke or one piece of a paste; a megabyte bounds a piece without limiting a person. */
+export const TerminalInputData = z.string().max(1 << 20);
+export const TerminalWriteRequest = z.object({ id: TerminalId.optional(), data: TerminalInputData });
 export const TerminalResizeRequest = z.object({ id: TerminalId.optional(), cols: Cols, rows: Rows });
 /**
  * Flow control: `bytes` is the sum of the lengths of `terminal:data` payloads the client has
  * finished rendering since its last ack (characters of a string `data`, bytes of a binary
  * one). The first ack opts the client in.
  */
-export const TerminalAckRequest = z.object({
-  id: TerminalId.optional(),
-  bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-});
+export const TerminalAckBytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const TerminalAckRequest = z.object({ id: TerminalId.optional(), bytes: TerminalAckBytes });
 export const TerminalCloseRequest = z.object({ id: TerminalId });
 
 /** Terminal output as bytes: sent as a Node Buffer, received as a Buffer (Node) or an ArrayBuffer (browser). */

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { terminalBytes, terminalDataLength } from '@cubicle/protocol';
+import { type TerminalStreamMessage, terminalBytes, terminalDataLength } from '@cubicle/protocol';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import type { RunnerClient } from '../test-support/runner-harness.js';
+import { streamUrl } from '../test-support/terminal-stream-client.js';
 
 /**
  * What the benchmark needs of a terminal, whichever server is behind it. Output is handed on
@@ -51,15 +52,25 @@ class OutputFanout {
   }
 }
 
+/**
+ * A shell prompt at the end of the output. A replayed screen (a terminal stream starts with one)
+ * puts the bracketed-paste mode after the prompt; live output puts it first.
+ */
+export const BENCH_PROMPT = /[$#] (\x1b\[\?2004h)?$/;
+
 /** Takes output as bytes and acks like the browser does: once rendered, in batches well under the low watermark. */
 const ACK_BATCH_CHARS = 32 * 1024;
 
+/**
+ * A Cubicle terminal as the IDE opens it: over its own stream (docs/protocol.md, "Terminal
+ * streams"), or with `stream: false` over the Socket.io connection (the original protocol).
+ */
 export async function openCubicleTerminal(
   url: string,
   token: string,
   cols: number,
   rows: number,
-  { binary = true }: { binary?: boolean } = {},
+  { binary = true, stream = true }: { binary?: boolean; stream?: boolean } = {},
 ): Promise<BenchTerminal> {
   const socket: RunnerClient = io(url, {
     auth: { token },
@@ -67,40 +78,80 @@ export async function openCubicleTerminal(
     reconnection: false,
     forceNew: true,
   });
-  const output = new OutputFanout();
-  let termId = '';
-  let unacked = 0;
-  socket.on('terminal:data', ({ id, data }) => {
-    output.emit(typeof data === 'string' ? Buffer.from(data) : terminalBytes(data));
-    unacked += terminalDataLength(data);
-    if (unacked >= ACK_BATCH_CHARS) {
-      socket.emit('terminal:ack', { id, bytes: unacked });
-      unacked = 0;
-    }
-  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const created = await socket.emitWithAck('terminal:create', { cols, rows, binary });
+  const output = new OutputFanout();
+  const acks = new AckBatcher();
+  const created = await socket.emitWithAck('terminal:create', { cols, rows, binary, stream });
   if (!created.ok) throw new Error(created.error.message);
-  termId = created.id;
+  const termId = created.id;
+  const closeTerminal = () => {
+    // Ended for good (not left to its reconnect grace period), then the socket goes.
+    const acked = socket.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> };
+    void acked
+      .emitWithAck('terminal:close', { id: termId })
+      .catch(() => {})
+      .finally(() => socket.disconnect());
+  };
+  if (created.ticket) {
+    const ws = new WebSocket(streamUrl(url, created.ticket), { perMessageDeflate: false });
+    const send = (message: TerminalStreamMessage) => ws.send(JSON.stringify(message));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const text = isBinary ? null : data.toString('utf8'); // a string client decodes, as a browser does
+      output.emit(data);
+      const bytes = acks.received(text === null ? data.length : text.length);
+      if (bytes) send({ type: 'ack', bytes });
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    send({ type: 'ack', bytes: 0 }); // opt in to flow control from the start
+    return {
+      write: (data) => send({ type: 'input', data }),
+      onData: (l) => output.listen(l),
+      close: () => {
+        ws.close();
+        closeTerminal();
+      },
+      leave: () => {
+        ws.close();
+        socket.disconnect();
+      },
+      pauseReading: () => tcpOf(ws).pause(),
+      resumeReading: () => tcpOf(ws).resume(),
+    };
+  }
+  socket.on('terminal:data', ({ id, data }) => {
+    output.emit(typeof data === 'string' ? Buffer.from(data) : terminalBytes(data));
+    const bytes = acks.received(terminalDataLength(data));
+    if (bytes) socket.emit('terminal:ack', { id, bytes });
+  });
   socket.emit('terminal:ack', { id: termId, bytes: 0 }); // opt in to flow control from the start
   return {
     write: (data) => socket.emit('terminal:write', { id: termId, data }),
     onData: (l) => output.listen(l),
-    close: () => {
-      // Ended for good (not left to its reconnect grace period), then the socket goes.
-      const acked = socket.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> };
-      void acked
-        .emitWithAck('terminal:close', { id: termId })
-        .catch(() => {})
-        .finally(() => socket.disconnect());
-    },
+    close: closeTerminal,
     leave: () => socket.disconnect(),
     pauseReading: () => tcpOf(websocketOf(socket)).pause(),
     resumeReading: () => tcpOf(websocketOf(socket)).resume(),
   };
+}
+
+/** Acks like the browser: once rendered, in batches well under the low watermark. */
+class AckBatcher {
+  private unacked = 0;
+
+  /** Returns the count to ack now, or 0. */
+  received(length: number): number {
+    this.unacked += length;
+    if (this.unacked < ACK_BATCH_CHARS) return 0;
+    const n = this.unacked;
+    this.unacked = 0;
+    return n;
+  }
 }
 
 /** The `ws` WebSocket under a Socket.io client's websocket transport. */

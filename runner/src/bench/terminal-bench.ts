@@ -11,6 +11,7 @@ import { type RunnerHarness, rssBytes, sleep, startRunner } from '../test-suppor
 import { startS3 } from '../test-support/s3-harness.js';
 import { fmt, median, percentile, printTable, ratio } from './bench-stats.js';
 import {
+  BENCH_PROMPT,
   type BenchTerminal,
   benchRunnerEnv,
   openCubicleTerminal,
@@ -28,7 +29,7 @@ const ECHO_SETTLE_MS = 500;
 const MEMORY_RUNNERS = 3;
 const COLS = 200;
 const ROWS = 50;
-const PROMPT = /[$#] $/;
+const PROMPT = BENCH_PROMPT;
 const MB = 1e6;
 
 type Opener = () => Promise<BenchTerminal>;

@@ -6,9 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { rssBytes, sleep, startRunner } from '../test-support/runner-harness.js';
-import { type BenchTerminal, benchRunnerEnv, openCubicleTerminal, waitForOutput } from './bench-terminal.js';
+import {
+  BENCH_PROMPT,
+  type BenchTerminal,
+  benchRunnerEnv,
+  openCubicleTerminal,
+  waitForOutput,
+} from './bench-terminal.js';
 
-const PROMPT = /[$#] $/;
+const PROMPT = BENCH_PROMPT;
 const SCROLLBACK_LINES = 1100; // more than the mirror keeps (1,000 + the screen)
 const PAUSE_MS = 5000;
 

@@ -13,6 +13,7 @@ import { startRunner } from '../test-support/runner-harness.js';
 import { FLOW_HIGH_WATERMARK } from '../tuning.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
+  BENCH_PROMPT,
   type BenchTerminal,
   benchRunnerEnv,
   openCubicleTerminal,
@@ -84,7 +85,7 @@ async function flood(term: BenchTerminal, file: string, serverPid: number) {
 /** `sessions` terminals each `cat` the same file at once: aggregate MB/s until every one is done. */
 async function concurrent(open: () => Promise<BenchTerminal>, sessions: number, file: string): Promise<number> {
   const terms = await Promise.all(Array.from({ length: sessions }, open));
-  await Promise.all(terms.map((t) => waitForOutput(t, /[$#] $/)));
+  await Promise.all(terms.map((t) => waitForOutput(t, BENCH_PROMPT)));
   let bytes = 0;
   const stops = terms.map((t) =>
     t.onData((data) => {
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
               which === 'raw'
                 ? await openRawTerminal(raw.port, cols, height)
                 : await openCubicleTerminal(runner.url, token, cols, height, { binary: which === 'cubicle' });
-            await waitForOutput(term, /[$#] $/);
+            await waitForOutput(term, BENCH_PROMPT);
             const r = await flood(term, file, which === 'raw' ? rawPid : runner.pid);
             term.close();
             if (round === 0) continue; // a warm-up round for each class

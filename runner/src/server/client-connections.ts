@@ -27,6 +27,7 @@ export function acceptClients(
       runnerHandlers(socket, {
         files: services.files,
         terminals,
+        streamTickets: services.streamTickets,
         activity: services.activity,
         processes: services.processes,
         runs: services.runs,

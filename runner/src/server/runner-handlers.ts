@@ -5,6 +5,7 @@ import type { ProcessCommands } from '../processes/process-commands.js';
 import type { ProcessManager } from '../processes/process-manager.js';
 import type { RunService } from '../runs/run-service.js';
 import { searchText, type TextSearchOptions } from '../search/text-search.js';
+import type { StreamTickets } from '../terminal/stream-tickets.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 import type { FileService } from '../workspace/file-service.js';
 import type { ActivityTracker } from './activity-tracker.js';
@@ -15,6 +16,8 @@ import type { RunnerSocket } from './socket-types.js';
 export interface HandlerDeps {
   files: FileService;
   terminals: TerminalManager;
+  /** Tickets for terminal streams, which `stream: true` asks for. */
+  streamTickets: StreamTickets;
   activity: ActivityTracker;
   processes: ProcessManager;
   runs: RunService;
@@ -30,7 +33,7 @@ export interface HandlerDeps {
 /** The protocol's events for one connected socket (docs/protocol.md, "Socket.io contract"). */
 export function runnerHandlers(
   socket: RunnerSocket,
-  { files, terminals, activity, processes, runs, commands, search, ports, git, languages }: HandlerDeps,
+  { files, terminals, streamTickets, activity, processes, runs, commands, search, ports, git, languages }: HandlerDeps,
 ): EventHandlers {
   // One search at a time per socket: a newer one (the person typed on) cancels the last.
   let searching: { id: string; abort: AbortController } | null = null;
@@ -99,16 +102,20 @@ export function runnerHandlers(
     rename: (p) => files.rename(p),
     delete: (p) => files.delete(p),
 
-    'terminal:create': async ({ cols, rows, id, binary }) => {
+    'terminal:create': async ({ cols, rows, id, binary, stream }) => {
       const session = terminals.create(cols, rows, id);
+      // A stream replays from its first frame, so output made before it opens is not lost.
+      if (stream) return { id: session.id, ticket: streamTickets.issue({ terminalId: session.id, binary: !!binary }) };
       // Created this tick, so no output exists yet: attach without replay, ack before any data.
       await terminals.attach(session, client, { replay: false, binary });
       return { id: session.id };
     },
-    'terminal:attach': async ({ id, binary }) => {
+    'terminal:attach': async ({ id, binary, stream }) => {
       const session = terminals.get(id);
+      const size = { id: session.id, cols: session.cols, rows: session.rows };
+      if (stream) return { ...size, ticket: streamTickets.issue({ terminalId: session.id, binary: !!binary }) };
       await terminals.attach(session, client, { binary });
-      return { id: session.id, cols: session.cols, rows: session.rows };
+      return size;
     },
     'terminal:list': () => ({ terminals: terminals.list() }),
     'terminal:write': async ({ id, data }) => {

@@ -1,4 +1,5 @@
 import type { TerminalClient } from '../terminal/terminal-client.js';
+import { TRANSPORT_HIGH_PACKETS } from '../tuning.js';
 import type { RunnerSocket } from './socket-types.js';
 
 /**
@@ -17,7 +18,7 @@ export function socketTerminalClient(socket: RunnerSocket): TerminalClient {
     key: socket.id,
     sendData: (push) => socket.emit('terminal:data', push),
     sendExit: (push) => socket.emit('terminal:exit', push),
-    queuedPackets: () => queued,
+    backlog: () => ({ queued, high: TRANSPORT_HIGH_PACKETS, low: TRANSPORT_HIGH_PACKETS / 4 }),
     onDrain: (listener) => {
       socket.conn.on('drain', listener);
       return () => socket.conn.off('drain', listener);

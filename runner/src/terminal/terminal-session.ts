@@ -9,7 +9,6 @@ import {
   OUTPUT_INTERACTIVE_BYTES,
   OUTPUT_MAX_CHUNK_BYTES,
   TERMINAL_KILL_GRACE_MS,
-  TRANSPORT_HIGH_PACKETS,
 } from '../tuning.js';
 import { FlowGate } from './flow-gate.js';
 import { OutputCoalescer } from './output-coalescer.js';
@@ -233,12 +232,8 @@ export class TerminalSession {
     if (!this.attachments.has(key)) return;
     const { flowHighWatermark: high, flowLowWatermark: low } = this.opts;
     this.gate.report(`client:${key}`, attachment.acking ? attachment.sent - attachment.acked : 0, high, low);
-    this.gate.report(
-      `transport:${key}`,
-      attachment.client.queuedPackets(),
-      TRANSPORT_HIGH_PACKETS,
-      TRANSPORT_HIGH_PACKETS / 4,
-    );
+    const transport = attachment.client.backlog();
+    this.gate.report(`transport:${key}`, transport.queued, transport.high, transport.low);
   }
 
   private finish(exitCode: number, signal: number | null): void {

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TerminalStreamClose, TerminalStreamExit } from '@cubicle/protocol';
+import { eventually, type RunnerClient, type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
+import { StreamRefused, TerminalStreamClient } from '../test-support/terminal-stream-client.js';
+import { FLOW_HIGH_WATERMARK, OUTPUT_MAX_CHUNK_BYTES } from '../tuning.js';
+
+/** The serialized replay puts the bracketed-paste mode after the prompt; live output puts it first. */
+const PROMPT = /\$ (\x1b\[\?2004h)?$/;
+
+async function ticketFor(
+  client: RunnerClient,
+  event: 'terminal:create' | 'terminal:attach',
+  payload: { id?: string; binary?: boolean },
+): Promise<{ id: string; ticket: string }> {
+  const r =
+    event === 'terminal:create'
+      ? await client.emitWithAck('terminal:create', { cols: 80, rows: 24, ...payload, stream: true })
+      : await client.emitWithAck('terminal:attach', { id: payload.id ?? '', binary: payload.binary, stream: true });
+  assert.ok(r.ok && r.ticket, JSON.stringify(r));
+  return { id: r.id, ticket: r.ticket };
+}
+
+async function refusal(open: Promise<TerminalStreamClient>): Promise<number> {
+  const err = await open.then(
+    () => assert.fail('the stream opened'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StreamRefused, String(err));
+  return err.status;
+}
+
+describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
+  let runner: RunnerHarness;
+  let client: RunnerClient;
+  before(async () => {
+    runner = await startRunner({ TERMINAL_GRACE_MS: '800' });
+    client = await runner.connect();
+  });
+  after(async () => {
+    client.disconnect();
+    assert.equal(await runner.stop(), 0);
+    assert.deepEqual(runner.leftoverProcesses(), [], 'no process outlives the runner');
+  });
+
+  it('carries a shell as bare frames: output in binary frames, input as messages, the exit as the close', async () => {
+    const onSocket: unknown[] = [];
+    client.on('terminal:data', (push) => onSocket.push(push));
+    const { ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    await stream.waitFor(PROMPT);
+    stream.input('printf "\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd %s\\n" $((6*7))\r');
+    await stream.waitFor('你好 42');
+    assert.ok(stream.binaryFrames > 0 && stream.textFrames === 0, 'a binary stream sends binary frames only');
+    stream.input('exit 3\r');
+    const { code, reason } = await stream.closed;
+    assert.equal(code, TerminalStreamClose.exited);
+    assert.deepEqual(TerminalStreamExit.parse(JSON.parse(reason)), { exitCode: 3, signal: null });
+    client.off('terminal:data');
+    assert.deepEqual(onSocket, [], 'nothing of a streamed terminal goes to the Socket.io connection');
+  });
+
+  it('sends text frames to a client that did not ask for bytes', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', {});
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    await stream.waitFor(PROMPT);
+    stream.input('echo text-$((2+3))\r');
+    await stream.waitFor('text-5');
+    assert.ok(stream.textFrames > 0 && stream.binaryFrames === 0);
+    client.emit('terminal:close', { id });
+    assert.equal((await stream.closed).code, TerminalStreamClose.exited);
+  });
+
+  it('replays the screen to a stream that attaches later, and resizes from the stream', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const first = await TerminalStreamClient.open(runner.url, ticket);
+    await first.waitFor(PROMPT);
+    first.send({ type: 'resize', cols: 101, rows: 31 });
+    first.input('echo before-$((40+2)); stty size\r');
+    await first.waitFor('31 101');
+    first.close(); // leaves the shell running
+    await first.closed;
+    const again = await ticketFor(client, 'terminal:attach', { id, binary: true });
+    const second = await TerminalStreamClient.open(runner.url, again.ticket);
+    await second.waitFor('before-42');
+    second.input('echo after\r');
+    await second.waitFor(/after\r\n.*\$ $/s);
+    client.emit('terminal:close', { id });
+    await second.closed;
+  });
+
+  it('opens only with a fresh, unused ticket from an allowed origin', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const other = await ticketFor(client, 'terminal:attach', { id });
+    assert.equal(await refusal(TerminalStreamClient.open(runner.url, other.ticket, 'https://evil.example')), 403);
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    assert.equal(await refusal(TerminalStreamClient.open(runner.url, ticket)), 401, 'a ticket opens one stream');
+    assert.equal(await refusal(TerminalStreamClient.open(runner.url, 'A'.repeat(43))), 401, 'a forged ticket');
+    assert.equal(await refusal(TerminalStreamClient.open(runner.url, '')), 401, 'no ticket');
+    client.emit('terminal:close', { id });
+    await stream.closed;
+    const late = await ticketFor(client, 'terminal:create', {});
+    client.emit('terminal:close', { id: late.id });
+    await eventually(async () => {
+      const listed = await client.emitWithAck('terminal:list', {});
+      return listed.ok && !listed.terminals.some((t) => t.id === late.id);
+    });
+    assert.equal(await refusal(TerminalStreamClient.open(runner.url, late.ticket)), 404, 'the terminal is gone');
+  });
+
+  it('closes a stream that sends a malformed message with the reason, and the shell lives on', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    for (const bad of ['{"type":"input"', JSON.stringify({ type: 'resize', cols: 0, rows: 5 }), '{"type":"paste"}']) {
+      const again = await ticketFor(client, 'terminal:attach', { id, binary: true });
+      const stream = await TerminalStreamClient.open(runner.url, again.ticket);
+      stream.send(bad);
+      const { code, reason } = await stream.closed;
+      assert.equal(code, TerminalStreamClose.invalidMessage, bad);
+      assert.match(reason, /JSON|invalid message/);
+    }
+    const last = await TerminalStreamClient.open(runner.url, ticket);
+    last.input('echo alive\r');
+    await last.waitFor('alive\r\n');
+    client.emit('terminal:close', { id });
+    await last.closed;
+  });
+
+  it('pauses the shell while an acking stream is a high watermark behind, and resumes on its acks', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    await stream.waitFor(PROMPT);
+    stream.send({ type: 'ack', bytes: 0 }); // opts in, then renders nothing
+    stream.input('yes flood-line | head -c 30000000; echo END-$((1+1))\r');
+    await eventually(() => stream.received > FLOW_HIGH_WATERMARK / 2, 10_000, 'output');
+    const before = stream.received;
+    // Held at the mark: wait until nothing more arrives for a while, then check the total.
+    let last = -1;
+    await eventually(
+      async () => {
+        const now = stream.received;
+        const still = now === last;
+        last = now;
+        await new Promise((r) => setTimeout(r, 300));
+        return still;
+      },
+      10_000,
+      'output to stop',
+    );
+    assert.ok(stream.received <= FLOW_HIGH_WATERMARK + 2 * OUTPUT_MAX_CHUNK_BYTES, `${stream.received} unacked`);
+    assert.ok(stream.received >= before);
+    const ackTimer = setInterval(() => stream.send({ type: 'ack', bytes: 256 * 1024 }), 5);
+    try {
+      await stream.waitFor('END-2', 60_000);
+    } finally {
+      clearInterval(ackTimer);
+    }
+    client.emit('terminal:close', { id });
+    await stream.closed;
+  });
+});
