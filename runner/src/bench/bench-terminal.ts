@@ -56,6 +56,7 @@ class OutputFanout {
  * A shell prompt at the end of the output. A replayed screen (a terminal stream starts with one)
  * puts the bracketed-paste mode after the prompt; live output puts it first.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the prompt may be followed by an escape sequence
 export const BENCH_PROMPT = /[$#] (\x1b\[\?2004h)?$/;
 
 /** Takes output as bytes and acks like the browser does: once rendered, in batches well under the low watermark. */

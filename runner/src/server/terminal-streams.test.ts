@@ -6,6 +6,7 @@ import { StreamRefused, TerminalStreamClient } from '../test-support/terminal-st
 import { FLOW_HIGH_WATERMARK, OUTPUT_MAX_CHUNK_BYTES } from '../tuning.js';
 
 /** The serialized replay puts the bracketed-paste mode after the prompt; live output puts it first. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the prompt may be followed by an escape sequence
 const PROMPT = /\$ (\x1b\[\?2004h)?$/;
 
 async function ticketFor(
