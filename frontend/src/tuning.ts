@@ -42,6 +42,13 @@ export const HOME_POLL_MS = 1500;
  * typed during a huge paste waits one round trip, not the whole paste.
  */
 export const TERMINAL_PASTE_CHUNK_CHARS = 64 * 1024;
+/**
+ * A paste's next piece goes once the terminal stream has less than this queued in the browser:
+ * two pieces in flight keep the network busy without holding the paste twice in memory.
+ */
+export const TERMINAL_STREAM_SEND_BUFFER_BYTES = 2 * TERMINAL_PASTE_CHUNK_CHARS;
+/** …checked this often (browsers fire no event when a WebSocket's buffer drains). */
+export const TERMINAL_STREAM_DRAIN_POLL_MS = 10;
 /** Larger pastes are refused with a message: the browser holds all of it, and a file upload is the tool. */
 export const TERMINAL_PASTE_MAX_CHARS = 16 * 1024 * 1024;
 

@@ -75,6 +75,11 @@ export class RunnerConnection {
     });
   }
 
+  /** The runner's address (its host behind the gateway), for the connections beside this one. */
+  get url(): string {
+    return this.opts.url;
+  }
+
   /** What this runner enforces, as it said at the last connection (protocol defaults until then). */
   get limits(): RunnerLimits {
     return this.limitsValue;

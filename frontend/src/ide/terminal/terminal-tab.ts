@@ -1,10 +1,11 @@
-import { type TerminalDataPush, terminalBytes } from '@cubicle/protocol';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
 import { type RunnerConnection, RunnerRequestError } from '../../runner/runner-connection';
+import { TerminalStream } from '../../runner/terminal-stream';
 import {
+  RECONNECT_DELAY_MS,
   TERMINAL_ACK_BATCH_BYTES,
   TERMINAL_ACK_IDLE_MS,
   TERMINAL_RESIZE_DEBOUNCE_MS,
@@ -18,9 +19,10 @@ import { type InputNotice, TerminalInput } from './terminal-input';
 export type TerminalStatus = 'attaching' | 'ready' | 'reconnecting' | 'exited' | 'failed';
 
 /**
- * One terminal tab: an xterm.js view of a runner-owned shell (docs/architecture.md, "A keystroke in the terminal"). Attaches
- * by id (creating the shell if it is gone), acknowledges rendered output for flow control, and
- * after a reconnect clears and re-attaches so the runner's replay is the screen, never a duplicate.
+ * One terminal tab: an xterm.js view of a runner-owned shell (docs/architecture.md, "A keystroke
+ * in the terminal"). Attaches by id (creating the shell if it is gone) over the terminal's own
+ * stream, acknowledges rendered output for flow control, and after a reconnect clears and
+ * re-attaches so the runner's replay is the screen, never a duplicate.
  */
 export class TerminalTab {
   status: TerminalStatus = 'attaching';
@@ -39,6 +41,10 @@ export class TerminalTab {
   private observer: ResizeObserver | null = null;
   private sentSize = '';
   private readonly typed: TerminalInput;
+  private stream: TerminalStream | null = null;
+  /** Bumped by every attach: an older attach that finishes late gives up. */
+  private attachSeq = 0;
+  private reattachTimer: ReturnType<typeof setTimeout> | undefined;
   /** Ctrl/Cmd+Shift+F in the terminal (plain Ctrl+F belongs to the shell). */
   onFindRequested: (() => void) | null = null;
 
@@ -63,9 +69,10 @@ export class TerminalTab {
       return !find;
     });
     this.typed = new TerminalInput({
-      send: (data) => this.connection.send('terminal:write', { id: this.id, data }),
+      send: (data) => this.stream?.send({ type: 'input', data }),
       write: async (data) => {
-        await this.connection.request('terminal:write', { id: this.id, data });
+        if (!this.stream) throw new RunnerRequestError('EUNAVAILABLE', 'the terminal is not connected');
+        await this.stream.sendPiece(data);
       },
       notice: (notice) => {
         this.inputNotice = notice;
@@ -79,15 +86,6 @@ export class TerminalTab {
         this.fitNow(); // a new font size changes how many rows and columns fit
       }),
       () => input.dispose(),
-      connection.on('terminal:data', ({ id, data }) => {
-        if (id === this.id) this.output(data);
-      }),
-      connection.on('terminal:exit', ({ id, exitCode }) => {
-        if (id !== this.id) return;
-        this.exitCode = exitCode;
-        this.setStatus('exited');
-        this.term.write(`\r\n\x1b[2m[process exited with code ${exitCode}; press Enter for a new shell]\x1b[0m\r\n`);
-      }),
       connection.onState((s) => {
         if (s === 'connected') void this.attach();
         else if (s === 'reconnecting' && this.status !== 'exited') this.setStatus('reconnecting');
@@ -125,6 +123,10 @@ export class TerminalTab {
   /** Leaves the shell running on the runner (another tab or a reload can attach to it). */
   dispose(): void {
     for (const c of this.cleanups) c();
+    this.attachSeq += 1;
+    this.stream?.close();
+    this.stream = null;
+    clearTimeout(this.reattachTimer);
     clearTimeout(this.ackTimer);
     clearTimeout(this.resizeTimer);
     this.observer?.disconnect();
@@ -139,30 +141,76 @@ export class TerminalTab {
   }
 
   private async attach(): Promise<void> {
+    const seq = ++this.attachSeq;
+    clearTimeout(this.reattachTimer);
+    this.stream?.close();
+    this.stream = null;
     this.setStatus(this.status === 'ready' || this.status === 'reconnecting' ? 'reconnecting' : 'attaching');
     this.term.options.disableStdin = true;
     this.term.reset(); // the replay that follows is the whole screen and scrollback
     clearTimeout(this.ackTimer);
-    this.acks.flush(); // counts from the old socket mean nothing to the new one
+    this.acks.flush(); // counts from the old stream mean nothing to the new one
+    let stream: TerminalStream;
     try {
-      try {
-        await this.connection.request('terminal:attach', { id: this.id, binary: true });
-      } catch (err) {
-        if (!(err instanceof RunnerRequestError && err.code === 'ENOENT')) throw err;
-        const size = { cols: this.term.cols, rows: this.term.rows };
-        await this.connection.request('terminal:create', { id: this.id, ...size, binary: true });
-      }
+      const ticket = await this.ticket();
+      if (seq !== this.attachSeq) return;
+      stream = new TerminalStream(this.connection.url, ticket, {
+        onOutput: (data) => this.output(stream, data),
+        onExit: ({ exitCode }) => this.exited(exitCode),
+        onDrop: () => this.dropped(),
+      });
+      this.stream = stream;
+      await stream.opened;
     } catch {
-      this.setStatus('failed');
+      if (seq === this.attachSeq) this.setStatus('failed');
       return;
     }
-    this.connection.send('terminal:ack', { id: this.id, bytes: 0 }); // opt in to flow control
+    if (seq !== this.attachSeq) return;
+    stream.send({ type: 'ack', bytes: 0 }); // opt in to flow control
     this.exitCode = null;
     this.term.options.disableStdin = false;
     this.setStatus('ready');
     this.sentSize = '';
     this.fitNow();
     this.onReady();
+  }
+
+  /** A ticket for this terminal's stream, creating the shell if it is gone. */
+  private async ticket(): Promise<string> {
+    let ticket: string | undefined;
+    try {
+      ({ ticket } = await this.connection.request('terminal:attach', { id: this.id, binary: true, stream: true }));
+    } catch (err) {
+      if (!(err instanceof RunnerRequestError && err.code === 'ENOENT')) throw err;
+      const size = { cols: this.term.cols, rows: this.term.rows };
+      ({ ticket } = await this.connection.request('terminal:create', {
+        id: this.id,
+        ...size,
+        binary: true,
+        stream: true,
+      }));
+    }
+    if (!ticket) throw new RunnerRequestError('EINTERNAL', 'the runner gave no terminal stream');
+    return ticket;
+  }
+
+  private exited(exitCode: number): void {
+    this.stream = null;
+    this.exitCode = exitCode;
+    this.setStatus('exited');
+    this.term.write(`\r\n\x1b[2m[process exited with code ${exitCode}; press Enter for a new shell]\x1b[0m\r\n`);
+  }
+
+  /** The stream ended but the shell may not have: attach again once the runner is reachable. */
+  private dropped(): void {
+    this.stream = null;
+    if (this.status === 'exited') return;
+    this.setStatus('reconnecting');
+    clearTimeout(this.reattachTimer);
+    // While the Socket.io connection is down its reconnect attaches; otherwise try again shortly.
+    this.reattachTimer = setTimeout(() => {
+      if (this.connection.state === 'connected' && this.status === 'reconnecting') void this.attach();
+    }, RECONNECT_DELAY_MS);
   }
 
   private input(data: string): void {
@@ -179,15 +227,15 @@ export class TerminalTab {
   }
 
   /** Output comes as bytes (asked for with `binary`): xterm.js decodes UTF-8 itself. */
-  private output(data: TerminalDataPush['data']): void {
-    const chunk = typeof data === 'string' ? data : terminalBytes(data);
+  private output(stream: TerminalStream, chunk: Uint8Array | string): void {
     this.term.write(chunk, () => {
+      if (stream !== this.stream) return; // rendered after a re-attach: the new stream counts afresh
       const bytes = this.acks.rendered(chunk.length);
-      if (bytes) this.connection.send('terminal:ack', { id: this.id, bytes });
+      if (bytes) stream.send({ type: 'ack', bytes });
       clearTimeout(this.ackTimer);
       this.ackTimer = setTimeout(() => {
         const rest = this.acks.flush();
-        if (rest) this.connection.send('terminal:ack', { id: this.id, bytes: rest });
+        if (rest) this.stream?.send({ type: 'ack', bytes: rest });
       }, TERMINAL_ACK_IDLE_MS);
     });
   }
@@ -201,9 +249,8 @@ export class TerminalTab {
 
   private sendSize(): void {
     const size = `${this.term.cols}x${this.term.rows}`;
-    if (size === this.sentSize || this.status === 'exited' || this.connection.state !== 'connected') return;
-    this.sentSize = size;
-    this.connection.send('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+    if (size === this.sentSize || this.status === 'exited') return;
+    if (this.stream?.send({ type: 'resize', cols: this.term.cols, rows: this.term.rows })) this.sentSize = size;
   }
 
   private setStatus(s: TerminalStatus): void {
