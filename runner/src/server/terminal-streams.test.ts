@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TerminalStreamClose, TerminalStreamExit } from '@cubicle/protocol';
-import { eventually, type RunnerClient, type RunnerHarness, startRunner } from '../test-support/runner-harness.js';
+import {
+  eventually,
+  type RunnerClient,
+  type RunnerHarness,
+  rssBytes,
+  sleep,
+  startRunner,
+} from '../test-support/runner-harness.js';
 import { StreamRefused, TerminalStreamClient } from '../test-support/terminal-stream-client.js';
 import { FLOW_HIGH_WATERMARK, OUTPUT_MAX_CHUNK_BYTES } from '../tuning.js';
 
@@ -124,6 +131,29 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     await last.waitFor('alive\r\n');
     client.emit('terminal:close', { id });
     await last.closed;
+  });
+
+  it('pauses the shell for a stream that stops reading, and resumes when it reads again', async () => {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    await stream.waitFor(PROMPT);
+    stream.input('yes flood-line | head -c 40000000; echo END-$((1+1))\r'); // 40 MB, never acked
+    await eventually(() => stream.received > 1_000_000, 10_000, 'output');
+    stream.pauseReading();
+    const baseline = rssBytes(runner.pid);
+    let peak = baseline;
+    // A sampling window, not a wait: unpaused, the shell would pour the rest of 40 MB in meanwhile.
+    for (const until = Date.now() + 2000; Date.now() < until; await sleep(50))
+      peak = Math.max(peak, rssBytes(runner.pid));
+    assert.ok(
+      peak - baseline < 16 * 1024 * 1024,
+      `the runner grew ${(peak - baseline) >> 20} MB behind a stalled reader`,
+    );
+    const stalledAt = stream.received;
+    stream.resumeReading();
+    await eventually(() => stream.received > stalledAt + 8_000_000, 20_000, 'output to flow again');
+    client.emit('terminal:close', { id });
+    await stream.closed;
   });
 
   it('pauses the shell while an acking stream is a high watermark behind, and resumes on its acks', async () => {

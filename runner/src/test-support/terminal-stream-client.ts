@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { TERMINAL_STREAM_PATH, type TerminalStreamMessage } from '@cubicle/protocol';
 import WebSocket from 'ws';
 import { eventually } from './runner-harness.js';
@@ -64,8 +65,23 @@ export class TerminalStreamClient {
     );
   }
 
+  /** Stops reading the connection, as a frozen browser tab does: the runner's sends back up. */
+  pauseReading(): void {
+    this.tcp().pause();
+  }
+
+  resumeReading(): void {
+    this.tcp().resume();
+  }
+
   close(): void {
     this.ws.close();
+  }
+
+  private tcp(): Socket {
+    const tcp = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (!tcp) throw new Error('no TCP socket under the WebSocket');
+    return tcp;
   }
 }
 
