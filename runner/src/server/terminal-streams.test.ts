@@ -45,6 +45,14 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     runner = await startRunner({ TERMINAL_GRACE_MS: '800' });
     client = await runner.connect();
   });
+  /** A new terminal, opened as a binary stream, at its prompt. */
+  async function newShell(): Promise<{ id: string; stream: TerminalStreamClient }> {
+    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
+    const stream = await TerminalStreamClient.open(runner.url, ticket);
+    await stream.waitFor(PROMPT);
+    return { id, stream };
+  }
+
   after(async () => {
     client.disconnect();
     assert.equal(await runner.stop(), 0);
@@ -134,9 +142,7 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
   });
 
   it('pauses the shell for a stream that stops reading, and resumes when it reads again', async () => {
-    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
-    const stream = await TerminalStreamClient.open(runner.url, ticket);
-    await stream.waitFor(PROMPT);
+    const { id, stream } = await newShell();
     stream.input('yes flood-line | head -c 40000000; echo END-$((1+1))\r'); // 40 MB, never acked
     await eventually(() => stream.received > 1_000_000, 10_000, 'output');
     stream.pauseReading();
@@ -157,9 +163,7 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
   });
 
   it('pauses the shell while an acking stream is a high watermark behind, and resumes on its acks', async () => {
-    const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
-    const stream = await TerminalStreamClient.open(runner.url, ticket);
-    await stream.waitFor(PROMPT);
+    const { id, stream } = await newShell();
     stream.send({ type: 'ack', bytes: 0 }); // opts in, then renders nothing
     stream.input('yes flood-line | head -c 30000000; echo END-$((1+1))\r');
     await eventually(() => stream.received > FLOW_HIGH_WATERMARK / 2, 10_000, 'output');

@@ -47,7 +47,13 @@ export function acceptTerminalStreams(httpServer: http.Server, opts: TerminalStr
       });
     if (!opts.terminals.has(grant.terminalId))
       return refuse(socket, 404, { code: 'ENOENT', message: `no terminal ${grant.terminalId}` });
-    wss.handleUpgrade(req, socket, head, (ws) => void serveStream(ws, grant, opts));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      serveStream(ws, grant, opts).catch((err: unknown) => {
+        // The terminal ended while the stream opened, or its replay failed: the client attaches again.
+        opts.log.warn({ err, terminal: grant.terminalId }, 'terminal stream could not attach');
+        ws.close(1011, 'the terminal could not be attached');
+      }),
+    );
   });
   return {
     close: () => {
