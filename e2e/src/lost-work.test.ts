@@ -127,7 +127,10 @@ test('a terminal paste over a megabyte arrives whole', async () => {
   const line = `${'0123456789'.repeat(6)}abcdefghi`; // 69 characters: canonical mode takes whole lines
   const lines = 16_000;
   const text = `${line}\n`.repeat(lines); // 1,120,000 bytes
-  await ide.typeInTerminal('cat > pasted.txt');
+  // Pasted only once cat runs: at the prompt bash has bracketed paste on, and a paste that beats
+  // the command's start would reach cat wrapped in ESC[200~ … ESC[201~, as in any terminal.
+  await ide.typeInTerminal('echo paste-$((1+1))-ready; cat > pasted.txt');
+  await ide.waitForTerminal(/paste-2-ready/);
   await paste(page.locator('.terminal-view:not([hidden]) .xterm-helper-textarea'), text);
   await retryUntilPasses(() => {
     assert.equal(fs.statSync(workspaceFile('pasted.txt')).size, text.length);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { HeapReclaimer } from '../support/heap-reclaimer.js';
-import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES } from '../tuning.js';
+import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES, MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
@@ -150,10 +150,19 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
     mirror.held = pieces ? tail : Buffer.from(tail); // (a copy when it is a view of the whole batch)
   } else if (tail.length > 0) text = Buffer.concat([parse, tail]);
   mirror.parsing = true;
-  mirror.term.write(text, () => {
+  writeInPieces(mirror.term, text, () => {
     mirror.parsing = false;
     if (written > 0) reply({ type: 'processed', key: mirror.key, bytes: written });
     reclaimer.note(written);
     if (mirrors.get(mirror.key) === mirror) drain(mirror);
   });
+}
+
+/** Writes `data` to xterm in pieces of MIRROR_WRITE_PIECE_BYTES; `done` once all are parsed. */
+function writeInPieces(term: InstanceType<typeof Terminal>, data: Uint8Array, done: () => void): void {
+  for (let start = 0; start + MIRROR_WRITE_PIECE_BYTES < data.length; start += MIRROR_WRITE_PIECE_BYTES) {
+    term.write(data.subarray(start, start + MIRROR_WRITE_PIECE_BYTES));
+  }
+  const last = Math.max(0, Math.ceil(data.length / MIRROR_WRITE_PIECE_BYTES) - 1) * MIRROR_WRITE_PIECE_BYTES;
+  term.write(data.subarray(last), done);
 }
