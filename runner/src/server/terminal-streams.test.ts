@@ -105,6 +105,28 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     await second.closed;
   });
 
+  it('a shell that exits on its stream leaves nothing behind: the same id made again ends unattended', async () => {
+    const id = 'reused-id';
+    const first = await ticketFor(client, 'terminal:create', { id, binary: true });
+    const stream = await TerminalStreamClient.open(runner.url, first.ticket);
+    await stream.waitFor(PROMPT);
+    stream.input('exit\r');
+    assert.equal((await stream.closed).code, TerminalStreamClose.exited);
+    await eventually(async () => {
+      const listed = await client.emitWithAck('terminal:list', {});
+      return listed.ok && !listed.terminals.some((t) => t.id === id);
+    });
+    await ticketFor(client, 'terminal:create', { id, binary: true }); // never opened: its grace period (800 ms) ends it
+    await eventually(
+      async () => {
+        const listed = await client.emitWithAck('terminal:list', {});
+        return listed.ok && !listed.terminals.some((t) => t.id === id);
+      },
+      10_000,
+      'the unattended terminal to close',
+    );
+  });
+
   it('opens only with a fresh, unused ticket from an allowed origin', async () => {
     const { id, ticket } = await ticketFor(client, 'terminal:create', { binary: true });
     const other = await ticketFor(client, 'terminal:attach', { id });

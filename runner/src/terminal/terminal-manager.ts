@@ -95,7 +95,8 @@ export class TerminalManager {
 
   detach(session: TerminalSession, clientKey: string): void {
     session.detach(clientKey);
-    this.scheduleGrace(session);
+    // A stream closed by its shell's exit leaves a session that is gone (its id may be reused).
+    if (this.sessions.get(session.id) === session) this.scheduleGrace(session);
   }
 
   /** A socket went away: it leaves every terminal, which then may start their grace periods. */
