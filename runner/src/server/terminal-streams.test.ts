@@ -5,7 +5,6 @@ import {
   eventually,
   type RunnerClient,
   type RunnerHarness,
-  rssBytes,
   sleep,
   startRunner,
 } from '../test-support/runner-harness.js';
@@ -27,6 +26,12 @@ async function ticketFor(
       : await client.emitWithAck('terminal:attach', { id: payload.id ?? '', binary: payload.binary, stream: true });
   assert.ok(r.ok && r.ticket, JSON.stringify(r));
   return { id: r.id, ticket: r.ticket };
+}
+
+/** Terminal output the runner has handed to its clients so far (its metric), in bytes. */
+async function outputSent(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^runner_terminal_output_chars_total (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
 }
 
 async function refusal(open: Promise<TerminalStreamClient>): Promise<number> {
@@ -168,17 +173,24 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     stream.input('yes flood-line | head -c 40000000; echo END-$((1+1))\r'); // 40 MB, never acked
     await eventually(() => stream.received > 1_000_000, 10_000, 'output');
     stream.pauseReading();
-    const baseline = rssBytes(runner.pid);
-    let peak = baseline;
-    // A sampling window, not a wait: unpaused, the shell would pour the rest of 40 MB in meanwhile.
-    for (const until = Date.now() + 2000; Date.now() < until; await sleep(50))
-      peak = Math.max(peak, rssBytes(runner.pid));
-    assert.ok(
-      peak - baseline < 16 * 1024 * 1024,
-      `the runner grew ${(peak - baseline) >> 20} MB behind a stalled reader`,
+    // Sent by the runner but not read: its own queue (up to the high watermark) and the kernel's
+    // socket buffers. Unpaused, the shell would pour the rest of 40 MB in. Held once it stops growing.
+    const inFlight = async () => (await outputSent(runner.url)) - stream.received;
+    let last = -1;
+    await eventually(
+      async () => {
+        const now = await inFlight();
+        const still = now === last;
+        last = now;
+        await sleep(300);
+        return still;
+      },
+      20_000,
+      'output to stop',
     );
-    const stalledAt = stream.received;
+    assert.ok(last < 16 * 1024 * 1024, `${last >> 20} MB went out behind a stalled reader`);
     stream.resumeReading();
+    const stalledAt = stream.received;
     await eventually(() => stream.received > stalledAt + 8_000_000, 20_000, 'output to flow again');
     client.emit('terminal:close', { id });
     await stream.closed;
