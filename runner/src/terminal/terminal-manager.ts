@@ -95,8 +95,7 @@ export class TerminalManager {
 
   detach(session: TerminalSession, clientKey: string): void {
     session.detach(clientKey);
-    // A stream closed by its shell's exit leaves a session that is gone (its id may be reused).
-    if (this.sessions.get(session.id) === session) this.scheduleGrace(session);
+    this.scheduleGrace(session);
   }
 
   /** A socket went away: it leaves every terminal, which then may start their grace periods. */
@@ -116,6 +115,8 @@ export class TerminalManager {
   }
 
   private scheduleGrace(session: TerminalSession): void {
+    // A session already gone (a stream closed by its shell's exit) has no grace; its id may be reused.
+    if (this.sessions.get(session.id) !== session) return;
     if (session.attachedCount > 0 || this.graceTimers.has(session.id)) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(session.id);
