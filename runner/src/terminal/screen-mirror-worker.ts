@@ -160,9 +160,9 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
 
 /** Writes `data` to xterm in pieces of MIRROR_WRITE_PIECE_BYTES; `done` once all are parsed. */
 function writeInPieces(term: InstanceType<typeof Terminal>, data: Uint8Array, done: () => void): void {
-  for (let start = 0; start + MIRROR_WRITE_PIECE_BYTES < data.length; start += MIRROR_WRITE_PIECE_BYTES) {
+  let start = 0;
+  for (; data.length - start > MIRROR_WRITE_PIECE_BYTES; start += MIRROR_WRITE_PIECE_BYTES) {
     term.write(data.subarray(start, start + MIRROR_WRITE_PIECE_BYTES));
   }
-  const last = Math.max(0, Math.ceil(data.length / MIRROR_WRITE_PIECE_BYTES) - 1) * MIRROR_WRITE_PIECE_BYTES;
-  term.write(data.subarray(last), done);
+  term.write(data.subarray(start), done);
 }
