@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { bearerToken } from '../auth/runner-token.js';
 import type { Logger } from '../log.js';
+import { endWithStatus } from '../support/raw-http-answer.js';
 
 export interface PortTunnelOptions {
   /** Whether a bearer token may open tunnels into this repl (a runner token for it). */
@@ -11,9 +12,6 @@ export interface PortTunnelOptions {
   hidden: number[];
   log: Logger;
 }
-
-const refuse = (socket: Duplex, status: string) =>
-  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 
 /**
  * `CONNECT 127.0.0.1:<port>` on the runner's own server: a byte tunnel to a port inside the
@@ -26,10 +24,10 @@ export function acceptPortTunnels(server: http.Server, opts: PortTunnelOptions):
     socket.on('error', () => socket.destroy());
     const m = /^(?:127\.0\.0\.1|localhost):(\d{1,5})$/.exec(req.url ?? '');
     const port = Number(m?.[1]);
-    if (!m || port < 1 || port > 65535 || opts.hidden.includes(port)) return refuse(socket, '400 Bad Request');
+    if (!m || port < 1 || port > 65535 || opts.hidden.includes(port)) return endWithStatus(socket, 400);
     const token = bearerToken(req.headers['proxy-authorization'] ?? req.headers.authorization);
     void opts.authorize(token).then((ok) => {
-      if (!ok) return refuse(socket, '407 Proxy Authentication Required');
+      if (!ok) return endWithStatus(socket, 407);
       const upstream = net.connect({ host: '127.0.0.1', port });
       let open = false;
       upstream.once('connect', () => {
@@ -40,7 +38,7 @@ export function acceptPortTunnels(server: http.Server, opts: PortTunnelOptions):
         upstream.pipe(socket);
       });
       // Nothing listening: the gateway shows its "nothing on this port" page.
-      upstream.once('error', () => (open ? socket.destroy() : refuse(socket, '502 Bad Gateway')));
+      upstream.once('error', () => (open ? socket.destroy() : endWithStatus(socket, 502)));
       socket.once('close', () => upstream.destroy());
       upstream.once('close', () => socket.destroy());
     });

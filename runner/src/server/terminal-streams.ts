@@ -1,8 +1,9 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ErrorBody, TERMINAL_STREAM_PATH, TerminalStreamClose, TerminalStreamMessage } from '@cubicle/protocol';
+import { TERMINAL_STREAM_PATH, TerminalStreamClose, TerminalStreamMessage } from '@cubicle/protocol';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
+import { endWithStatus } from '../support/raw-http-answer.js';
 import type { StreamGrant, StreamTickets } from '../terminal/stream-tickets.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 import type { TerminalSession } from '../terminal/terminal-session.js';
@@ -38,15 +39,15 @@ export function acceptTerminalStreams(httpServer: http.Server, opts: TerminalStr
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (origin !== undefined && !allowed(origin))
-      return refuse(socket, 403, { code: 'EFORBIDDEN', message: 'this origin may not open terminals' });
+      return endWithStatus(socket, 403, { code: 'EFORBIDDEN', message: 'this origin may not open terminals' });
     const grant = opts.tickets.redeem(url.searchParams.get('ticket'));
     if (!grant)
-      return refuse(socket, 401, {
+      return endWithStatus(socket, 401, {
         code: 'EACCES',
         message: 'no such ticket: a ticket opens one stream, within seconds',
       });
     if (!opts.terminals.has(grant.terminalId))
-      return refuse(socket, 404, { code: 'ENOENT', message: `no terminal ${grant.terminalId}` });
+      return endWithStatus(socket, 404, { code: 'ENOENT', message: `no terminal ${grant.terminalId}` });
     wss.handleUpgrade(req, socket, head, (ws) =>
       serveStream(ws, grant, opts).catch((err: unknown) => {
         // The terminal ended while the stream opened, or its replay failed: the client attaches again.
@@ -102,12 +103,4 @@ function closeReason(text: string): string {
   let reason = text;
   while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
   return reason;
-}
-
-function refuse(socket: Duplex, status: number, error: ErrorBody): void {
-  const body = JSON.stringify({ ok: false, error });
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
