@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { type TerminalStreamMessage, terminalBytes, terminalDataLength } from '@cubicle/protocol';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import type { RunnerClient } from '../test-support/runner-harness.js';
-import { streamUrl } from '../test-support/terminal-stream-client.js';
+import { streamUrl, tcpOf } from '../test-support/terminal-stream-client.js';
 
 /**
  * What the benchmark needs of a terminal, whichever server is behind it. Output is handed on
@@ -20,13 +19,6 @@ export interface BenchTerminal {
   /** Stops and restarts reading the connection, as a frozen browser tab does: the server's sends back up. */
   pauseReading(): void;
   resumeReading(): void;
-}
-
-/** The TCP connection under a WebSocket (Node's `ws`), whose reading the bench pauses. */
-function tcpOf(ws: unknown): Socket {
-  const tcp = (ws as { _socket?: Socket } | undefined)?._socket;
-  if (!tcp) throw new Error('no TCP socket under the WebSocket');
-  return tcp;
 }
 
 /**

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
           strings: { mbps: [] as number[], cpu: [] as number[] },
           raw: { mbps: [] as number[], cpu: [] as number[] },
         };
-        // A client that takes strings (the original protocol) costs a decode per message: measured at the wide size.
+        // A client that takes strings (text frames) costs a decode per message: measured at the wide size.
         const clients =
           cols === SIZES[0]?.[0] ? (['raw', 'cubicle', 'strings'] as const) : (['raw', 'cubicle'] as const);
         for (let round = 0; round <= ROUNDS; round++) {

@@ -34,6 +34,23 @@ async function outputSent(url: string): Promise<number> {
   return Number(/^runner_terminal_output_chars_total (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
 }
 
+/** `read()` once it returns the same value twice, 300 ms apart: output has stopped flowing. */
+async function steady(read: () => number | Promise<number>, timeoutMs: number): Promise<number> {
+  let last = -1;
+  await eventually(
+    async () => {
+      const now = await read();
+      const still = now === last;
+      last = now;
+      await sleep(300);
+      return still;
+    },
+    timeoutMs,
+    'output to stop',
+  );
+  return last;
+}
+
 async function refusal(open: Promise<TerminalStreamClient>): Promise<number> {
   const err = await open.then(
     () => assert.fail('the stream opened'),
@@ -56,6 +73,18 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     const stream = await TerminalStreamClient.open(runner.url, ticket);
     await stream.waitFor(PROMPT);
     return { id, stream };
+  }
+
+  /** Waits until the runner lists no terminal `id`. */
+  async function terminalGone(id: string, timeoutMs = 5000): Promise<void> {
+    await eventually(
+      async () => {
+        const listed = await client.emitWithAck('terminal:list', {});
+        return listed.ok && !listed.terminals.some((t) => t.id === id);
+      },
+      timeoutMs,
+      `terminal ${id} to close`,
+    );
   }
 
   after(async () => {
@@ -117,19 +146,9 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     await stream.waitFor(PROMPT);
     stream.input('exit\r');
     assert.equal((await stream.closed).code, TerminalStreamClose.exited);
-    await eventually(async () => {
-      const listed = await client.emitWithAck('terminal:list', {});
-      return listed.ok && !listed.terminals.some((t) => t.id === id);
-    });
+    await terminalGone(id);
     await ticketFor(client, 'terminal:create', { id, binary: true }); // never opened: its grace period (800 ms) ends it
-    await eventually(
-      async () => {
-        const listed = await client.emitWithAck('terminal:list', {});
-        return listed.ok && !listed.terminals.some((t) => t.id === id);
-      },
-      10_000,
-      'the unattended terminal to close',
-    );
+    await terminalGone(id, 10_000);
   });
 
   it('opens only with a fresh, unused ticket from an allowed origin', async () => {
@@ -144,10 +163,7 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     await stream.closed;
     const late = await ticketFor(client, 'terminal:create', {});
     client.emit('terminal:close', { id: late.id });
-    await eventually(async () => {
-      const listed = await client.emitWithAck('terminal:list', {});
-      return listed.ok && !listed.terminals.some((t) => t.id === late.id);
-    });
+    await terminalGone(late.id);
     assert.equal(await refusal(TerminalStreamClient.open(runner.url, late.ticket)), 404, 'the terminal is gone');
   });
 
@@ -175,20 +191,8 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     stream.pauseReading();
     // Sent by the runner but not read: its own queue (up to the high watermark) and the kernel's
     // socket buffers. Unpaused, the shell would pour the rest of 40 MB in. Held once it stops growing.
-    const inFlight = async () => (await outputSent(runner.url)) - stream.received;
-    let last = -1;
-    await eventually(
-      async () => {
-        const now = await inFlight();
-        const still = now === last;
-        last = now;
-        await sleep(300);
-        return still;
-      },
-      20_000,
-      'output to stop',
-    );
-    assert.ok(last < 16 * 1024 * 1024, `${last >> 20} MB went out behind a stalled reader`);
+    const inFlight = await steady(async () => (await outputSent(runner.url)) - stream.received, 20_000);
+    assert.ok(inFlight < 16 * 1024 * 1024, `${inFlight >> 20} MB went out behind a stalled reader`);
     stream.resumeReading();
     const stalledAt = stream.received;
     await eventually(() => stream.received > stalledAt + 8_000_000, 20_000, 'output to flow again');
@@ -203,18 +207,7 @@ describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
     await eventually(() => stream.received > FLOW_HIGH_WATERMARK / 2, 10_000, 'output');
     const before = stream.received;
     // Held at the mark: wait until nothing more arrives for a while, then check the total.
-    let last = -1;
-    await eventually(
-      async () => {
-        const now = stream.received;
-        const still = now === last;
-        last = now;
-        await new Promise((r) => setTimeout(r, 300));
-        return still;
-      },
-      10_000,
-      'output to stop',
-    );
+    await steady(() => stream.received, 10_000);
     assert.ok(stream.received <= FLOW_HIGH_WATERMARK + 2 * OUTPUT_MAX_CHUNK_BYTES, `${stream.received} unacked`);
     assert.ok(stream.received >= before);
     const ackTimer = setInterval(() => stream.send({ type: 'ack', bytes: 256 * 1024 }), 5);

@@ -3,7 +3,7 @@ import type { RunnerClient } from './runner-harness.js';
 import { eventually } from './runner-harness.js';
 
 /** Decodes one binary chunk on its own, failing on a character split across chunks. */
-const wholeCharacters = new TextDecoder('utf-8', { fatal: true });
+export const wholeCharacters = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Collects one client's `terminal:data` per terminal id and can ack like a browser does

@@ -2,9 +2,7 @@ import type { Socket } from 'node:net';
 import { TERMINAL_STREAM_PATH, type TerminalStreamMessage } from '@cubicle/protocol';
 import WebSocket from 'ws';
 import { eventually } from './runner-harness.js';
-
-/** Decodes each binary frame on its own, failing on a character split across frames. */
-const wholeCharacters = new TextDecoder('utf-8', { fatal: true });
+import { wholeCharacters } from './terminal-reader.js';
 
 /** A terminal stream as a test sees it: the text so far, the frames' lengths, and how it closed. */
 export class TerminalStreamClient {
@@ -67,21 +65,15 @@ export class TerminalStreamClient {
 
   /** Stops reading the connection, as a frozen browser tab does: the runner's sends back up. */
   pauseReading(): void {
-    this.tcp().pause();
+    tcpOf(this.ws).pause();
   }
 
   resumeReading(): void {
-    this.tcp().resume();
+    tcpOf(this.ws).resume();
   }
 
   close(): void {
     this.ws.close();
-  }
-
-  private tcp(): Socket {
-    const tcp = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (!tcp) throw new Error('no TCP socket under the WebSocket');
-    return tcp;
   }
 }
 
@@ -89,6 +81,13 @@ export class StreamRefused extends Error {
   constructor(readonly status: number) {
     super(`the runner refused the stream: HTTP ${status}`);
   }
+}
+
+/** The TCP connection under a WebSocket (Node's `ws`), whose reading a test or bench pauses. */
+export function tcpOf(ws: unknown): Socket {
+  const tcp = (ws as { _socket?: Socket } | undefined)?._socket;
+  if (!tcp) throw new Error('no TCP socket under the WebSocket');
+  return tcp;
 }
 
 export function streamUrl(url: string, ticket: string): string {
