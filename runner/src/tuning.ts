@@ -48,6 +48,15 @@ export const MIRROR_BATCH_BYTES = 6 * 1024 * 1024;
 export const MIRROR_WRITE_PIECE_BYTES = 16 * 1024;
 /** A batch's trailing plain lines (a screen and its scrollback) wait for the next batch up to this size. */
 export const MIRROR_HELD_MAX_BYTES = 1024 * 1024;
+/**
+ * Rows of scrollback the mirror keeps parsed in xterm (12 bytes a cell: 2.4 KB a row at 200
+ * columns); older rows are kept as text (~80 bytes a line of compiler output). A flood is
+ * parsed only this far back, and a screen that grows by more rows than this at once makes
+ * the mirror parse its archived rows again.
+ */
+export const MIRROR_PARSED_SCROLLBACK_LINES = 100;
+/** Rows past that move from xterm to text once a terminal's output has been quiet this long. */
+export const MIRROR_HARVEST_QUIET_MS = 1000;
 
 /**
  * The screen mirror (headless xterm in a worker) may lag the PTY by this much before the PTY

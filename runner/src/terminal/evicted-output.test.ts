@@ -272,4 +272,28 @@ describe('EvictedOutputFilter', () => {
       assert.ok(r.after < r.before / 3, `${r.before} → ${r.after} characters`);
     }
   });
+
+  it('with part of the scrollback kept parsed, hands the older kept lines over to archive, in order, whole or in pieces', () => {
+    const output = `${Array.from({ length: 1000 }, (_, i) => `${i}\r\n`).join('')}prompt$ `;
+    const numbers = (text: string) => (text.match(/^\d+$/gm) ?? []).map(Number);
+    for (const pieces of [false, true]) {
+      const filter = new EvictedOutputFilter(24, 200, 80, 50);
+      const bytes = Buffer.from(output);
+      const split = pieces
+        ? filter.splitPieces([0, 3000, 3001, 3900, 4500].map((at, i, all) => bytes.subarray(at, all[i + 1])))
+        : filter.split(bytes);
+      assert.ok(split?.archive, 'an archive');
+      const { parse, tail, archive } = split;
+      assert.equal(numbers(parse.subarray(0, archive.at).toString()).length, 0, 'nothing before the archive is kept');
+      const archived = numbers(archive.text.toString().replaceAll('\r\n', '\n'));
+      const parsed = numbers(`${parse.subarray(archive.at)}${tail}`.replaceAll('\r\n', '\n'));
+      const first = archived[0] ?? 0;
+      assert.deepEqual(
+        [...archived, ...parsed],
+        Array.from({ length: 1000 - first }, (_, i) => first + i),
+      );
+      assert.ok(archived.length + parsed.length >= 224, 'the screen and the whole scrollback');
+      assert.ok(parsed.length >= 74 && parsed.length < 100, `the screen and the parsed rows (${parsed.length})`);
+    }
+  });
 });

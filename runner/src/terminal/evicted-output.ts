@@ -50,6 +50,29 @@ const MIN_DROP_BYTES = 4096;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const PRIVATE_MODES = /\x1b\[\?([\d;]+)([hl])|\x1bc/g;
 
+/** Output as split() leaves it: what to parse, the trailing plain lines, and lines to archive. */
+export interface FilteredOutput {
+  parse: Buffer;
+  tail: Buffer;
+  archive?: ArchivedOutput;
+}
+
+/**
+ * Whole lines (CR LF between them and after the last) that a flood leaves in the scrollback
+ * beyond the rows kept parsed: their place in the output is `at` in `parse`, where the cursor
+ * has just scrolled to a fresh bottom row, with the attributes they begin with in force.
+ */
+export interface ArchivedOutput {
+  text: Buffer;
+  at: number;
+}
+
+/** A place in output that arrives in pieces: `offset` bytes into piece `piece`. */
+interface Position {
+  piece: number;
+  offset: number;
+}
+
 export class EvictedOutputFilter {
   private scrollRegion = false;
   /** DECAWM: with autowrap off, a long line does not wrap, and nothing inside it may be dropped. */
@@ -59,19 +82,34 @@ export class EvictedOutputFilter {
   /** The previous output's tail (as a byte string), so a region sequence split between two is still seen. */
   private carry = '';
   private lines: number;
+  /** Rows of the buffer that are parsed; the rest of a flood's last `lines` rows is archived. */
+  private parsedLines: number;
 
+  /**
+   * `parsedScrollback`: how much of the scrollback is kept parsed. With less than `scrollback`,
+   * a flood's older lines that stay in the scrollback are not parsed either: split() hands
+   * them over as `archive`, to keep as text (ScrollbackArchive).
+   */
   constructor(
     private rows: number,
     private readonly scrollback: number,
     private cols: number,
+    private readonly parsedScrollback = scrollback,
   ) {
     this.lines = rows + scrollback;
+    this.parsedLines = rows + parsedScrollback;
+  }
+
+  /** Whether output has set a scroll region (DECSTBM) that is still in force. */
+  get hasScrollRegion(): boolean {
+    return this.scrollRegion;
   }
 
   resize(rows: number, cols: number): void {
     this.rows = rows;
     this.cols = cols;
     this.lines = rows + this.scrollback;
+    this.parsedLines = rows + this.parsedScrollback;
   }
 
   /**
@@ -80,7 +118,7 @@ export class EvictedOutputFilter {
    * a cursor movement): each run is cut on its own, as if the output had arrived in parts.
    */
   filter(bytes: Buffer): Buffer {
-    const { parse, tail } = this.split(bytes);
+    const { parse, tail } = this.split(bytes); // (never an archive: the whole scrollback is parsed)
     return tail.length === 0 ? parse : parse.length === 0 ? tail : Buffer.concat([parse, tail]);
   }
 
@@ -88,8 +126,10 @@ export class EvictedOutputFilter {
    * filter(), with the output's trailing plain lines apart: parsing `parse`, then `tail`, is
    * the same as parsing filter()'s result, and a caller may instead put `tail` (raw output)
    * in front of the next output, where a continuing flood will likely drop it unparsed.
+   * With an `archive`, its lines are the scrollback's older rows, and they come after
+   * everything that `parse` holds before `archive.at`.
    */
-  split(bytes: Buffer): { parse: Buffer; tail: Buffer } {
+  split(bytes: Buffer): FilteredOutput {
     const n = bytes.length;
     if (this.openSequence) {
       // It continues a sequence that the previous output cut (a flood's chunks end anywhere, SGR
@@ -102,22 +142,35 @@ export class EvictedOutputFilter {
       this.trackState(bytes.subarray(0, end)); // (a region or mode it sets is seen: carry holds its start)
       this.openSequence = false;
       const rest = this.split(bytes.subarray(end));
-      return { parse: Buffer.concat([bytes.subarray(0, end), rest.parse]), tail: rest.tail };
+      const archive = rest.archive && { text: rest.archive.text, at: rest.archive.at + end };
+      return { parse: Buffer.concat([bytes.subarray(0, end), rest.parse]), tail: rest.tail, archive };
     }
     const kept: Buffer[] = [];
+    let keptBytes = 0;
+    const keep = (b: Buffer) => {
+      kept.push(b);
+      keptBytes += b.length;
+    };
+    let archive: ArchivedOutput | undefined;
     let emitted = 0; // bytes before this are in `kept` or dropped
     let run = 0; // start of the current plain run
     let tailFrom = n;
     for (;;) {
       const unsafe = nextUnsafeByte(bytes, run);
       const runEnd = unsafe === -1 ? n : unsafe;
-      const cut = this.scrollRegion ? -1 : this.cutIn(bytes, run, runEnd);
-      if (cut !== -1) {
-        kept.push(bytes.subarray(emitted, run), this.replacementFor(bytes.subarray(run, cut)));
-        emitted = cut;
+      const cut = this.scrollRegion ? null : this.cutIn(bytes, run, runEnd);
+      if (cut) {
+        keep(bytes.subarray(emitted, run));
+        keep(this.replacementFor(bytes.subarray(run, cut.archived)));
+        if (cut.parsed > cut.archived) {
+          const archived = bytes.subarray(cut.archived, cut.parsed);
+          archive = { text: archived, at: keptBytes };
+          keep(Buffer.from(attributesOf(archived), 'latin1'));
+        }
+        emitted = cut.parsed;
       }
       for (const [from, to] of this.dropsInLines(bytes, Math.max(run, emitted), runEnd)) {
-        kept.push(bytes.subarray(emitted, from));
+        keep(bytes.subarray(emitted, from));
         emitted = to;
       }
       if (unsafe === -1) {
@@ -137,7 +190,7 @@ export class EvictedOutputFilter {
         this.trackState(bytes.subarray(unsafe, plainFrom));
         const drops = this.openSequence ? [] : this.dropsInLines(bytes, plainFrom, lineStop);
         for (const [from, to] of drops) {
-          kept.push(bytes.subarray(emitted, from));
+          keep(bytes.subarray(emitted, from));
           emitted = to;
         }
         // The rest of the line is plain (SGR at most): nothing in it changes the state tracked.
@@ -149,24 +202,25 @@ export class EvictedOutputFilter {
       }
       if (run >= n) break;
     }
-    kept.push(bytes.subarray(emitted, tailFrom));
+    keep(bytes.subarray(emitted, tailFrom));
     const parse = emitted === 0 ? bytes.subarray(0, tailFrom) : Buffer.concat(kept);
-    return { parse, tail: bytes.subarray(tailFrom) };
+    return { parse, tail: bytes.subarray(tailFrom), archive };
   }
 
   /**
    * split() for output that arrives in pieces, without joining them when every piece is plain
    * (a flood): only the lines that survive are copied. Null when that does not apply.
    */
-  splitPieces(pieces: readonly Uint8Array[]): { parse: Buffer; tail: Buffer } | null {
+  splitPieces(pieces: readonly Uint8Array[]): FilteredOutput | null {
     if (this.openSequence || this.scrollRegion) return null;
     const views = pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
     // Walk back over whole lines filling `rows + scrollback` rows, piece by piece (a line split
     // between two pieces counts one row, and a pair split so is not seen: cutting later than
-    // possible is always safe).
+    // possible is always safe). Where they fill the rows kept parsed is noted on the way.
     let rows = -1; // the last line end found starts the count: what follows it is unfinished
     let piece = views.length - 1;
     let at = -1;
+    let parsed: Position | null = null;
     search: for (; piece >= 0; piece--) {
       const view = views[piece] as Buffer;
       let later = -1; // the line end found before this one in this piece
@@ -176,37 +230,50 @@ export class EvictedOutputFilter {
         rows += rows < 0 || later < 0 ? 1 : this.rowsOf(view, at + 2, later);
         later = at;
         if (rows >= this.lines) break search;
+        if (!parsed && rows >= this.parsedLines) parsed = { piece, offset: at + 2 };
       }
     }
     // Too few line ends to cut at (split() looks inside long lines too), or not all plain: this
     // cheaper test first, so that output without line ends is scanned once, in split().
     if (rows < this.lines || views.some((v) => nextUnsafeByte(v) !== -1)) return null;
-    const cutView = views[piece] as Buffer;
-    const dropped = [...views.slice(0, piece), cutView.subarray(0, at + 2)];
-    const droppedBytes = dropped.reduce((n, v) => n + v.length, 0);
-    if (droppedBytes < MIN_DROP_BYTES) return { parse: EMPTY, tail: Buffer.concat(views) };
+    const archivedFrom: Position = { piece, offset: at + 2 };
+    const parsedFrom = parsed ?? archivedFrom;
+    const dropped = piecesBetween(views, { piece: 0, offset: 0 }, archivedFrom);
+    const unparsed = piecesBetween(views, { piece: 0, offset: 0 }, parsedFrom);
+    if (unparsed.reduce((n, v) => n + v.length, 0) < MIN_DROP_BYTES)
+      return { parse: EMPTY, tail: Buffer.concat(views) };
+    const tail = Buffer.concat(piecesBetween(views, parsedFrom, { piece: views.length, offset: 0 }));
+    const replacement = this.replacementFor(fromLastReset(dropped));
+    if (parsed === null) return { parse: replacement, tail };
+    const archived = piecesBetween(views, archivedFrom, parsedFrom);
     return {
-      parse: this.replacementFor(fromLastReset(dropped)),
-      tail: Buffer.concat([cutView.subarray(at + 2), ...views.slice(piece + 1)]),
+      parse: Buffer.concat([replacement, Buffer.from(attributesOf(fromLastReset(archived)), 'latin1')]),
+      tail,
+      archive: { text: Buffer.concat(archived), at: replacement.length },
     };
   }
 
   /**
-   * Where to cut the plain run `[start, end)` so that the whole lines after the cut inside it fill
-   * at least `rows + scrollback` rows, or -1 when it is too short for that to be worth it.
+   * Where to cut the plain run `[start, end)`: the whole lines after `archived` fill at least
+   * `rows + scrollback` rows, and those after `parsed` at least the rows kept parsed (the
+   * same place when the whole scrollback is parsed). Null when the run is too short for that
+   * to be worth it.
    */
-  private cutIn(bytes: Buffer, start: number, end: number): number {
-    if (end <= start) return -1; // (and lastIndexOf from -1 would search from the buffer's end)
+  private cutIn(bytes: Buffer, start: number, end: number): { archived: number; parsed: number } | null {
+    if (end <= start) return null; // (and lastIndexOf from -1 would search from the buffer's end)
     let at = bytes.lastIndexOf(CRLF, end - 1);
+    let parsed = -1;
     for (let rows = 0; rows < this.lines; ) {
-      if (at <= start) return -1;
+      if (parsed === -1 && rows >= this.parsedLines) parsed = at + 2;
+      if (at <= start) return null;
       const before = bytes.lastIndexOf(CRLF, at - 1);
-      if (before < start) return -1;
+      if (before < start) return null;
       rows += this.rowsOf(bytes, before + 2, at);
       at = before;
     }
-    const cut = at + 2;
-    return cut - start < MIN_DROP_BYTES ? -1 : cut;
+    const archived = at + 2;
+    if (parsed === -1) parsed = archived;
+    return parsed - start < MIN_DROP_BYTES ? null : { archived, parsed };
   }
 
   /**
@@ -349,6 +416,17 @@ function plainRestOfLine(bytes: Buffer, unsafe: number, stop: number): number {
     if (next === -1 || next >= stop) return end;
     at = next;
   }
+}
+
+/** The bytes of `views` from one position to another, as views. */
+function piecesBetween(views: Buffer[], from: Position, to: Position): Buffer[] {
+  const out: Buffer[] = [];
+  for (let p = from.piece; p <= to.piece && p < views.length; p++) {
+    const view = views[p] as Buffer;
+    const slice = view.subarray(p === from.piece ? from.offset : 0, p === to.piece ? to.offset : view.length);
+    if (slice.length > 0) out.push(slice);
+  }
+  return out;
 }
 
 /**

@@ -1,8 +1,14 @@
-import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { HeapReclaimer } from '../support/heap-reclaimer.js';
-import { MIRROR_BATCH_BYTES, MIRROR_BATCH_MS, MIRROR_HELD_MAX_BYTES, MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
+import {
+  MIRROR_BATCH_BYTES,
+  MIRROR_BATCH_MS,
+  MIRROR_HARVEST_QUIET_MS,
+  MIRROR_HELD_MAX_BYTES,
+  MIRROR_PARSED_SCROLLBACK_LINES,
+} from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
+import { MirroredTerminal } from './mirrored-terminal.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 /**
@@ -15,21 +21,15 @@ import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
  * many screens, most of which EvictedOutputFilter drops unparsed: the mirror keeps up with
  * any PTY. The last lines of a batch are held until the next one (or a pause): while a flood
  * goes on, they too scroll away unparsed. A snapshot or a resize parses what is queued at once.
+ * Once a terminal's output has been quiet a while, the rows it scrolled through xterm move to
+ * its text archive (MirroredTerminal.harvest()).
  */
-// require(), not import: for these CommonJS bundles the ESM loader's export scan alone cost
-// ~90 ms of CPU at every worker start.
-const require = createRequire(import.meta.url);
-const { Terminal } = require('@xterm/headless') as typeof import('@xterm/headless');
-const { SerializeAddon } = require('@xterm/addon-serialize') as typeof import('@xterm/addon-serialize');
-
 type Pending = Exclude<MirrorRequest, { type: 'open' } | { type: 'dispose' }>;
 
 interface Mirror {
   key: number;
-  term: InstanceType<typeof Terminal>;
-  serializer: InstanceType<typeof SerializeAddon>;
+  view: MirroredTerminal;
   filter: EvictedOutputFilter;
-  scrollback: number;
   pending: Pending[];
   /** Bytes of the writes in `pending`. */
   pendingBytes: number;
@@ -37,6 +37,7 @@ interface Mirror {
   held: Buffer | null;
   parsing: boolean;
   batchTimer: NodeJS.Timeout | null;
+  harvestTimer: NodeJS.Timeout | null;
 }
 
 const port = parentPort;
@@ -48,9 +49,13 @@ const reply = (m: MirrorReply) => port.postMessage(m);
 port.on('message', (m: MirrorRequest) => {
   if (m.type === 'open') return open(m);
   const mirror = mirrors.get(m.key);
+  if (mirror?.harvestTimer && m.type !== 'snapshot') {
+    clearTimeout(mirror.harvestTimer); // output is not quiet yet (a snapshot changes nothing)
+    mirror.harvestTimer = null;
+  }
   if (m.type === 'dispose') {
     if (mirror?.batchTimer) clearTimeout(mirror.batchTimer);
-    mirror?.term.dispose();
+    mirror?.view.dispose();
     mirrors.delete(m.key);
     return;
   }
@@ -67,21 +72,19 @@ port.on('message', (m: MirrorRequest) => {
 });
 
 function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
-  const term = new Terminal({ cols: m.cols, rows: m.rows, scrollback: m.scrollback, allowProposedApi: true });
-  const serializer = new SerializeAddon();
-  term.loadAddon(serializer);
-  term.onTitleChange((title) => reply({ type: 'title', key: m.key, title }));
+  const parsedScrollback = Math.min(m.scrollback, MIRROR_PARSED_SCROLLBACK_LINES);
+  const filter = new EvictedOutputFilter(m.rows, m.scrollback, m.cols, parsedScrollback);
+  const onTitle = (title: string) => reply({ type: 'title', key: m.key, title });
   mirrors.set(m.key, {
     key: m.key,
-    term,
-    serializer,
-    filter: new EvictedOutputFilter(m.rows, m.scrollback, m.cols),
-    scrollback: m.scrollback,
+    view: new MirroredTerminal(m.cols, m.rows, m.scrollback, parsedScrollback, () => filter.hasScrollRegion, onTitle),
+    filter,
     pending: [],
     pendingBytes: 0,
     held: null,
     parsing: false,
     batchTimer: null,
+    harvestTimer: null,
   });
 }
 
@@ -115,15 +118,21 @@ function drain(mirror: Mirror, paused = false): void {
     }
     if (!next) {
       if (mirror.held) schedule(mirror);
+      else mirror.harvestTimer ??= setTimeout(() => mirror.view.harvest(), MIRROR_HARVEST_QUIET_MS);
       return;
     }
     mirror.pending.shift();
     if (next.type === 'resize') {
       mirror.filter.resize(next.rows, next.cols);
-      mirror.term.resize(next.cols, next.rows);
+      mirror.parsing = true; // (a resize may have to parse the archived rows again)
+      let resized = false;
+      mirror.view.resize(next.cols, next.rows, () => {
+        mirror.parsing = false;
+        if (resized && mirrors.get(mirror.key) === mirror) drain(mirror);
+      });
+      resized = true;
     } else {
-      const data = mirror.serializer.serialize({ scrollback: mirror.scrollback });
-      reply({ type: 'snapshot', requestId: next.requestId, data });
+      reply({ type: 'snapshot', requestId: next.requestId, data: mirror.view.snapshot() });
     }
   }
 }
@@ -144,25 +153,16 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
   mirror.pendingBytes -= written;
   // A flood's pieces are scanned where they are; anything else is joined and split.
   const pieces = mirror.filter.splitPieces(chunks);
-  const { parse, tail } = pieces ?? mirror.filter.split(Buffer.concat(chunks));
+  const { parse, tail, archive } = pieces ?? mirror.filter.split(Buffer.concat(chunks));
   let text = parse;
   if (hold && tail.length > 0 && tail.length <= MIRROR_HELD_MAX_BYTES) {
     mirror.held = pieces ? tail : Buffer.from(tail); // (a copy when it is a view of the whole batch)
   } else if (tail.length > 0) text = Buffer.concat([parse, tail]);
   mirror.parsing = true;
-  writeInPieces(mirror.term, text, () => {
+  mirror.view.write(text, archive, () => {
     mirror.parsing = false;
     if (written > 0) reply({ type: 'processed', key: mirror.key, bytes: written });
     reclaimer.note(written);
     if (mirrors.get(mirror.key) === mirror) drain(mirror);
   });
-}
-
-/** Writes `data` to xterm in pieces of MIRROR_WRITE_PIECE_BYTES; `done` once all are parsed. */
-function writeInPieces(term: InstanceType<typeof Terminal>, data: Uint8Array, done: () => void): void {
-  let start = 0;
-  for (; data.length - start > MIRROR_WRITE_PIECE_BYTES; start += MIRROR_WRITE_PIECE_BYTES) {
-    term.write(data.subarray(start, start + MIRROR_WRITE_PIECE_BYTES));
-  }
-  term.write(data.subarray(start), done);
 }

@@ -35,9 +35,21 @@ class ReferenceScreen {
   serialize(): string {
     return this.serializer.serialize({ scrollback: SCROLLBACK });
   }
+  get size(): [number, number] {
+    return [this.term.cols, this.term.rows];
+  }
   dispose(): void {
     this.term.dispose();
   }
+}
+
+/** What a client that attaches sees: a snapshot written to a fresh terminal of the same size. */
+async function replayed(snapshot: string, [cols, rows]: [number, number]): Promise<string> {
+  const client = new ReferenceScreen(cols, rows);
+  await client.write(Buffer.from(snapshot));
+  const screen = client.serialize();
+  client.dispose();
+  return screen;
 }
 
 let seed = 7;
@@ -116,7 +128,11 @@ describe('ScreenMirror', () => {
           }
           // Mid-flood replays now and then, and always at the end.
           if (random(8) === 0 || i === pieces.length >> 1 || i === pieces.length - 1) {
-            assert.equal(await handle.snapshot(), reference.serialize(), `${name}: replay after piece ${i}`);
+            const [seen, expected] = await Promise.all([
+              replayed(await handle.snapshot(), reference.size),
+              replayed(reference.serialize(), reference.size),
+            ]);
+            assert.equal(seen, expected, `${name}: replay after piece ${i}`);
             checks++;
           }
         }
@@ -125,6 +141,62 @@ describe('ScreenMirror', () => {
         reference.dispose();
       }
     } finally {
+      await mirror.close();
+    }
+  });
+
+  it('moves settled rows out of the emulator as text, and replays every row through erases, resets, the alternate screen and a growing screen', async () => {
+    const { log } = recordingLogger();
+    const mirror = new ScreenMirror(SCROLLBACK, log);
+    const handle = mirror.open(80, 24, quiet);
+    const reference = new ReferenceScreen(80, 24);
+    const both = async (text: string) => {
+      for (const piece of piecesOf(text)) {
+        handle.write(piece);
+        await reference.write(piece);
+      }
+    };
+    const sameReplay = async (what: string) => {
+      const [seen, expected] = await Promise.all([
+        replayed(await handle.snapshot(), reference.size),
+        replayed(reference.serialize(), reference.size),
+      ]);
+      assert.equal(seen, expected, what);
+    };
+    // Rows that went through xterm (an erase in each line: nothing is dropped unparsed) are
+    // archived once output settles; a replayed archived row ends with a reset and CR LF.
+    const settled = (rows: number) =>
+      eventually(async () => (await handle.snapshot()).split('\x1b[0m\r\n').length > rows, 10_000, 'rows archived');
+    const rows = (n: number, tag: string) =>
+      linesOf(n, (i) =>
+        i % 7 === 0
+          ? `\x1b[K${tag} ${i} \x1b[41mred ${'漢字'.repeat(i % 30)}\x1b[0m ${'-'.repeat(i % 120)}\r\n`
+          : `\x1b[K${tag} ${i} ${'='.repeat(i % 100)}\r\n`,
+      );
+    try {
+      await both(rows(400, 'first'));
+      await settled(40);
+      await sameReplay('archived rows');
+      await both(rows(50, 'more'));
+      await sameReplay('archived rows, then rows in xterm again');
+      await both('\x1b[H\x1b[2J\x1b[3J');
+      await sameReplay('after clear (ED3 erases the scrollback)');
+      await both(`${rows(300, 'again')}${linesOf(3000, (i) => `flood ${i}\r\n`)}`);
+      await sameReplay('a flood after archived rows');
+      await both('\x1b[?1049h\x1b[Hon the alternate screen\r\n');
+      await both(linesOf(2000, (i) => `alternate ${i}\r\n`));
+      await sameReplay('a flood on the alternate screen leaves the scrollback alone');
+      await both('\x1b[?1049lback\r\n');
+      await sameReplay('back on the normal screen');
+      await both(`${rows(300, 'last')}${linesOf(3000, (i) => `flood ${i}\r\n`)}\x1bcafter a reset\r\n`);
+      await sameReplay('after a full reset (RIS)');
+      await both(linesOf(3000, (i) => `flood again ${i}\r\n`));
+      handle.resize(100, 150); // more rows than xterm keeps parsed: the archived rows come back
+      reference.resize(100, 150);
+      await sameReplay('a screen grown by more than the parsed scrollback');
+    } finally {
+      handle.dispose();
+      reference.dispose();
       await mirror.close();
     }
   });

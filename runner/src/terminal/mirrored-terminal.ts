@@ -1,0 +1,235 @@
+import { createRequire } from 'node:module';
+import type { IBufferNamespace, IMarker } from '@xterm/headless';
+import { MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
+import type { ArchivedOutput } from './evicted-output.js';
+import { printableAscii, ScrollbackArchive } from './scrollback-archive.js';
+import { type CellAttributes, SgrState } from './sgr-state.js';
+
+// require(), not import: for these CommonJS bundles the ESM loader's export scan alone cost
+// ~90 ms of CPU at every worker start.
+const require = createRequire(import.meta.url);
+const { Terminal } = require('@xterm/headless') as typeof import('@xterm/headless');
+const { SerializeAddon } = require('@xterm/addon-serialize') as typeof import('@xterm/addon-serialize');
+
+type HeadlessTerminal = InstanceType<typeof Terminal>;
+type Buffer_ = IBufferNamespace['normal'];
+
+/**
+ * The parser's current attributes. xterm has no API for them; the serialize addon reads the
+ * same field to end its output with them.
+ */
+function currentAttributes(term: HeadlessTerminal): CellAttributes {
+  type Internals = { _core: { _inputHandler: { _curAttrData: CellAttributes } } };
+  return (term as unknown as Internals)._core._inputHandler._curAttrData;
+}
+
+/**
+ * One terminal as the screen mirror keeps it: a headless xterm parsing its output, holding the
+ * screen and the newest `parsedScrollback` rows of scrollback, and a ScrollbackArchive with
+ * the older rows as text (a tenth of the memory). A flood's older lines go to the archive
+ * unparsed (EvictedOutputFilter hands them over); rows that scrolled through xterm move there
+ * once output settles (harvest()). Together they replay the whole scrollback.
+ *
+ * xterm's own scrollback limit stays the full one, so it never loses a row the archive lacks:
+ * when it trims rows itself, its rows alone fill the scrollback and the archive is superseded.
+ */
+export class MirroredTerminal {
+  private readonly term: HeadlessTerminal;
+  private readonly serializer = new SerializeAddon();
+  private readonly archive = new ScrollbackArchive();
+  /** On the normal buffer's oldest row: disposed when xterm trims it (its rows fill the scrollback, or ED3). */
+  private oldestRow: IMarker | null = null;
+  /** Where the rows after the archived lines of a flood begin: the rows above it were superseded. */
+  private supersededAbove: IMarker | null = null;
+
+  constructor(
+    cols: number,
+    rows: number,
+    private readonly scrollback: number,
+    private readonly parsedScrollback: number,
+    /** Whether a scroll region is in force: resizing xterm's buffer (how rows are trimmed) would clear it. */
+    private readonly hasScrollRegion: () => boolean,
+    onTitle: (title: string) => void,
+  ) {
+    this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+    this.term.loadAddon(this.serializer);
+    this.term.onTitleChange(onTitle);
+    const eraseDisplay = (params: (number | number[])[]) => {
+      if (params[0] === 3 && this.term.buffer.active.type === 'normal') this.archive.clear(); // ED3: scrollback erased
+      return false; // xterm erases as usual
+    };
+    this.term.parser.registerCsiHandler({ final: 'J' }, eraseDisplay);
+    this.term.parser.registerCsiHandler({ prefix: '?', final: 'J' }, eraseDisplay);
+    this.term.parser.registerEscHandler({ final: 'c' }, () => {
+      // RIS: xterm starts new buffers (the markers stay with the old ones)
+      this.archive.clear();
+      this.oldestRow = null;
+      this.supersededAbove = null;
+      return false;
+    });
+    this.markOldestRow();
+  }
+
+  dispose(): void {
+    this.term.dispose();
+  }
+
+  /** Parses filtered output, taking its archived lines at their place; `done` once all is parsed. */
+  write(data: Uint8Array, archived: ArchivedOutput | undefined, done: () => void): void {
+    const parsed = () => {
+      this.settleMarkers();
+      done();
+    };
+    if (!archived) {
+      this.writeInPieces(data, parsed);
+      return;
+    }
+    this.writeInPieces(data.subarray(0, archived.at), () => {
+      this.takeArchived(archived.text);
+      this.writeInPieces(data.subarray(archived.at), parsed);
+    });
+  }
+
+  /** The screen, the scrollback (archived rows first) and the modes, as output that redraws them. */
+  snapshot(): string {
+    this.settleMarkers();
+    this.keepArchivedRows();
+    // (superseded rows not trimmed yet are the oldest: leaving them out is a shorter scrollback)
+    return this.archive.replay() + this.serializer.serialize({ scrollback: this.heldRows() });
+  }
+
+  /** Resizes as a terminal does (reflowing the rows it holds); `done` when it has. */
+  resize(cols: number, rows: number, done: () => void): void {
+    this.settleMarkers();
+    this.keepArchivedRows(); // at the old width: what the terminal holds now
+    const resize = () => {
+      this.term.resize(cols, rows);
+      this.settleMarkers();
+      this.keepArchivedRows();
+      done();
+    };
+    // A screen that grows takes rows back from the scrollback: more than xterm holds, and the
+    // archived rows must be parsed again for that (rare: it grew by over parsedScrollback rows).
+    if (this.archive.isEmpty || rows - this.term.rows <= this.term.buffer.normal.baseY) {
+      resize();
+      return;
+    }
+    const whole = this.snapshot();
+    this.archive.clear();
+    this.oldestRow = null;
+    this.supersededAbove = null;
+    this.term.reset();
+    this.term.write(whole, () => {
+      this.markOldestRow();
+      resize();
+    });
+  }
+
+  /**
+   * Output has settled: moves the scrollback's rows beyond the newest `parsedScrollback` into
+   * the archive, each line serialized on its own, and frees xterm's rows.
+   */
+  harvest(): void {
+    this.settleMarkers();
+    if (this.supersededAbove || !this.canTrim()) return;
+    const normal = this.term.buffer.normal;
+    let end = normal.length - this.term.rows - this.parsedScrollback;
+    while (end > 0 && normal.getLine(end)?.isWrapped) end--; // a line moves whole
+    if (end <= 0) return;
+    const lines: string[] = [];
+    const cells: number[] = [];
+    for (let row = 0; row < end; ) {
+      let last = row;
+      while (last + 1 < end && normal.getLine(last + 1)?.isWrapped) last++;
+      const range = { start: row, end: last };
+      lines.push(this.serializer.serialize({ range, excludeAltBuffer: true, excludeModes: true }));
+      cells.push(cellsOfRows(normal, row, last));
+      row = last + 1;
+    }
+    this.archive.appendRows(lines, cells);
+    this.trimOldest(end);
+    this.keepArchivedRows();
+  }
+
+  /** A flood's lines that scrolled past the parsed rows: they supersede the rows before them. */
+  private takeArchived(text: Buffer): void {
+    if (this.term.buffer.active.type !== 'normal') return; // the alternate screen has no scrollback
+    const start = SgrState.of(currentAttributes(this.term)).toString();
+    this.archive.replaceWithOutput(text.toString('utf8', 0, text.length - 2), start); // (without the last CR LF)
+    this.supersededAbove?.dispose();
+    // The cursor is on a fresh bottom row: the lines parsed next begin here.
+    this.supersededAbove = this.term.registerMarker(0) ?? null;
+  }
+
+  /** Drops superseded rows once they have all scrolled off the screen; notes rows xterm trimmed. */
+  private settleMarkers(): void {
+    const superseded = this.supersededAbove;
+    if (this.oldestRow?.isDisposed) {
+      // xterm trimmed rows: superseded ones, or else its own rows fill the scrollback now
+      if (!superseded || superseded.isDisposed) this.archive.clear();
+      this.oldestRow = null;
+    }
+    if (superseded?.isDisposed) this.supersededAbove = null;
+    else if (superseded && superseded.line <= this.term.buffer.normal.baseY && this.canTrim()) {
+      const rows = superseded.line;
+      superseded.dispose();
+      this.supersededAbove = null;
+      this.trimOldest(rows);
+    }
+    this.oldestRow ?? this.markOldestRow();
+  }
+
+  private markOldestRow(): void {
+    if (this.term.buffer.active.type !== 'normal') return; // (a marker goes on the active buffer)
+    const normal = this.term.buffer.normal;
+    this.oldestRow = this.term.registerMarker(-(normal.baseY + normal.cursorY)) ?? null;
+  }
+
+  /** The archive holds what the scrollback holds beyond xterm's rows, at the current width. */
+  private keepArchivedRows(): void {
+    this.archive.keepRows(this.scrollback - this.heldRows(), this.term.cols);
+  }
+
+  /** Rows of scrollback xterm holds, superseded ones left out (they wait for a pending wrap). */
+  private heldRows(): number {
+    const normal = this.term.buffer.normal;
+    const marker = this.supersededAbove;
+    const superseded = marker && !marker.isDisposed ? Math.min(marker.line, normal.baseY) : 0;
+    return normal.length - this.term.rows - superseded;
+  }
+
+  /**
+   * xterm trims rows when its scrollback limit is lowered, by resizing its buffers to the same
+   * size; that also clears a scroll region and a pending wrap, so not while either is there.
+   */
+  private canTrim(): boolean {
+    return !this.hasScrollRegion() && this.term.buffer.active.cursorX < this.term.cols;
+  }
+
+  /** Frees the scrollback's oldest `rows` rows. */
+  private trimOldest(rows: number): void {
+    if (rows <= 0) return;
+    const normal = this.term.buffer.normal;
+    this.oldestRow?.dispose(); // (this trim is not xterm filling its scrollback)
+    this.oldestRow = null;
+    this.term.options.scrollback = Math.max(0, normal.length - this.term.rows - rows);
+    this.term.options.scrollback = this.scrollback;
+    this.markOldestRow();
+  }
+
+  /** Writes in pieces of MIRROR_WRITE_PIECE_BYTES: xterm's decode buffer grows to the largest write. */
+  private writeInPieces(data: Uint8Array, done: () => void): void {
+    let start = 0;
+    for (; data.length - start > MIRROR_WRITE_PIECE_BYTES; start += MIRROR_WRITE_PIECE_BYTES) {
+      this.term.write(data.subarray(start, start + MIRROR_WRITE_PIECE_BYTES));
+    }
+    this.term.write(data.subarray(start), done);
+  }
+}
+
+/** Cells a line on rows `[first, last]` fills at least: its printable ASCII. */
+function cellsOfRows(buffer: Buffer_, first: number, last: number): number {
+  let cells = 0;
+  for (let row = first; row <= last; row++) cells += printableAscii(buffer.getLine(row)?.translateToString(true) ?? '');
+  return cells;
+}
