@@ -49,6 +49,8 @@ const MIN_DROP_BYTES = 4096;
 /** DECSET/DECRST with their parameters (autowrap is mode 7), or a full reset. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
 const PRIVATE_MODES = /\x1b\[\?([\d;]+)([hl])|\x1bc/g;
+/** DECSET modes that switch to the alternate screen (and back with DECRST). */
+const ALTERNATE_SCREEN_MODES = new Set(['47', '1047', '1049']);
 
 /** Output as split() leaves it: what to parse, the trailing plain lines, and lines to archive. */
 export interface FilteredOutput {
@@ -65,6 +67,8 @@ export interface FilteredOutput {
 export interface ArchivedOutput {
   text: Buffer;
   at: number;
+  /** When only lines of the same run follow in this output: the rows they take at most. */
+  keptRowsAtMost?: number;
 }
 
 /** A place in output that arrives in pieces: `offset` bytes into piece `piece`. */
@@ -77,6 +81,8 @@ export class EvictedOutputFilter {
   private scrollRegion = false;
   /** DECAWM: with autowrap off, a long line does not wrap, and nothing inside it may be dropped. */
   private autowrap = true;
+  /** On the alternate screen nothing scrolls into the scrollback: nothing is archived. */
+  private alternateScreen = false;
   /** The previous output ended inside an escape sequence: the next one starts mid-sequence. */
   private openSequence = false;
   /** The previous output's tail (as a byte string), so a region sequence split between two is still seen. */
@@ -142,7 +148,7 @@ export class EvictedOutputFilter {
       this.trackState(bytes.subarray(0, end)); // (a region or mode it sets is seen: carry holds its start)
       this.openSequence = false;
       const rest = this.split(bytes.subarray(end));
-      const archive = rest.archive && { text: rest.archive.text, at: rest.archive.at + end };
+      const archive = rest.archive && { ...rest.archive, at: rest.archive.at + end };
       return { parse: Buffer.concat([bytes.subarray(0, end), rest.parse]), tail: rest.tail, archive };
     }
     const kept: Buffer[] = [];
@@ -159,12 +165,15 @@ export class EvictedOutputFilter {
       const unsafe = nextUnsafeByte(bytes, run);
       const runEnd = unsafe === -1 ? n : unsafe;
       const cut = this.scrollRegion ? null : this.cutIn(bytes, run, runEnd);
+      if (cut && this.alternateScreen) cut.parsed = cut.archived;
       if (cut) {
         keep(bytes.subarray(emitted, run));
         keep(this.replacementFor(bytes.subarray(run, cut.archived)));
         if (cut.parsed > cut.archived) {
           const archived = bytes.subarray(cut.archived, cut.parsed);
           archive = { text: archived, at: keptBytes };
+          // (nothing but these lines follows: how many rows they take at most)
+          if (unsafe === -1) archive.keptRowsAtMost = this.rowsAtMost([bytes.subarray(cut.parsed, n)]);
           keep(Buffer.from(attributesOf(archived), 'latin1'));
         }
         emitted = cut.parsed;
@@ -237,6 +246,7 @@ export class EvictedOutputFilter {
     // cheaper test first, so that output without line ends is scanned once, in split().
     if (rows < this.lines || views.some((v) => nextUnsafeByte(v) !== -1)) return null;
     const archivedFrom: Position = { piece, offset: at + 2 };
+    if (this.alternateScreen) parsed = null;
     const parsedFrom = parsed ?? archivedFrom;
     const dropped = piecesBetween(views, { piece: 0, offset: 0 }, archivedFrom);
     const unparsed = piecesBetween(views, { piece: 0, offset: 0 }, parsedFrom);
@@ -249,7 +259,7 @@ export class EvictedOutputFilter {
     return {
       parse: Buffer.concat([replacement, Buffer.from(attributesOf(fromLastReset(archived)), 'latin1')]),
       tail,
-      archive: { text: Buffer.concat(archived), at: replacement.length },
+      archive: { text: Buffer.concat(archived), at: replacement.length, keptRowsAtMost: this.rowsAtMost([tail]) },
     };
   }
 
@@ -274,6 +284,16 @@ export class EvictedOutputFilter {
     const archived = at + 2;
     if (parsed === -1) parsed = archived;
     return parsed - start < MIN_DROP_BYTES ? null : { archived, parsed };
+  }
+
+  /** Rows that output (whole lines, the last maybe unfinished) takes at most: a row per `cols` bytes of a line. */
+  private rowsAtMost(pieces: Buffer[]): number {
+    let rows = 0;
+    for (const piece of pieces) {
+      rows += Math.ceil(piece.length / this.cols) + 1; // (+1: a line end split between two pieces)
+      for (let at = piece.indexOf(CRLF); at !== -1; at = piece.indexOf(CRLF, at + 2)) rows++;
+    }
+    return rows;
   }
 
   /**
@@ -381,8 +401,13 @@ export class EvictedOutputFilter {
     const scanned = this.carry + bytes.toString('latin1');
     for (const m of scanned.matchAll(REGION)) this.scrollRegion = m[0] !== '\x1bc' && m[1] !== '' && m[1] !== undefined;
     for (const m of scanned.matchAll(PRIVATE_MODES)) {
-      if (m[0] === '\x1bc') this.autowrap = true;
-      else if (m[1]?.split(';').includes('7')) this.autowrap = m[2] === 'h';
+      const modes = m[1]?.split(';') ?? [];
+      if (m[0] === '\x1bc') {
+        this.autowrap = true;
+        this.alternateScreen = false;
+      }
+      if (modes.includes('7')) this.autowrap = m[2] === 'h';
+      if (modes.some((mode) => ALTERNATE_SCREEN_MODES.has(mode))) this.alternateScreen = m[2] === 'h';
     }
     if (lastEsc === -1) {
       // Still inside the sequence only if it is a string sequence that has not ended yet.

@@ -41,6 +41,12 @@ export class MirroredTerminal {
   private oldestRow: IMarker | null = null;
   /** Where the rows after the archived lines of a flood begin: the rows above it were superseded. */
   private supersededAbove: IMarker | null = null;
+  /**
+   * xterm's scrollback limit now: the full one, or, while a flood goes to the archive, just
+   * the rows it parses (so that xterm reuses its rows instead of allocating and freeing 2.4 KB
+   * each, which left the runner 40 MB larger after 20 terminals flooded).
+   */
+  private capacity: number;
 
   constructor(
     cols: number,
@@ -51,6 +57,7 @@ export class MirroredTerminal {
     private readonly hasScrollRegion: () => boolean,
     onTitle: (title: string) => void,
   ) {
+    this.capacity = scrollback;
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
     this.term.loadAddon(this.serializer);
     this.term.onTitleChange(onTitle);
@@ -80,6 +87,7 @@ export class MirroredTerminal {
       this.settleMarkers();
       done();
     };
+    this.setCapacity(this.floodCapacity(archived));
     if (!archived) {
       this.writeInPieces(data, parsed);
       return;
@@ -151,6 +159,37 @@ export class MirroredTerminal {
     this.keepArchivedRows();
   }
 
+  /**
+   * The small limit for output that ends in a flood's kept lines (all it holds before them is
+   * superseded, so the rows xterm drops are not needed), when they fit; else the full one.
+   */
+  private floodCapacity(archived: ArchivedOutput | undefined): number {
+    const small = 2 * this.parsedScrollback;
+    const kept = archived?.keptRowsAtMost;
+    return kept !== undefined && kept <= this.term.rows + small ? small : this.scrollback;
+  }
+
+  /**
+   * Lowering the limit drops the oldest rows, and happens only before output that supersedes
+   * them. Either way xterm resizes its buffers, which also clears a scroll region and a pending
+   * wrap: neither is there then (a flood is cut only without a region, and its output parsed in
+   * small capacity ends with a line end).
+   */
+  private setCapacity(capacity: number): void {
+    if (capacity === this.capacity) return;
+    this.capacity = capacity;
+    if (capacity < this.scrollback) {
+      this.oldestRow?.dispose(); // (what xterm trims from now on is superseded)
+      this.oldestRow = null;
+      this.supersededAbove?.dispose();
+      this.supersededAbove = null;
+    } else {
+      // Free superseded rows first: the rows xterm allocates next take their place in the heap.
+      this.dropSuperseded();
+    }
+    this.term.options.scrollback = capacity;
+  }
+
   /** A flood's lines that scrolled past the parsed rows: they supersede the rows before them. */
   private takeArchived(text: Buffer): void {
     if (this.term.buffer.active.type !== 'normal') return; // the alternate screen has no scrollback
@@ -161,7 +200,7 @@ export class MirroredTerminal {
     this.supersededAbove = this.term.registerMarker(0) ?? null;
   }
 
-  /** Drops superseded rows once they have all scrolled off the screen; notes rows xterm trimmed. */
+  /** Notes rows xterm trimmed, and drops superseded rows that have scrolled off the screen. */
   private settleMarkers(): void {
     const superseded = this.supersededAbove;
     if (this.oldestRow?.isDisposed) {
@@ -170,16 +209,25 @@ export class MirroredTerminal {
       this.oldestRow = null;
     }
     if (superseded?.isDisposed) this.supersededAbove = null;
-    else if (superseded && superseded.line <= this.term.buffer.normal.baseY && this.canTrim()) {
-      const rows = superseded.line;
-      superseded.dispose();
-      this.supersededAbove = null;
-      this.trimOldest(rows);
-    }
+    // (in a flood's small capacity xterm drops them itself, reusing their rows)
+    else if (this.capacity === this.scrollback) this.dropSuperseded();
     this.oldestRow ?? this.markOldestRow();
   }
 
+  /** Trims the superseded rows that have scrolled off the screen (the rest wait for more output). */
+  private dropSuperseded(): void {
+    const marker = this.supersededAbove;
+    if (!marker || !this.canTrim()) return;
+    const scrolledOff = Math.min(marker.line, this.term.buffer.normal.baseY);
+    if (marker.line <= this.term.buffer.normal.baseY) {
+      marker.dispose();
+      this.supersededAbove = null;
+    }
+    this.trimOldest(scrolledOff);
+  }
+
   private markOldestRow(): void {
+    if (this.capacity < this.scrollback) return; // (xterm trims superseded rows meanwhile)
     if (this.term.buffer.active.type !== 'normal') return; // (a marker goes on the active buffer)
     const normal = this.term.buffer.normal;
     this.oldestRow = this.term.registerMarker(-(normal.baseY + normal.cursorY)) ?? null;
@@ -213,7 +261,7 @@ export class MirroredTerminal {
     this.oldestRow?.dispose(); // (this trim is not xterm filling its scrollback)
     this.oldestRow = null;
     this.term.options.scrollback = Math.max(0, normal.length - this.term.rows - rows);
-    this.term.options.scrollback = this.scrollback;
+    this.term.options.scrollback = this.capacity;
     this.markOldestRow();
   }
 
