@@ -52,7 +52,7 @@ ENV NODE_ENV=production WORKSPACE_DIR=/workspace STATE_DIR=/state HOST=0.0.0.0 P
     VIRTUAL_ENV=/opt/cubicle/python PATH=/opt/cubicle/python/bin:$PATH \
     XDG_CACHE_HOME=/cache npm_config_cache=/cache/npm PIP_CACHE_DIR=/cache/pip \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=32768
 USER 1000:1000
 WORKDIR /workspace
 EXPOSE 3001 3000
@@ -72,7 +72,7 @@ RUN mkdir -p /data && chown 1000:1000 /data
 ENV NODE_ENV=production ORCHESTRATOR_HOST=0.0.0.0 ORCHESTRATOR_PORT=8080 DATA_DIR=/data \
     FRONTEND_DIR=/opt/cubicle/frontend TEMPLATES_DIR=/opt/cubicle/templates \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=32768
 USER 1000:1000
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/cubicle/orchestrator/dist/cli.js"]

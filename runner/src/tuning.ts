@@ -157,14 +157,17 @@ export const RUNNER_NODE_FLAGS = ['--max-semi-space-size=4', '--optimize-for-siz
 
 /**
  * Environment every launcher gives `runner serve` (glibc reads it at start; the image sets it
- * with ENV). A fixed mmap threshold hands a flood's large buffers back to the system when they
- * are freed (by default glibc raises the threshold at the first such free and keeps later ones in
- * its heap), and two arenas instead of one per thread keep freed memory from sitting in the
- * arenas of the worker threads. With HeapReclaimer, RSS after a 200 MB flood: 136 → 98 MB (idle 76).
+ * with ENV). A fixed mmap threshold hands a flood's buffers back to the system when they are
+ * freed (by default glibc raises the threshold at the first such free and keeps later ones in
+ * its heap, where a few live allocations pin the freed ones), and two arenas instead of one per
+ * thread keep freed memory from sitting in the arenas of the worker threads. With
+ * HeapReclaimer, RSS after a 200 MB flood: 136 → 98 MB (idle 76). 32 KB rather than 128 KB
+ * also returns the socket's 64 KB read buffers: after 20 terminals flood at once, 1.25–1.28× →
+ * 1.17–1.22× the RSS before, at no CPU cost the output benchmark can tell from its noise.
  */
 export const RUNNER_PROCESS_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '32768',
 };
 
 /** HeapReclaimer collects after this much output… */
