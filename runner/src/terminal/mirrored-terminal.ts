@@ -118,10 +118,11 @@ export class MirroredTerminal {
     };
     // A screen that grows takes rows back from the scrollback: more than xterm holds, and the
     // archived rows must be parsed again for that (rare: it grew by over parsedScrollback rows).
-    if (this.archive.isEmpty || rows - this.term.rows <= this.term.buffer.normal.baseY) {
+    if (this.archive.isEmpty || rows - this.term.rows <= this.heldRows()) {
       resize();
       return;
     }
+    this.setCapacity(this.scrollback);
     const whole = this.snapshot();
     this.archive.clear();
     this.oldestRow = null;
