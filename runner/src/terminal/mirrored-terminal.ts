@@ -106,19 +106,25 @@ export class MirroredTerminal {
     return this.archive.replay() + this.serializer.serialize({ scrollback: this.heldRows() });
   }
 
-  /** Resizes as a terminal does (reflowing the rows it holds); `done` when it has. */
+  /**
+   * Resizes as a terminal does; `done` when it has. xterm reflows only the rows it holds, and
+   * takes rows back from its scrollback for a taller screen: unless the width is the same and
+   * it holds enough rows, the archived rows are parsed back into it first, so that xterm does
+   * all of it (a window dragged wider or narrower costs one such parse: the next harvest is a
+   * second after the last change). Parsing the replay back loses what a replay does not carry
+   * (a saved cursor, a character set); a resize clears the scroll region anyway.
+   */
   resize(cols: number, rows: number, done: () => void): void {
     this.settleMarkers();
-    this.keepArchivedRows(); // at the old width: what the terminal holds now
+    this.keepArchivedRows(); // what the terminal holds at the old size (a taller one holds more)
     const resize = () => {
       this.term.resize(cols, rows);
       this.settleMarkers();
       this.keepArchivedRows();
       done();
     };
-    // A screen that grows takes rows back from the scrollback: more than xterm holds, and the
-    // archived rows must be parsed again for that (rare: it grew by over parsedScrollback rows).
-    if (this.archive.isEmpty || rows - this.term.rows <= this.heldRows()) {
+    const sameWidth = cols === this.term.cols && rows - this.term.rows <= this.heldRows();
+    if (this.archive.isEmpty || sameWidth) {
       resize();
       return;
     }

@@ -177,6 +177,14 @@ describe('ScreenMirror', () => {
       await both(rows(400, 'first'));
       await settled(40);
       await sameReplay('archived rows');
+      for (const [cols, rows] of [
+        [54, 12],
+        [132, 43],
+      ] as const) {
+        handle.resize(cols, rows); // archived rows rewrap as the terminal reflows its own
+        reference.resize(cols, rows);
+        await sameReplay(`archived rows, resized to ${cols}×${rows}`);
+      }
       await both(rows(50, 'more'));
       await sameReplay('archived rows, then rows in xterm again');
       await both('\x1b[H\x1b[2J\x1b[3J');
@@ -197,6 +205,32 @@ describe('ScreenMirror', () => {
     } finally {
       handle.dispose();
       reference.dispose();
+      await mirror.close();
+    }
+  });
+
+  it('gives a screen made taller after a flood exactly the rows the terminal kept', async () => {
+    const { log } = recordingLogger();
+    const mirror = new ScreenMirror(SCROLLBACK, log);
+    try {
+      // (taller by less, and by more, than the rows xterm keeps parsed)
+      for (const taller of [10, 90, 130, 250]) {
+        const handle = mirror.open(80, 24, quiet);
+        const reference = new ReferenceScreen(80, 24);
+        const flood = Buffer.from(`$ cat log\r\n${linesOf(3000, (i) => `line ${i} ${'x'.repeat(i % 70)}\r\n`)}`);
+        handle.write(flood);
+        await reference.write(flood);
+        handle.resize(80, 24 + taller);
+        reference.resize(80, 24 + taller);
+        const [seen, expected] = await Promise.all([
+          replayed(await handle.snapshot(), reference.size),
+          replayed(reference.serialize(), reference.size),
+        ]);
+        assert.equal(seen, expected, `${taller} rows taller`);
+        handle.dispose();
+        reference.dispose();
+      }
+    } finally {
       await mirror.close();
     }
   });
