@@ -115,6 +115,7 @@ export class MirroredTerminal {
    * (a saved cursor, a character set); a resize clears the scroll region anyway.
    */
   resize(cols: number, rows: number, done: () => void): void {
+    this.setCapacity(this.scrollback); // (a shorter screen moves rows into the scrollback)
     this.settleMarkers();
     this.keepArchivedRows(); // what the terminal holds at the old size (a taller one holds more)
     const resize = () => {
@@ -128,7 +129,6 @@ export class MirroredTerminal {
       resize();
       return;
     }
-    this.setCapacity(this.scrollback);
     const whole = this.snapshot();
     this.archive.clear();
     this.oldestRow = null;
