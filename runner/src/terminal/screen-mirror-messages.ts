@@ -1,6 +1,6 @@
 /** Messages between the runner and its screen-mirror worker. `key` names one mirrored terminal. */
 export type MirrorRequest =
-  | { type: 'open'; key: number; cols: number; rows: number; scrollback: number }
+  | { type: 'open'; key: number; cols: number; rows: number; scrollback: number; harvestQuietMs: number }
   /** Output exactly as clients were sent it (UTF-8, whole characters); the buffer is transferred. */
   | { type: 'write'; key: number; data: Uint8Array }
   | { type: 'resize'; key: number; cols: number; rows: number }

@@ -3,7 +3,6 @@ import { HeapReclaimer } from '../support/heap-reclaimer.js';
 import {
   MIRROR_BATCH_BYTES,
   MIRROR_BATCH_MS,
-  MIRROR_HARVEST_QUIET_MS,
   MIRROR_HELD_MAX_BYTES,
   MIRROR_PARSED_SCROLLBACK_LINES,
 } from '../tuning.js';
@@ -38,6 +37,7 @@ interface Mirror {
   parsing: boolean;
   batchTimer: NodeJS.Timeout | null;
   harvestTimer: NodeJS.Timeout | null;
+  harvestQuietMs: number;
 }
 
 const port = parentPort;
@@ -85,6 +85,7 @@ function open(m: Extract<MirrorRequest, { type: 'open' }>): void {
     parsing: false,
     batchTimer: null,
     harvestTimer: null,
+    harvestQuietMs: m.harvestQuietMs,
   });
 }
 
@@ -118,7 +119,7 @@ function drain(mirror: Mirror, paused = false): void {
     }
     if (!next) {
       if (mirror.held) schedule(mirror);
-      else mirror.harvestTimer ??= setTimeout(() => mirror.view.harvest(), MIRROR_HARVEST_QUIET_MS);
+      else mirror.harvestTimer ??= setTimeout(() => mirror.view.harvest(), mirror.harvestQuietMs);
       return;
     }
     mirror.pending.shift();

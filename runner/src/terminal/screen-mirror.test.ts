@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
 import { pino } from 'pino';
-import { eventually } from '../test-support/runner-harness.js';
+import { eventually, sleep } from '../test-support/runner-harness.js';
 import { type MirrorEvents, ScreenMirror } from './screen-mirror.js';
 
 const SCROLLBACK = 200;
@@ -205,6 +205,58 @@ describe('ScreenMirror', () => {
     } finally {
       handle.dispose();
       reference.dispose();
+      await mirror.close();
+    }
+  });
+
+  it('replays exactly through random mixes of floods, slow output, settled rows, resizes, erases and the alternate screen', async () => {
+    const { log } = recordingLogger();
+    const mirror = new ScreenMirror(SCROLLBACK, log, undefined, 20); // rows archived 20 ms after output stops
+    const slow = (n: number) =>
+      linesOf(n, (i) =>
+        i % 5 === 0
+          ? `\x1b[K\x1b[4${i % 8}m${i} bg\x1b[0m ${'漢'.repeat(i % 50)} ${'-'.repeat(i % 140)}\r\n`
+          : `\x1b[K\x1b[3${i % 8}mslow ${i}\x1b[0m ${'.'.repeat(i % 90)}\r\n`,
+      );
+    const floods = Object.values(CLASSES);
+    try {
+      for (let round = 0; round < 4; round++) {
+        const [cols, rows] = SIZES[round] as [number, number];
+        const handle = mirror.open(cols, rows, quiet);
+        const reference = new ReferenceScreen(cols, rows);
+        const both = async (text: string) => {
+          for (const piece of piecesOf(text)) {
+            handle.write(piece);
+            await reference.write(piece);
+          }
+        };
+        const steps: string[] = [];
+        for (let step = 0; step < 30; step++) {
+          const op = random(10);
+          steps.push(String(op));
+          if (op <= 2) await both((floods[random(floods.length)] as () => string)());
+          else if (op <= 4) await both(slow(20 + random(400)));
+          else if (op === 5)
+            await sleep(400); // quiet: settled rows move to the archive (batches wait 300 ms)
+          else if (op === 6) {
+            const [c, r] = SIZES[random(SIZES.length)] as [number, number];
+            handle.resize(c, r);
+            reference.resize(c, r);
+          } else if (op === 7) await both(random(2) ? '\x1b[H\x1b[2J\x1b[3J' : '\x1bc');
+          else if (op === 8)
+            await both(`\x1b[?1049h\x1b[H${slow(30)}${linesOf(500, (i) => `alt ${i}\r\n`)}\x1b[?1049l`);
+          if (op === 9 || step === 29) {
+            const [seen, expected] = await Promise.all([
+              replayed(await handle.snapshot(), reference.size),
+              replayed(reference.serialize(), reference.size),
+            ]);
+            assert.equal(seen, expected, `round ${round}, after steps ${steps.join(' ')}`);
+          }
+        }
+        handle.dispose();
+        reference.dispose();
+      }
+    } finally {
       await mirror.close();
     }
   });

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import { HeapReclaimer } from '../support/heap-reclaimer.js';
-import { MIRROR_IDLE_RETIRE_MS, MIRROR_POST_BYTES, MIRROR_POST_MS } from '../tuning.js';
+import { MIRROR_HARVEST_QUIET_MS, MIRROR_IDLE_RETIRE_MS, MIRROR_POST_BYTES, MIRROR_POST_MS } from '../tuning.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 export interface MirrorEvents {
@@ -51,12 +51,13 @@ export class ScreenMirror {
     private readonly scrollback: number,
     private readonly log: Logger,
     private readonly idleRetireMs = MIRROR_IDLE_RETIRE_MS,
+    private readonly harvestQuietMs = MIRROR_HARVEST_QUIET_MS,
   ) {}
 
   open(cols: number, rows: number, events: MirrorEvents): MirrorHandle {
     this.cancelRetire();
     const key = this.nextKey++;
-    this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback });
+    this.post({ type: 'open', key, cols, rows, scrollback: this.scrollback, harvestQuietMs: this.harvestQuietMs });
     const entry: MirrorEntry = { key, events, backlog: 0, queued: [], queuedBytes: 0, postTimer: null };
     this.entries.set(key, entry);
     return {
