@@ -30,8 +30,9 @@ function currentAttributes(term: HeadlessTerminal): CellAttributes {
  * unparsed (EvictedOutputFilter hands them over); rows that scrolled through xterm move there
  * once output settles (harvest()). Together they replay the whole scrollback.
  *
- * xterm's own scrollback limit stays the full one, so it never loses a row the archive lacks:
- * when it trims rows itself, its rows alone fill the scrollback and the archive is superseded.
+ * xterm's own scrollback limit is the full one (but while a flood goes to the archive: see
+ * `capacity`), so it never loses a row the archive lacks: when it trims rows itself, its rows
+ * alone fill the scrollback and the archive is superseded.
  */
 export class MirroredTerminal {
   private readonly term: HeadlessTerminal;
