@@ -58,7 +58,8 @@ export type TerminalInfo = z.infer<typeof TerminalInfo>;
 export const TerminalListResult = z.object({ terminals: z.array(TerminalInfo) });
 
 /** One keystroke or one piece of a paste; a megabyte bounds a piece without limiting a person. */
-export const TerminalInputData = z.string().max(1 << 20);
+export const TERMINAL_INPUT_MAX_CHARS = 1 << 20;
+export const TerminalInputData = z.string().max(TERMINAL_INPUT_MAX_CHARS);
 export const TerminalWriteRequest = z.object({ id: TerminalId.optional(), data: TerminalInputData });
 export const TerminalResizeRequest = z.object({ id: TerminalId.optional(), cols: Cols, rows: Rows });
 /**

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TerminalStreamClose, TerminalStreamExit } from '@cubicle/protocol';
+import {
+  parseTerminalStreamMessage,
+  TERMINAL_INPUT_MAX_CHARS,
+  TerminalStreamClose,
+  TerminalStreamExit,
+  TerminalStreamMessage,
+} from '@cubicle/protocol';
 import {
   eventually,
   type RunnerClient,
@@ -59,6 +65,46 @@ async function refusal(open: Promise<TerminalStreamClient>): Promise<number> {
   assert.ok(err instanceof StreamRefused, String(err));
   return err.status;
 }
+
+describe('parseTerminalStreamMessage', () => {
+  it('answers as TerminalStreamMessage.safeParse does, for any message', () => {
+    const values: unknown[] = [
+      'k',
+      '',
+      '日本😀',
+      'x'.repeat(TERMINAL_INPUT_MAX_CHARS),
+      'x'.repeat(TERMINAL_INPUT_MAX_CHARS + 1),
+      7,
+      null,
+      undefined,
+      ['k'],
+      { data: 'k' },
+    ];
+    const messages: unknown[] = [
+      null,
+      'input',
+      3,
+      [],
+      ['input', 'k'],
+      { type: 'ack', bytes: 10 },
+      { type: 'resize', cols: 80, rows: 24 },
+    ];
+    for (const type of ['input', 'Input', 'ack', 'resize', undefined, 1]) {
+      for (const data of values) {
+        messages.push({ type, data }, { type, data, extra: true }, { data, type });
+      }
+    }
+    messages.push({ type: 'input' }, Object.assign(['k'], { type: 'input', data: 'k' }));
+    for (const message of messages) {
+      const fast = parseTerminalStreamMessage(message);
+      const schema = TerminalStreamMessage.safeParse(message);
+      const what = JSON.stringify(message)?.slice(0, 80) ?? String(message);
+      assert.equal(fast.success, schema.success, what);
+      if (schema.success) assert.deepEqual(fast.data, schema.data, what);
+      else assert.deepEqual(fast.error?.issues, schema.error.issues, what);
+    }
+  });
+});
 
 describe('terminal streams (real runner, real PTYs, real WebSockets)', () => {
   let runner: RunnerHarness;

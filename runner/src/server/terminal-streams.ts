@@ -1,6 +1,11 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { TERMINAL_STREAM_PATH, TerminalStreamClose, TerminalStreamMessage } from '@cubicle/protocol';
+import {
+  parseTerminalStreamMessage,
+  TERMINAL_STREAM_PATH,
+  TerminalStreamClose,
+  type TerminalStreamMessage,
+} from '@cubicle/protocol';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { endWithStatus } from '../support/raw-http-answer.js';
@@ -92,7 +97,7 @@ function parseMessage(raw: RawData, isBinary: boolean): TerminalStreamMessage | 
   } catch {
     return 'a message is not JSON';
   }
-  const parsed = TerminalStreamMessage.safeParse(json);
+  const parsed = parseTerminalStreamMessage(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   return `invalid message: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`;
