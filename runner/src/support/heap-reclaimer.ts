@@ -26,6 +26,15 @@ export class HeapReclaimer {
     if (this.sinceCollect >= this.afterBytes) this.schedule(this.quietMs);
   }
 
+  /**
+   * Collects the young generation now (about a millisecond): after a large batch of output is
+   * handled and nothing waits, its buffers are garbage there, and would otherwise stay in RSS
+   * until the isolate next allocates enough to collect.
+   */
+  collectYoung(): void {
+    void this.collect?.({ type: 'minor' });
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -5,6 +5,7 @@ import {
   MIRROR_BATCH_MS,
   MIRROR_HELD_MAX_BYTES,
   MIRROR_PARSED_SCROLLBACK_LINES,
+  MIRROR_POST_BYTES,
 } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import { MirroredTerminal } from './mirrored-terminal.js';
@@ -165,5 +166,7 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
     if (written > 0) reply({ type: 'processed', key: mirror.key, bytes: written });
     reclaimer.note(written);
     if (mirrors.get(mirror.key) === mirror) drain(mirror);
+    // (a reader that stopped: the PTY paused, and this was the last of its output for now)
+    if (written >= MIRROR_POST_BYTES && !mirror.parsing && mirror.pending.length === 0) reclaimer.collectYoung();
   });
 }
