@@ -27,9 +27,26 @@ describe('HeapReclaimer', () => {
     reclaimer.dispose();
   });
 
+  it('collects the young generation at once when asked, and nothing more', async () => {
+    const kinds: unknown[] = [];
+    const reclaimer = new HeapReclaimer(
+      async (options) => {
+        kinds.push(options);
+      },
+      1000,
+      10,
+    );
+    reclaimer.collectYoung();
+    assert.deepEqual(kinds, [{ type: 'minor' }]);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(kinds.length, 1, 'no collection of the whole heap follows');
+    reclaimer.dispose();
+  });
+
   it('does nothing where gc is not exposed', () => {
     const reclaimer = new HeapReclaimer(undefined, 1, 1);
     reclaimer.note(10);
+    reclaimer.collectYoung();
     reclaimer.dispose();
   });
 });
