@@ -51,10 +51,15 @@ export const MIRROR_HELD_MAX_BYTES = 1024 * 1024;
 /**
  * Rows of scrollback the mirror keeps parsed in xterm (12 bytes a cell: 2.4 KB a row at 200
  * columns); older rows are kept as text (~80 bytes a line of compiler output). A flood is
- * parsed only this far back, and a screen that grows by more rows than this at once makes
- * the mirror parse its archived rows again.
+ * parsed only this far back. A resize to another width, or a screen that grows by more rows
+ * than xterm holds, parses the archived rows again (so that xterm reflows them).
  */
 export const MIRROR_PARSED_SCROLLBACK_LINES = 100;
+/**
+ * xterm's scrollback limit while a flood goes to the archive (MirroredTerminal.capacity): the
+ * parsed rows and room for the flood's last lines, so that xterm reuses its rows.
+ */
+export const MIRROR_FLOOD_SCROLLBACK_LINES = 200;
 /** Rows past that move from xterm to text once a terminal's output has been quiet this long. */
 export const MIRROR_HARVEST_QUIET_MS = 1000;
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { IBufferNamespace, IMarker } from '@xterm/headless';
-import { MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
+import { MIRROR_FLOOD_SCROLLBACK_LINES, MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
 import type { ArchivedOutput } from './evicted-output.js';
 import { printableAscii, ScrollbackArchive } from './scrollback-archive.js';
 import { type CellAttributes, SgrState } from './sgr-state.js';
@@ -172,7 +172,7 @@ export class MirroredTerminal {
    * superseded, so the rows xterm drops are not needed), when they fit; else the full one.
    */
   private floodCapacity(archived: ArchivedOutput | undefined): number {
-    const small = 2 * this.parsedScrollback;
+    const small = Math.min(this.scrollback, Math.max(MIRROR_FLOOD_SCROLLBACK_LINES, this.parsedScrollback));
     const kept = archived?.keptRowsAtMost;
     return kept !== undefined && kept <= this.term.rows + small ? small : this.scrollback;
   }

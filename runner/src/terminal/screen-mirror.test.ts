@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { eventually, sleep } from '../test-support/runner-harness.js';
 import { type MirrorEvents, ScreenMirror } from './screen-mirror.js';
 
-const SCROLLBACK = 200;
+const SCROLLBACK = 400; // (more than the 200 rows xterm keeps while a flood is archived)
 const quiet: MirrorEvents = { onBacklog: () => {}, onTitle: () => {} };
 
 /** A logger whose messages a test can read. */
