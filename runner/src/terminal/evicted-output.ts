@@ -26,9 +26,8 @@
  */
 
 import { cellRunEnd, isCellByte, isUnsafeControl, nextUnsafeByte } from './plain-text-scan.js';
+import { SGR } from './sgr-state.js';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
-const SGR = /\x1b\[[0-9;:]*m/g;
 const SGR_RESET_SHORT = Buffer.from('\x1b[m');
 const SGR_RESET_ZERO = Buffer.from('\x1b[0m');
 /** DECSTBM with parameters sets a scroll region; without, or a full reset (RIS), clears it. */
@@ -173,7 +172,7 @@ export class EvictedOutputFilter {
           const archived = bytes.subarray(cut.archived, cut.parsed);
           archive = { text: archived, at: keptBytes };
           // (nothing but these lines follows: how many rows they take at most)
-          if (unsafe === -1) archive.keptRowsAtMost = this.rowsAtMost([bytes.subarray(cut.parsed, n)]);
+          if (unsafe === -1) archive.keptRowsAtMost = this.rowsAtMost(bytes.subarray(cut.parsed, n));
           keep(Buffer.from(attributesOf(archived), 'latin1'));
         }
         emitted = cut.parsed;
@@ -259,7 +258,7 @@ export class EvictedOutputFilter {
     return {
       parse: Buffer.concat([replacement, Buffer.from(attributesOf(fromLastReset(archived)), 'latin1')]),
       tail,
-      archive: { text: Buffer.concat(archived), at: replacement.length, keptRowsAtMost: this.rowsAtMost([tail]) },
+      archive: { text: Buffer.concat(archived), at: replacement.length, keptRowsAtMost: this.rowsAtMost(tail) },
     };
   }
 
@@ -286,14 +285,15 @@ export class EvictedOutputFilter {
     return parsed - start < MIN_DROP_BYTES ? null : { archived, parsed };
   }
 
-  /** Rows that output (whole lines, the last maybe unfinished) takes at most: a row per `cols` bytes of a line. */
-  private rowsAtMost(pieces: Buffer[]): number {
-    let rows = 0;
-    for (const piece of pieces) {
-      rows += Math.ceil(piece.length / this.cols) + 1; // (+1: a line end split between two pieces)
-      for (let at = piece.indexOf(CRLF); at !== -1; at = piece.indexOf(CRLF, at + 2)) rows++;
-    }
-    return rows;
+  /**
+   * Rows that output (whole lines, the last maybe unfinished) takes at most: a line of `b`
+   * bytes fills no more than ceil(b / cols) rows, so all of them no more than
+   * ceil(bytes / cols) + their number.
+   */
+  private rowsAtMost(bytes: Buffer): number {
+    let lines = 1;
+    for (let at = bytes.indexOf(CRLF); at !== -1; at = bytes.indexOf(CRLF, at + 2)) lines++;
+    return Math.ceil(bytes.length / this.cols) + lines;
   }
 
   /**

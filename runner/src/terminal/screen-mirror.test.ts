@@ -5,7 +5,7 @@ import serializePkg from '@xterm/addon-serialize';
 import headlessPkg from '@xterm/headless';
 import { pino } from 'pino';
 import { eventually, sleep } from '../test-support/runner-harness.js';
-import { type MirrorEvents, ScreenMirror } from './screen-mirror.js';
+import { type MirrorEvents, type MirrorHandle, ScreenMirror } from './screen-mirror.js';
 
 const SCROLLBACK = 400; // (more than the 200 rows xterm keeps while a flood is archived)
 const quiet: MirrorEvents = { onBacklog: () => {}, onTitle: () => {} };
@@ -50,6 +50,23 @@ async function replayed(snapshot: string, [cols, rows]: [number, number]): Promi
   const screen = client.serialize();
   client.dispose();
   return screen;
+}
+
+/** Output to the mirror and to the reference alike, in the pieces the runner would deliver. */
+async function writeBoth(handle: MirrorHandle, reference: ReferenceScreen, text: string): Promise<void> {
+  for (const piece of piecesOf(text)) {
+    handle.write(piece);
+    await reference.write(piece);
+  }
+}
+
+/** A client attaching now sees what a client of an emulator fed every byte sees. */
+async function assertSameReplay(handle: MirrorHandle, reference: ReferenceScreen, what: string): Promise<void> {
+  const [seen, expected] = await Promise.all([
+    replayed(await handle.snapshot(), reference.size),
+    replayed(reference.serialize(), reference.size),
+  ]);
+  assert.equal(seen, expected, what);
 }
 
 let seed = 7;
@@ -128,11 +145,7 @@ describe('ScreenMirror', () => {
           }
           // Mid-flood replays now and then, and always at the end.
           if (random(8) === 0 || i === pieces.length >> 1 || i === pieces.length - 1) {
-            const [seen, expected] = await Promise.all([
-              replayed(await handle.snapshot(), reference.size),
-              replayed(reference.serialize(), reference.size),
-            ]);
-            assert.equal(seen, expected, `${name}: replay after piece ${i}`);
+            await assertSameReplay(handle, reference, `${name}: replay after piece ${i}`);
             checks++;
           }
         }
@@ -150,19 +163,8 @@ describe('ScreenMirror', () => {
     const mirror = new ScreenMirror(SCROLLBACK, log);
     const handle = mirror.open(80, 24, quiet);
     const reference = new ReferenceScreen(80, 24);
-    const both = async (text: string) => {
-      for (const piece of piecesOf(text)) {
-        handle.write(piece);
-        await reference.write(piece);
-      }
-    };
-    const sameReplay = async (what: string) => {
-      const [seen, expected] = await Promise.all([
-        replayed(await handle.snapshot(), reference.size),
-        replayed(reference.serialize(), reference.size),
-      ]);
-      assert.equal(seen, expected, what);
-    };
+    const both = (text: string) => writeBoth(handle, reference, text);
+    const sameReplay = (what: string) => assertSameReplay(handle, reference, what);
     // Rows that went through xterm (an erase in each line: nothing is dropped unparsed) are
     // archived once output settles; a replayed archived row ends with a reset and CR LF.
     const settled = (rows: number) =>
@@ -224,12 +226,7 @@ describe('ScreenMirror', () => {
         const [cols, rows] = SIZES[round] as [number, number];
         const handle = mirror.open(cols, rows, quiet);
         const reference = new ReferenceScreen(cols, rows);
-        const both = async (text: string) => {
-          for (const piece of piecesOf(text)) {
-            handle.write(piece);
-            await reference.write(piece);
-          }
-        };
+        const both = (text: string) => writeBoth(handle, reference, text);
         const steps: string[] = [];
         for (let step = 0; step < 30; step++) {
           const op = random(10);
@@ -246,11 +243,7 @@ describe('ScreenMirror', () => {
           else if (op === 8)
             await both(`\x1b[?1049h\x1b[H${slow(30)}${linesOf(500, (i) => `alt ${i}\r\n`)}\x1b[?1049l`);
           if (op === 9 || step === 29) {
-            const [seen, expected] = await Promise.all([
-              replayed(await handle.snapshot(), reference.size),
-              replayed(reference.serialize(), reference.size),
-            ]);
-            assert.equal(seen, expected, `round ${round}, after steps ${steps.join(' ')}`);
+            await assertSameReplay(handle, reference, `round ${round}, after steps ${steps.join(' ')}`);
           }
         }
         handle.dispose();
@@ -274,11 +267,7 @@ describe('ScreenMirror', () => {
         await reference.write(flood);
         handle.resize(80, 24 + taller);
         reference.resize(80, 24 + taller);
-        const [seen, expected] = await Promise.all([
-          replayed(await handle.snapshot(), reference.size),
-          replayed(reference.serialize(), reference.size),
-        ]);
-        assert.equal(seen, expected, `${taller} rows taller`);
+        await assertSameReplay(handle, reference, `${taller} rows taller`);
         handle.dispose();
         reference.dispose();
       }

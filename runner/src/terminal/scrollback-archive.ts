@@ -1,4 +1,5 @@
-import { SgrState } from './sgr-state.js';
+import { isCellByte } from './plain-text-scan.js';
+import { SGR, SgrState } from './sgr-state.js';
 
 /**
  * The older part of a mirrored terminal's scrollback, kept as text instead of xterm cells.
@@ -18,8 +19,6 @@ import { SgrState } from './sgr-state.js';
 const LINE_END = '\x1b[0m\r\n';
 /** Erases the rest of the row with the current background, as a row scrolled into view is (BCE). */
 const ERASE_LINE = '\x1b[K';
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
-const SGR = /\x1b\[[0-9;:]*m/g;
 
 interface Segment {
   /**
@@ -154,9 +153,6 @@ export function cellsAtLeast(line: string): number {
 /** How many characters of `text` are printable ASCII (one cell each). */
 export function printableAscii(text: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f) n++;
-  }
+  for (let i = 0; i < text.length; i++) if (isCellByte(text.charCodeAt(i))) n++;
   return n;
 }

@@ -40,8 +40,9 @@ const FLAG_OFF: Record<number, number[]> = {
 };
 const FLAGS = new Set([1, 2, 3, 4, 5, 7, 8, 9, 53]);
 
+/** An SGR sequence, its parameters captured. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control characters is the point
-const SGR = /\x1b\[([0-9;:]*)m/g;
+export const SGR = /\x1b\[([0-9;:]*)m/g;
 
 export class SgrState {
   private flags = new Set<number>();
