@@ -179,6 +179,11 @@ export const RUNNER_PROCESS_ENV: Readonly<Record<string, string>> = {
 export const RECLAIM_AFTER_BYTES = 8 * 1024 * 1024;
 /** …once there has been none for this long (a collection of the runner's heap is ~20 ms). */
 export const RECLAIM_QUIET_MS = 2000;
+/**
+ * …and the whole heap only while its Buffers still hold this much after the young generation is
+ * collected (an idle isolate holds 3–4 MB; a flood's promoted buffers left 8–16 MB in the mirror's).
+ */
+export const RECLAIM_MAJOR_EXTERNAL_BYTES = 6 * 1024 * 1024;
 
 // ── Processes and runs ──────────────────────────────────────────────────────────────────────
 

@@ -12,6 +12,7 @@ describe('HeapReclaimer', () => {
       },
       1000,
       50,
+      () => 0, // (nothing left outside the heap: a young-generation collection only)
     );
     const started = performance.now();
     reclaimer.note(600);
@@ -41,6 +42,28 @@ describe('HeapReclaimer', () => {
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(kinds.length, 1, 'no collection of the whole heap follows');
     reclaimer.dispose();
+  });
+
+  it('collects the whole heap after the young generation only while buffers still hold enough memory', async () => {
+    for (const [external, expected] of [
+      [1_000_000, ['minor']],
+      [50_000_000, ['minor', 'major']],
+    ] as const) {
+      const kinds: unknown[] = [];
+      const reclaimer = new HeapReclaimer(
+        async (options) => {
+          kinds.push(typeof options === 'object' ? options.type : options);
+        },
+        100,
+        10,
+        () => external,
+        10_000_000,
+      );
+      reclaimer.note(200);
+      await eventually(() => kinds.length > 0 || undefined);
+      assert.deepEqual(kinds, expected, `with ${external} bytes outside the heap`);
+      reclaimer.dispose();
+    }
   });
 
   it('does nothing where gc is not exposed', () => {

@@ -1,4 +1,5 @@
-import { RECLAIM_AFTER_BYTES, RECLAIM_QUIET_MS } from '../tuning.js';
+import { getHeapStatistics } from 'node:v8';
+import { RECLAIM_AFTER_BYTES, RECLAIM_MAJOR_EXTERNAL_BYTES, RECLAIM_QUIET_MS } from '../tuning.js';
 
 /**
  * Collects garbage once work that made a lot of it has gone quiet. V8 collects when a heap
@@ -16,6 +17,9 @@ export class HeapReclaimer {
     private readonly collect: NodeJS.GCFunction | undefined = globalThis.gc,
     private readonly afterBytes = RECLAIM_AFTER_BYTES,
     private readonly quietMs = RECLAIM_QUIET_MS,
+    /** Memory held outside the heap by this isolate's ArrayBuffers (Buffers), live or not yet collected. */
+    private readonly externalBytes = () => getHeapStatistics().external_memory,
+    private readonly majorAboveBytes = RECLAIM_MAJOR_EXTERNAL_BYTES,
   ) {}
 
   /** `bytes` of work were done (output passed through): collect once it has been quiet a while. */
@@ -54,7 +58,10 @@ export class HeapReclaimer {
       return;
     }
     this.sinceCollect = 0;
-    // Marking runs alongside the isolate's work; only the final pause stops it.
-    void this.collect?.({ type: 'major', execution: 'async' });
+    // Most of a flood's buffers die young, and a young-generation collection (about a millisecond)
+    // frees them. Those that lived long enough to be promoted need the whole heap collected,
+    // which took ~70 ms of CPU per flood across both isolates: only when they still add up.
+    void this.collect?.({ type: 'minor' });
+    if (this.externalBytes() > this.majorAboveBytes) void this.collect?.({ type: 'major' });
   };
 }

@@ -25,7 +25,7 @@
  * that matters here is ASCII, and C1 controls are recognised in their UTF-8 form.
  */
 
-import { cellRunEnd, isCellByte, isUnsafeControl, nextUnsafeByte } from './plain-text-scan.js';
+import { cellRunEnd, isCellByte, isPlainAcross, isUnsafeControl, nextUnsafeByte } from './plain-text-scan.js';
 import { SGR } from './sgr-state.js';
 
 const SGR_RESET_SHORT = Buffer.from('\x1b[m');
@@ -243,7 +243,7 @@ export class EvictedOutputFilter {
     }
     // Too few line ends to cut at (split() looks inside long lines too), or not all plain: this
     // cheaper test first, so that output without line ends is scanned once, in split().
-    if (rows < this.lines || views.some((v) => nextUnsafeByte(v) !== -1)) return null;
+    if (rows < this.lines || !isPlainAcross(views)) return null;
     const archivedFrom: Position = { piece, offset: at + 2 };
     if (this.alternateScreen) parsed = null;
     const parsedFrom = parsed ?? archivedFrom;
@@ -437,7 +437,7 @@ function plainRestOfLine(bytes: Buffer, unsafe: number, stop: number): number {
     } else {
       return -1;
     }
-    const next = nextUnsafeByte(bytes, end);
+    const next = nextUnsafeByte(bytes.subarray(0, stop), end); // (the line's end is as far as it matters)
     if (next === -1 || next >= stop) return end;
     at = next;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cellRunEnd, nextUnsafeByte } from './plain-text-scan.js';
+import { cellRunEnd, isPlainAcross, nextUnsafeByte, unfinishedSgrStart } from './plain-text-scan.js';
 
 describe('nextUnsafeByte', () => {
   it('reads views of any length at any offset (a tail of one or two bytes at an odd address)', () => {
@@ -100,5 +100,51 @@ describe('the word-at-a-time scans agree with reading byte by byte', () => {
         `nextUnsafeByte ${JSON.stringify(text)} from ${from}`,
       );
     }
+  });
+});
+
+describe('isPlainAcross', () => {
+  it('answers for pieces as nextUnsafeByte does for them joined, wherever they are cut', () => {
+    const texts = [
+      'red \x1b[1;31mbold\x1b[0m and \x1b[38:5:200mmore\x1b[m\r\n',
+      'é 日本語 £ © \x1b[m',
+      'ab\x1b[2Jcd', // (not SGR)
+      'ab\x1bcd', // (RIS)
+      'a\x1b[31', // (unfinished at the end of the last piece)
+      'x\u009by', // (C1 CSI)
+      `\x1b[${'1;'.repeat(40)}31m long parameters`,
+    ];
+    for (const text of texts) {
+      const whole = Buffer.from(text);
+      const expected = nextUnsafeByte(whole) === -1;
+      for (let a = 0; a <= whole.length; a++) {
+        for (let b = a; b <= whole.length; b++) {
+          const pieces = [whole.subarray(0, a), whole.subarray(a, b), whole.subarray(b)];
+          const answer = isPlainAcross(pieces);
+          // A cut inside a sequence longer than the lookahead (64 bytes) makes it not plain.
+          const longEnd = text.startsWith('\x1b[1;1;') ? whole.indexOf('m') : -1;
+          const cutLong = [a, b].some((cut) => cut > 0 && cut <= longEnd);
+          assert.equal(answer, expected && !cutLong, `${JSON.stringify(text)} cut at ${a}, ${b}`);
+        }
+      }
+    }
+  });
+});
+
+describe('unfinishedSgrStart', () => {
+  it('finds a colour sequence cut at the end, and nothing else', () => {
+    const cases: [string, number][] = [
+      ['text\x1b', 4],
+      ['text\x1b[', 4],
+      ['text\x1b[38;5:2', 4],
+      ['text\x1b[31m', -1], // finished
+      ['text\x1b[2J', -1],
+      ['text\x1bc', -1],
+      ['text\x1b[?25', -1], // (a private mode, not SGR)
+      ['text', -1],
+      [`text\x1b[${'1;'.repeat(40)}`, -1], // longer than the lookahead
+    ];
+    for (const [text, expected] of cases)
+      assert.equal(unfinishedSgrStart(Buffer.from(text)), expected, JSON.stringify(text));
   });
 });

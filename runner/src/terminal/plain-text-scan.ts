@@ -116,6 +116,48 @@ export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
   return -1;
 }
 
+/** Longest SGR sequence looked for across two pieces; a longer one is taken as not plain. */
+const SPLIT_SEQUENCE_MAX_BYTES = 64;
+
+/**
+ * Whether output that arrives as consecutive pieces is plain throughout, as one buffer would be:
+ * an SGR sequence (or a character starting 0xc2) that one piece ends in and the next completes
+ * is plain. A flood's pieces end anywhere, so in colourful output most batches have such a cut.
+ */
+export function isPlainAcross(pieces: readonly Uint8Array[]): boolean {
+  for (let p = 0; p < pieces.length; p++) {
+    const piece = pieces[p] as Uint8Array;
+    const unsafe = nextUnsafeByte(piece);
+    if (unsafe === -1) continue;
+    const cut = piece.length - unsafe;
+    if (p === pieces.length - 1 || cut > SPLIT_SEQUENCE_MAX_BYTES) return false;
+    // What follows the unit's first byte up to the cut is printable (an unfinished SGR's
+    // parameters), and so is the rest of it in the pieces after: the unit alone decides.
+    const joined = [piece.subarray(unsafe)];
+    let length = cut;
+    for (let q = p + 1; q < pieces.length && length < SPLIT_SEQUENCE_MAX_BYTES; q++) {
+      const head = (pieces[q] as Uint8Array).subarray(0, SPLIT_SEQUENCE_MAX_BYTES - length);
+      joined.push(head);
+      length += head.length;
+    }
+    if (nextUnsafeByte(Buffer.concat(joined)) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Where `bytes` ends inside what may become an SGR sequence (ESC, or ESC [ and parameters without
+ * the final `m` yet), or -1.
+ */
+export function unfinishedSgrStart(bytes: Uint8Array): number {
+  const esc = bytes.lastIndexOf(ESC, bytes.length - 1);
+  if (esc === -1 || bytes.length - esc > SPLIT_SEQUENCE_MAX_BYTES) return -1;
+  if (esc + 1 < bytes.length && bytes[esc + 1] !== 0x5b) return -1;
+  for (let i = esc + 2; i < bytes.length; i++)
+    if ((bytes[i] as number) < 0x30 || (bytes[i] as number) > 0x3b) return -1;
+  return esc;
+}
+
 /** The end of the stretch of one-cell characters (printable ASCII) at `from`, before `end`. */
 export function cellRunEnd(bytes: Buffer, from: number, end: number): number {
   const words = wordsOf(bytes);

@@ -9,6 +9,7 @@ import {
 } from '../tuning.js';
 import { EvictedOutputFilter } from './evicted-output.js';
 import { MirroredTerminal } from './mirrored-terminal.js';
+import { unfinishedSgrStart } from './plain-text-scan.js';
 import type { MirrorReply, MirrorRequest } from './screen-mirror-messages.js';
 
 /**
@@ -153,6 +154,9 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
     written += next.data.length;
   }
   mirror.pendingBytes -= written;
+  // A flood's last piece ends anywhere, often inside a colour sequence: that much waits for the
+  // next batch as well, which finishes it, so that each batch's pieces read as plain.
+  const unfinished = hold ? splitOffUnfinishedSgr(chunks) : null;
   // A flood's pieces are scanned where they are; anything else is joined and split.
   const pieces = mirror.filter.splitPieces(chunks);
   const { parse, tail, archive } = pieces ?? mirror.filter.split(Buffer.concat(chunks));
@@ -160,6 +164,7 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
   if (hold && tail.length > 0 && tail.length <= MIRROR_HELD_MAX_BYTES) {
     mirror.held = pieces ? tail : Buffer.from(tail); // (a copy when it is a view of the whole batch)
   } else if (tail.length > 0) text = Buffer.concat([parse, tail]);
+  if (unfinished) mirror.held = mirror.held ? Buffer.concat([mirror.held, unfinished]) : unfinished;
   mirror.parsing = true;
   mirror.view.write(text, archive, () => {
     mirror.parsing = false;
@@ -169,4 +174,13 @@ function parseBatch(mirror: Mirror, hold: boolean): void {
     // (a reader that stopped: the PTY paused, and this was the last of its output for now)
     if (written >= MIRROR_POST_BYTES && !mirror.parsing && mirror.pending.length === 0) reclaimer.collectYoung();
   });
+}
+
+/** Takes an unfinished SGR sequence off the end of the last chunk, as a copy. */
+function splitOffUnfinishedSgr(chunks: Uint8Array[]): Buffer | null {
+  const last = chunks.at(-1);
+  const at = last ? unfinishedSgrStart(last) : -1;
+  if (!last || at === -1) return null;
+  chunks[chunks.length - 1] = last.subarray(0, at);
+  return Buffer.from(last.subarray(at));
 }
