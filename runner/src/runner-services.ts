@@ -27,6 +27,7 @@ import { TerminalManager } from './terminal/terminal-manager.js';
 import {
   FILE_REFRESH_WINDOW_MS,
   LOG_PUSH_MS,
+  PORT_LIST_EVERY_MS,
   PORT_SCAN_MS,
   RESTART_ON_SAVE_DEBOUNCE_MS,
   TERMINAL_SCROLLBACK_LINES,
@@ -188,6 +189,7 @@ export async function buildRunnerServices(
   const ownPorts: number[] = [];
   const ports = new PortWatcher({
     intervalMs: PORT_SCAN_MS,
+    listEveryMs: PORT_LIST_EVERY_MS,
     hidden: ownPorts,
     onChange: (list) => broadcast.emit('ports:changed', { ports: list.map((port) => ({ port })) }),
   });

@@ -227,6 +227,8 @@ export const SEARCH_PREVIEW_CHARS = 240;
 
 /** Listening ports are looked up this often: a new server shows in the Ports view within a second. */
 export const PORT_SCAN_MS = 1000;
+/** …and listed in full at least this often even when the count of TCP sockets has not changed. */
+export const PORT_LIST_EVERY_MS = 10_000;
 
 // ── Git ─────────────────────────────────────────────────────────────────────────────────────
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../support/process-stats.js';
 import { startRunner } from '../test-support/runner-harness.js';
-import { FLOW_HIGH_WATERMARK } from '../tuning.js';
+import { FLOW_HIGH_WATERMARK, MIRROR_HARVEST_QUIET_MS, RECLAIM_QUIET_MS } from '../tuning.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
   BENCH_PROMPT,
@@ -66,20 +66,46 @@ const CLASSES: Record<string, () => string> = {
   },
 };
 
-async function flood(term: BenchTerminal, file: string, serverPid: number) {
+/**
+ * A flood's CPU includes what the server does after it: the runner parses the mirror's last
+ * lines, moves rows to the archive once output has been quiet (MIRROR_HARVEST_QUIET_MS) and
+ * collects its heaps after RECLAIM_QUIET_MS. Counted until that has passed and the server has used
+ * no CPU for AFTERMATH_QUIET_MS (at most AFTERMATH_MAX_MS).
+ */
+const RUNNER_AFTERMATH_MS = Math.max(MIRROR_HARVEST_QUIET_MS, RECLAIM_QUIET_MS) + 300;
+const AFTERMATH_QUIET_MS = 400;
+const AFTERMATH_MAX_MS = 6000;
+
+async function flood(term: BenchTerminal, file: string, server: { pid: number; aftermathMs: number }) {
   let bytes = 0;
   const stop = term.onData((data) => {
     bytes += data.length;
   });
   const done = waitForOutput(term, /END_2_/, 300_000);
-  const cpu0 = processCpuSeconds(serverPid);
+  const cpu0 = processCpuSeconds(server.pid);
   const t0 = performance.now();
   term.write(`cat ${file}; echo END_$((1+1))_\r`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = processCpuSeconds(serverPid) - cpu0;
   stop();
+  const cpu = (await settledCpuSeconds(server.pid, server.aftermathMs)) - cpu0;
   return { mbps: bytes / MB / seconds, cpuPerMb: cpu / (bytes / MB) };
+}
+
+/** A process's CPU seconds once it has used none for AFTERMATH_QUIET_MS, and at least `minMs` from now. */
+async function settledCpuSeconds(pid: number, minMs: number): Promise<number> {
+  const start = performance.now();
+  let cpu = processCpuSeconds(pid);
+  let quietSince = start;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = performance.now();
+    const next = processCpuSeconds(pid);
+    if (next > cpu) quietSince = now;
+    cpu = next;
+    if (now - start >= AFTERMATH_MAX_MS) return cpu;
+    if (now - start >= minMs && now - quietSince >= AFTERMATH_QUIET_MS) return cpu;
+  }
 }
 
 /** `sessions` terminals each `cat` the same file at once: aggregate MB/s until every one is done. */
@@ -145,7 +171,9 @@ async function main(): Promise<void> {
                 ? await openRawTerminal(raw.port, cols, height)
                 : await openCubicleTerminal(runner.url, token, cols, height, { binary: which === 'cubicle' });
             await waitForOutput(term, BENCH_PROMPT);
-            const r = await flood(term, file, which === 'raw' ? rawPid : runner.pid);
+            const server =
+              which === 'raw' ? { pid: rawPid, aftermathMs: 0 } : { pid: runner.pid, aftermathMs: RUNNER_AFTERMATH_MS };
+            const r = await flood(term, file, server);
             term.close();
             if (round === 0) continue; // a warm-up round for each class
             results[which].mbps.push(r.mbps);
@@ -186,7 +214,7 @@ async function main(): Promise<void> {
       rows,
     );
     console.log(
-      '\nCPU is the server process (all its threads, the screen mirror included) over the flood, from /proc.\n',
+      `\nCPU is the server process (all its threads, the screen mirror included) from /proc, over the flood and what follows it: until the server has used no CPU for ${AFTERMATH_QUIET_MS} ms, and for the runner at least ${RUNNER_AFTERMATH_MS} ms (it archives rows and collects its heaps once output is quiet).\n`,
     );
     // Many people at once: SESSIONS terminals each flooding the same 1/SESSIONS share of short lines.
     const shared = path.join(dir, 'shared.txt');

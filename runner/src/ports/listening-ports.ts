@@ -32,3 +32,21 @@ export async function listeningPorts(procNet = '/proc/net'): Promise<number[]> {
   }
   return [...ports].sort((a, b) => a - b);
 }
+
+/**
+ * How many TCP sockets are in use in this network namespace (IPv4, IPv6), as /proc/net/sockstat
+ * counts them. Reading it costs ~20 µs where listing costs milliseconds (the kernel walks its whole
+ * connection table, ~4 ms here), and the count changes when a server starts or stops listening.
+ */
+export async function tcpSocketsInUse(procNet = '/proc/net'): Promise<string> {
+  const counts: string[] = [];
+  for (const file of ['sockstat', 'sockstat6']) {
+    try {
+      const text = await fs.readFile(`${procNet}/${file}`, 'utf8');
+      counts.push(/^TCP6?: inuse (\d+)/m.exec(text)?.[1] ?? '?');
+    } catch {
+      counts.push('-'); // no IPv6 in this namespace
+    }
+  }
+  return counts.join('/');
+}
