@@ -58,21 +58,29 @@ function isPlainWord(x: number): boolean {
 }
 
 let cachedBuffer: ArrayBufferLike | null = null;
+let cachedView: Uint8Array | null = null;
 let cachedWords: Int32Array<ArrayBufferLike> = NO_WORDS;
 
 /**
  * A view's backing store as aligned words (from its byte 0, so any view of it can use them), made
  * once per store and task: a batch's scans share one, and the store is not kept past the task.
+ * (The last view is remembered too: reading a view's `buffer` is slow enough to show in a
+ * progress bar's thousands of short scans.)
  */
 function wordsOf(bytes: Uint8Array): Int32Array {
+  if (bytes === cachedView) return cachedWords;
   if (bytes.buffer !== cachedBuffer) {
+    if (cachedBuffer === null) {
+      queueMicrotask(() => {
+        cachedBuffer = null;
+        cachedView = null;
+        cachedWords = NO_WORDS;
+      });
+    }
     cachedBuffer = bytes.buffer;
     cachedWords = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
-    queueMicrotask(() => {
-      cachedBuffer = null;
-      cachedWords = NO_WORDS;
-    });
   }
+  cachedView = bytes;
   return cachedWords;
 }
 
