@@ -57,6 +57,7 @@ export class TerminalManager {
       flowHighWatermark: opts.flowHighWatermark,
       flowLowWatermark: opts.flowLowWatermark,
       onOutput: opts.onOutput,
+      onInputError: (err) => opts.log.warn({ err, terminal: termId }, 'terminal input was lost: the PTY refused it'),
       onExit: (exitCode, signal) => {
         opts.log.info({ terminal: termId, exitCode, signal }, 'terminal exited');
         this.forget(termId, session);

@@ -12,6 +12,7 @@ import {
 } from '../tuning.js';
 import { FlowGate } from './flow-gate.js';
 import { OutputCoalescer } from './output-coalescer.js';
+import { PtyInput } from './pty-input.js';
 import type { MirrorHandle, ScreenMirror } from './screen-mirror.js';
 import type { TerminalClient } from './terminal-client.js';
 import { Utf8Chunker } from './utf8-chunker.js';
@@ -29,6 +30,8 @@ export interface TerminalSessionOptions {
   /** Every byte or character sent to clients, once per client (metrics). */
   onOutput(length: number): void;
   onExit(exitCode: number, signal: number | null): void;
+  /** Input could not be written (the shell's side of the PTY is gone). */
+  onInputError?(err: Error): void;
 }
 
 export interface AttachOptions {
@@ -70,6 +73,8 @@ export class TerminalSession {
   private readonly coalescer: OutputCoalescer;
   private readonly gate: FlowGate;
   private readonly mirror: MirrorHandle;
+  /** Writes input itself where node-pty exposes the master's descriptor (it always does on Unix). */
+  private readonly input: { write(data: string): void; dispose(): void };
   private exited = false;
   private readonly exitPromise: Promise<void>;
 
@@ -86,6 +91,7 @@ export class TerminalSession {
       env: opts.env,
       encoding: null, // bytes: most clients take bytes, and Utf8Chunker keeps characters whole
     });
+    this.input = this.directInput() ?? { write: (data) => this.pty.write(data), dispose: () => {} };
     this.gate = new FlowGate((paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.mirror = opts.mirror.open(opts.cols, opts.rows, {
       onBacklog: (bytes) => this.gate.report('mirror', bytes, MIRROR_HIGH_WATERMARK_BYTES, MIRROR_LOW_WATERMARK_BYTES),
@@ -108,6 +114,20 @@ export class TerminalSession {
         resolve();
       });
     });
+  }
+
+  /**
+   * PtyInput on the master's descriptor, given up when node-pty closes it: its 'close' event comes
+   * as the descriptor's reader ends, before the descriptor is closed. Neither is in node-pty's
+   * typings (both are in its UnixTerminal): without them, node-pty writes.
+   */
+  private directInput(): PtyInput | null {
+    const internals = this.pty as unknown as { fd?: unknown; on?: unknown };
+    const { fd, on } = internals;
+    if (typeof fd !== 'number' || typeof on !== 'function') return null;
+    const input = new PtyInput(fd, (err) => this.opts.onInputError?.(err));
+    on.call(this.pty, 'close', () => input.dispose());
+    return input;
   }
 
   get pid(): number {
@@ -173,7 +193,7 @@ export class TerminalSession {
   }
 
   write(data: string): void {
-    if (!this.exited) this.pty.write(data);
+    if (!this.exited) this.input.write(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -241,6 +261,7 @@ export class TerminalSession {
     this.coalescer.flush();
     this.coalescer.dispose();
     this.exited = true;
+    this.input.dispose();
     for (const attachment of this.attachments.values()) {
       attachment.stopDrainWatch();
       attachment.client.sendExit({ id: this.id, exitCode, signal });
