@@ -175,6 +175,10 @@ async function main(): Promise<void> {
               which === 'raw' ? { pid: rawPid, aftermathMs: 0 } : { pid: runner.pid, aftermathMs: RUNNER_AFTERMATH_MS };
             const r = await flood(term, file, server);
             term.close();
+            if (process.env.BENCH_OUTPUT_VERBOSE)
+              console.log(
+                `${name} ${cols}×${height} round ${round} ${which}: ${fmt(r.mbps, 1)} MB/s, ${fmt(r.cpuPerMb * 1000, 1)} ms/MB`,
+              );
             if (round === 0) continue; // a warm-up round for each class
             results[which].mbps.push(r.mbps);
             results[which].cpu.push(r.cpuPerMb);
