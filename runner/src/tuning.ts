@@ -182,8 +182,9 @@ export const RECLAIM_AFTER_BYTES = 8 * 1024 * 1024;
 /** …once there has been none for this long (a collection of the runner's heap is ~20 ms). */
 export const RECLAIM_QUIET_MS = 2000;
 /**
- * …and the whole heap only while its Buffers still hold this much after the young generation is
- * collected (an idle isolate holds 3–4 MB; a flood's promoted buffers left 8–16 MB in the mirror's).
+ * …and the whole heap only while its Buffers hold this much more than after the last full
+ * collection, once the young generation is collected (a flood's promoted buffers left 5 MB and
+ * more in the mirror's isolate; the buffers of its open terminals are live).
  */
 export const RECLAIM_MAJOR_EXTERNAL_BYTES = 6 * 1024 * 1024;
 

@@ -12,6 +12,8 @@ export class HeapReclaimer {
   private sinceCollect = 0;
   private lastWork = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Outside-heap memory that a full collection left (live buffers: the mirror's terminals hold some). */
+  private liveExternal = 0;
 
   constructor(
     private readonly collect: NodeJS.GCFunction | undefined = globalThis.gc,
@@ -60,8 +62,13 @@ export class HeapReclaimer {
     this.sinceCollect = 0;
     // Most of a flood's buffers die young, and a young-generation collection (about a millisecond)
     // frees them. Those that lived long enough to be promoted need the whole heap collected,
-    // which took ~70 ms of CPU per flood across both isolates: only when they still add up.
+    // which took ~70 ms of CPU per flood across both isolates: only when they add up to more than
+    // the last full collection left.
     void this.collect?.({ type: 'minor' });
-    if (this.externalBytes() > this.majorAboveBytes) void this.collect?.({ type: 'major' });
+    const external = this.externalBytes();
+    this.liveExternal = Math.min(this.liveExternal, external); // (live buffers went away since)
+    if (external - this.liveExternal <= this.majorAboveBytes) return;
+    void this.collect?.({ type: 'major' });
+    this.liveExternal = this.externalBytes();
   };
 }
