@@ -109,7 +109,11 @@ export const TERMINAL_SCROLLBACK_LINES = 1000;
 /** Size of the terminal a bare `terminal:write` creates: the classic VT100 screen. */
 export const DEFAULT_TERMINAL_COLS = 80;
 export const DEFAULT_TERMINAL_ROWS = 24;
-/** Input the PTY's buffer (4 KB) could not take is tried again this soon: the program reads it meanwhile. */
+/**
+ * Input the PTY's buffer could not take is tried again this soon when the last attempt wrote
+ * nothing (the program is busy: no busy loop); after one that wrote some, on the next turn of the
+ * event loop (a 4 MB paste into `cat` goes at ~70 MB/s, as node-pty's own writes do).
+ */
 export const PTY_INPUT_RETRY_MS = 2;
 /** After SIGHUP, a shell's session gets this long to exit before SIGKILL. */
 export const TERMINAL_KILL_GRACE_MS = 1000;

@@ -10,7 +10,7 @@ import { PTY_INPUT_RETRY_MS } from '../tuning.js';
  */
 export class PtyInput {
   private queue: Buffer[] = [];
-  private retry: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private disposed = false;
 
   constructor(
@@ -30,13 +30,21 @@ export class PtyInput {
   /** Before the descriptor is closed: nothing is written to it afterwards (its number may be reused). */
   dispose(): void {
     this.disposed = true;
-    if (this.retry) clearTimeout(this.retry);
-    this.retry = null;
+    this.cancelRetry();
     this.queue = [];
+  }
+
+  private cancelRetry(): void {
+    if (this.retry) {
+      clearTimeout(this.retry as NodeJS.Timeout);
+      clearImmediate(this.retry as NodeJS.Immediate);
+    }
+    this.retry = null;
   }
 
   private readonly flush = (): void => {
     this.retry = null;
+    let wrote = false;
     while (this.queue.length > 0) {
       const head = this.queue[0] as Buffer;
       let written: number;
@@ -45,14 +53,16 @@ export class PtyInput {
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
         if (error.code === 'EAGAIN') {
-          // (A timer, not setImmediate: the program has to run and read before there is room.)
-          this.retry = setTimeout(this.flush, PTY_INPUT_RETRY_MS);
+          // A program that is reading (this attempt wrote some) gets the next piece on the next
+          // turn of the loop; one that read nothing since is not polled in a busy loop.
+          this.retry = wrote ? setImmediate(this.flush) : setTimeout(this.flush, PTY_INPUT_RETRY_MS);
           return;
         }
         this.queue = [];
         this.onError(error);
         return;
       }
+      wrote ||= written > 0;
       if (written < head.length) this.queue[0] = head.subarray(written);
       else this.queue.shift();
     }
