@@ -111,10 +111,12 @@ export const DEFAULT_TERMINAL_COLS = 80;
 export const DEFAULT_TERMINAL_ROWS = 24;
 /**
  * Input the PTY's buffer could not take is tried again this soon when the last attempt wrote
- * nothing (the program is busy: no busy loop); after one that wrote some, on the next turn of the
- * event loop (a 4 MB paste into `cat` goes at ~70 MB/s, as node-pty's own writes do).
+ * nothing, then twice as late each time up to the maximum (a program that reads nothing costs
+ * ~20 attempts a second, not a busy loop); after an attempt that wrote some, on the next turn of
+ * the event loop (a 4 MB paste into `cat` goes at ~70 MB/s, as node-pty's own writes do).
  */
 export const PTY_INPUT_RETRY_MS = 2;
+export const PTY_INPUT_RETRY_MAX_MS = 50;
 /** After SIGHUP, a shell's session gets this long to exit before SIGKILL. */
 export const TERMINAL_KILL_GRACE_MS = 1000;
 

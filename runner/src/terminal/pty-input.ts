@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { PTY_INPUT_RETRY_MS } from '../tuning.js';
+import { PTY_INPUT_RETRY_MAX_MS, PTY_INPUT_RETRY_MS } from '../tuning.js';
 
 /**
  * What the user types, written to a PTY's master at once. node-pty writes through libuv's
@@ -12,6 +12,8 @@ export class PtyInput {
   private queue: Buffer[] = [];
   private retry: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private disposed = false;
+  /** The wait before the next attempt while the program reads nothing: it doubles each time. */
+  private idleDelay = PTY_INPUT_RETRY_MS;
 
   constructor(
     private readonly fd: number,
@@ -55,7 +57,13 @@ export class PtyInput {
         if (error.code === 'EAGAIN') {
           // A program that is reading (this attempt wrote some) gets the next piece on the next
           // turn of the loop; one that read nothing since is not polled in a busy loop.
-          this.retry = wrote ? setImmediate(this.flush) : setTimeout(this.flush, PTY_INPUT_RETRY_MS);
+          if (wrote) {
+            this.idleDelay = PTY_INPUT_RETRY_MS;
+            this.retry = setImmediate(this.flush);
+          } else {
+            this.retry = setTimeout(this.flush, this.idleDelay);
+            this.idleDelay = Math.min(this.idleDelay * 2, PTY_INPUT_RETRY_MAX_MS);
+          }
           return;
         }
         this.queue = [];
