@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../support/process-stats.js';
-import { startRunner } from '../test-support/runner-harness.js';
+import { sleep, startRunner } from '../test-support/runner-harness.js';
 import { FLOW_HIGH_WATERMARK, MIRROR_HARVEST_QUIET_MS, RECLAIM_QUIET_MS } from '../tuning.js';
 import { fmt, median, printTable, ratio } from './bench-stats.js';
 import {
@@ -98,7 +98,7 @@ async function settledCpuSeconds(pid: number, minMs: number): Promise<number> {
   let cpu = processCpuSeconds(pid);
   let quietSince = start;
   for (;;) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const now = performance.now();
     const next = processCpuSeconds(pid);
     if (next > cpu) quietSince = now;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually } from '../test-support/runner-harness.js';
+import { eventually, sleep } from '../test-support/runner-harness.js';
 import { HeapReclaimer } from './heap-reclaimer.js';
 
 describe('HeapReclaimer', () => {
@@ -23,7 +23,7 @@ describe('HeapReclaimer', () => {
     await eventually(() => collections === 1 || undefined);
     assert.ok(performance.now() - noteAgainAt >= 50, 'waited for quiet after the last work');
     reclaimer.note(100); // little work since: nothing more to collect
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     assert.equal(collections, 1);
     reclaimer.dispose();
   });
@@ -39,7 +39,7 @@ describe('HeapReclaimer', () => {
     );
     reclaimer.collectYoung();
     assert.deepEqual(kinds, [{ type: 'minor' }]);
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
     assert.equal(kinds.length, 1, 'no collection of the whole heap follows');
     reclaimer.dispose();
   });
@@ -60,7 +60,7 @@ describe('HeapReclaimer', () => {
       kinds.length = 0;
       reclaimer.note(200);
       await eventually(() => kinds.length > 0 || undefined);
-      await new Promise((r) => setTimeout(r, 30)); // (anything more would follow at once)
+      await sleep(30); // (anything more would follow at once)
       assert.deepEqual(kinds, expected, why);
     };
     await collectAfterWork(['minor'], 'little memory outside the heap');

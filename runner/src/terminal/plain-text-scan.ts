@@ -26,6 +26,9 @@ KIND[0xc2] = ByteKind.C1Lead;
 /** A C0 control that plain text may not hold (not BEL, BS, TAB, LF, CR or ESC). */
 export const isUnsafeControl = (b: number) => KIND[b] === ByteKind.Unsafe;
 
+/** Whether a byte may be a parameter of an SGR sequence: a digit, ':' or ';'. */
+const isSgrParameter = (b: number) => b >= 0x30 && b <= 0x3b;
+
 /** Whether a byte occupies exactly one cell and moves the cursor one column: printable ASCII. */
 export const isCellByte = (b: number) => b >= 0x20 && b < 0x7f;
 
@@ -115,7 +118,7 @@ export function nextUnsafeByte(bytes: Uint8Array, from = 0): number {
       // ESC [ params m (SGR) is plain; any other sequence, or an unfinished one, is not.
       if (bytes[i + 1] !== 0x5b) return i;
       let j = i + 2;
-      while (j < n && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x3b) j++; // digits, ':' and ';'
+      while (j < n && isSgrParameter(bytes[j] as number)) j++;
       if (bytes[j] !== 0x6d) return i;
       i = j;
     }
@@ -161,8 +164,7 @@ export function unfinishedSgrStart(bytes: Uint8Array): number {
   const esc = bytes.lastIndexOf(ESC, bytes.length - 1);
   if (esc === -1 || bytes.length - esc > SPLIT_SEQUENCE_MAX_BYTES) return -1;
   if (esc + 1 < bytes.length && bytes[esc + 1] !== 0x5b) return -1;
-  for (let i = esc + 2; i < bytes.length; i++)
-    if ((bytes[i] as number) < 0x30 || (bytes[i] as number) > 0x3b) return -1;
+  for (let i = esc + 2; i < bytes.length; i++) if (!isSgrParameter(bytes[i] as number)) return -1;
   return esc;
 }
 

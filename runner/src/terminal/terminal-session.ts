@@ -31,7 +31,7 @@ export interface TerminalSessionOptions {
   onOutput(length: number): void;
   onExit(exitCode: number, signal: number | null): void;
   /** Input could not be written (the shell's side of the PTY is gone). */
-  onInputError?(err: Error): void;
+  onInputError(err: Error): void;
 }
 
 export interface AttachOptions {
@@ -125,7 +125,7 @@ export class TerminalSession {
     const internals = this.pty as unknown as { fd?: unknown; on?: unknown };
     const { fd, on } = internals;
     if (typeof fd !== 'number' || typeof on !== 'function') return null;
-    const input = new PtyInput(fd, (err) => this.opts.onInputError?.(err));
+    const input = new PtyInput(fd, (err) => this.opts.onInputError(err));
     on.call(this.pty, 'close', () => input.dispose());
     return input;
   }
