@@ -25,7 +25,7 @@ import { measureTerminalMemory } from './terminal-memory.js';
 
 const MB = 1e6;
 const SIZE = Number(process.env.BENCH_OUTPUT_MB ?? 20) * MB;
-const ROUNDS = Number(process.env.BENCH_OUTPUT_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_OUTPUT_ROUNDS ?? 5); // (a round in a few is disturbed on a shared machine: the median of five rides it out)
 const SIZES: Array<[number, number]> = [
   [200, 50],
   [80, 24],
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       rows,
     );
     console.log(
-      `\nThe first flood of a fresh runner (${files[0]?.name}, ${SIZES[0]?.join('×')}) cost ${fmt((first.cubicle ?? 0) * 1000, 1)} ms/MB of CPU, the raw server's first ${fmt((first.raw ?? 0) * 1000, 1)} (${ratio(first.cubicle ?? 0, first.raw ?? 1)}): V8 compiling the runner's hot code, once per runner.`,
+      `\nThe first flood of a fresh runner (${files[0]?.name}, ${SIZES[0]?.join('×')}) cost ${fmt((first.cubicle ?? 0) * 1000, 1)} ms/MB of CPU, the raw server's first ${fmt((first.raw ?? 0) * 1000, 1)} (${ratio(first.cubicle ?? 0, first.raw ?? 1)}): mostly V8 compiling the runner's hot code, which a runner in use has done.`,
     );
     console.log(
       `CPU is the server process (all its threads, the screen mirror included) from /proc, over the flood and what follows it: until the server has used no CPU for ${AFTERMATH_QUIET_MS} ms, and for the runner at least ${RUNNER_AFTERMATH_MS} ms (it archives rows and collects its heaps once output is quiet).\n`,

@@ -161,7 +161,10 @@ export class EvictedOutputFilter {
     let run = 0; // start of the current plain run
     let tailFrom = n;
     for (;;) {
-      const unsafe = nextUnsafeByte(bytes, run);
+      // Printable ASCII is plain: the scan for what is not starts after it, and the long lines'
+      // stretches need not be read again (a minified bundle is one such stretch, megabytes long).
+      const cellsTo = cellRunEnd(bytes, run, n);
+      const unsafe = cellsTo === n ? -1 : nextUnsafeByte(bytes, cellsTo);
       const runEnd = unsafe === -1 ? n : unsafe;
       const cut = this.scrollRegion ? null : this.cutIn(bytes, run, runEnd);
       if (cut && this.alternateScreen) cut.parsed = cut.archived;
@@ -177,7 +180,7 @@ export class EvictedOutputFilter {
         }
         emitted = cut.parsed;
       }
-      for (const [from, to] of this.dropsInLines(bytes, Math.max(run, emitted), runEnd)) {
+      for (const [from, to] of this.dropsInLines(bytes, Math.max(run, emitted), runEnd, cellsTo)) {
         keep(bytes.subarray(emitted, from));
         emitted = to;
       }
@@ -309,10 +312,11 @@ export class EvictedOutputFilter {
   /**
    * What inside the lines of `[start, end)` changes nothing on screen (rows of very long lines,
    * overwritten CR redraws), in order; nothing under a scroll region or with autowrap off.
+   * Everything before `cellsTo` is known to be printable ASCII.
    */
-  private dropsInLines(bytes: Buffer, start: number, end: number): Array<[number, number]> {
+  private dropsInLines(bytes: Buffer, start: number, end: number, cellsTo = start): Array<[number, number]> {
     if (this.scrollRegion || !this.autowrap) return [];
-    const drops = [...this.rowsInLongLines(bytes, start, end), ...this.overwrittenByCR(bytes, start, end)];
+    const drops = [...this.rowsInLongLines(bytes, start, end, cellsTo), ...this.overwrittenByCR(bytes, start, end)];
     return drops.sort((a, b) => a[0] - b[0]);
   }
 
@@ -320,7 +324,7 @@ export class EvictedOutputFilter {
    * Stretches of `[start, end)` made of whole rows of a very long printable line, each followed by
    * more than `rows + scrollback` rows of the same stretch: they scroll away unseen.
    */
-  private *rowsInLongLines(bytes: Buffer, start: number, end: number): Generator<[number, number]> {
+  private *rowsInLongLines(bytes: Buffer, start: number, end: number, cellsTo: number): Generator<[number, number]> {
     const keep = (this.lines + 1) * this.cols;
     const minRun = keep + MIN_DROP_BYTES;
     // Any stretch that long holds one of the bytes probed here, `minRun` apart: only from a probe
@@ -330,7 +334,7 @@ export class EvictedOutputFilter {
       if (!isCellByte(bytes[probe] as number)) continue;
       let from = probe;
       while (from > scanned && isCellByte(bytes[from - 1] as number)) from--;
-      const to = cellRunEnd(bytes, probe, end);
+      const to = cellRunEnd(bytes, Math.max(probe, Math.min(cellsTo, end)), end);
       const droppable = Math.floor((to - from - keep) / this.cols) * this.cols;
       if (droppable >= MIN_DROP_BYTES) yield [from, from + droppable];
       scanned = to;
