@@ -64,7 +64,7 @@ export class HeapReclaimer {
     // frees them. Those that lived long enough to be promoted need the whole heap collected,
     // which took ~70 ms of CPU per flood across both isolates: only when they add up to more than
     // the last full collection left.
-    void this.collect?.({ type: 'minor' });
+    this.collectYoung();
     const external = this.externalBytes();
     this.liveExternal = Math.min(this.liveExternal, external); // (live buffers went away since)
     if (external - this.liveExternal <= this.majorAboveBytes) return;
