@@ -4,7 +4,7 @@ import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { screenshot } from './support/browser.js';
-import { h, ide, openSession, page, replId } from './support/file-session.js';
+import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
 
 // The editor understands the code: the repl's TypeScript language server, through the runner,
@@ -97,4 +97,19 @@ test('F2 renames a symbol in every file, open or not, and both reach storage', a
       assert.match(stored, /welcome/, `${name} in storage`);
     }
   }, 20_000);
+});
+
+test('after the connection drops and comes back, the server checks what was typed meanwhile; nothing uncaught', async () => {
+  await ide.editorTab('main.ts').click();
+  await h.restart('SIGKILL'); // the gateway: the socket drops, the runner and its server live on
+  await ide.editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type("const count: number = 'many';"); // line 4: the file ended with a newline
+  await page.getByTestId('connection-state').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('tab', { name: /^Problems/ }).click();
+  await page
+    .locator('.problems-view .problem', { hasText: "Type 'string' is not assignable to type 'number'" })
+    .filter({ hasText: /main\.ts:4:7/ })
+    .waitFor({ timeout: 60_000 });
+  assert.deepEqual(session.problems, [], 'no page errors');
 });

@@ -1,4 +1,7 @@
 import {
+  LANGUAGE_ANSWER_MARGIN_MS,
+  LANGUAGE_REQUEST_TIMEOUT_MS,
+  LANGUAGE_SERVER_START_TIMEOUT_MS,
   REPL_START_TIMEOUT_MS,
   TERMINAL_ACK_BATCH_BYTES as SHARED_TERMINAL_ACK_BATCH_BYTES,
   START_ANSWER_MARGIN_MS,
@@ -65,8 +68,12 @@ export const IMPORT_PROGRESS_POLL_MS = 400;
 export const BOOT_PROGRESS_POLL_MS = 1000;
 
 /**
- * A language server request unanswered this long fails in the editor (completion, hover…):
- * under the runner's own LANGUAGE_REQUEST_TIMEOUT_MS, so the editor gives up first and typing
- * never waits on a busy server. A cold TypeScript server's first answer can take seconds.
+ * The editor's language client gives up on an answer after this: the runner answers every
+ * request (with an error if it must) within its own budgets, a cold server's start included, so
+ * this only ends waits for answers lost with the socket. Under the runner's budgets it would fail
+ * a slow first `initialize` and leave the editor without its server.
  */
-export const LANGUAGE_REQUEST_TIMEOUT_MS = 10_000;
+export const LANGUAGE_CLIENT_TIMEOUT_MS =
+  Math.max(LANGUAGE_REQUEST_TIMEOUT_MS, LANGUAGE_SERVER_START_TIMEOUT_MS) + LANGUAGE_ANSWER_MARGIN_MS;
+/** A reconnect's `initialize` lost with the socket is sent again after this (a ready server answers it at once). */
+export const LANGUAGE_REINITIALIZE_DELAY_MS = 1000;

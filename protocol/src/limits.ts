@@ -17,6 +17,21 @@ export const REPL_START_TIMEOUT_MS = 120_000;
 /** A client waits for a start's answer this much longer than the orchestrator waits for the runner. */
 export const START_ANSWER_MARGIN_MS = 10_000;
 
+/**
+ * The runner answers a client's language server request within this, with the server's answer
+ * or an error: a busy or stuck server never leaves the editor waiting (docs/protocol.md,
+ * "Language servers").
+ */
+export const LANGUAGE_REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * A language server that has not answered `initialize` this long after it was spawned is
+ * stopped and counted as a crash: a cold TypeScript server on a busy node takes seconds, one
+ * that takes this long is stuck. Clients' `initialize` waits for it.
+ */
+export const LANGUAGE_SERVER_START_TIMEOUT_MS = 30_000;
+/** A client waits for a language server's answer this much longer than the runner's own budgets. */
+export const LANGUAGE_ANSWER_MARGIN_MS = 10_000;
+
 /** The largest file the runner accepts by default (its MAX_FILE_BYTES). */
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 

@@ -34,7 +34,7 @@ const LANGUAGE_BY_EXTENSION: Record<string, { server: LanguageServerId; language
   json: { server: 'json', languageId: 'json' },
 };
 
-/** `lsp:start`: the server for `language` is started if it is not running; answers where the workspace is. */
+/** `lsp:start`: where the workspace is; the server itself starts with the first client's `initialize`. */
 export const LanguageStartRequest = z.object({ language: LanguageServerId });
 export const LanguageStartResult = z.object({
   /** The workspace as a `file://` URI: documents are named under it. */

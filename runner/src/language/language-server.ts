@@ -16,6 +16,7 @@ import {
   LANGUAGE_SERVER_BACKOFF_MAX_MS,
   LANGUAGE_SERVER_BACKOFF_MIN_MS,
   LANGUAGE_SERVER_MAX_CRASHES,
+  LANGUAGE_SERVER_START_TIMEOUT_MS,
   LANGUAGE_SERVER_STDERR_LINES,
   LANGUAGE_SERVER_STOP_GRACE_MS,
 } from '../tuning.js';
@@ -37,6 +38,8 @@ export interface LanguageServerOptions {
   onStatus(status: LanguageStatusPush): void;
   /** A notification from the server (diagnostics, progress, log messages), for the clients. */
   onNotification(method: string, params: unknown): void;
+  /** How long a start may take (LANGUAGE_SERVER_START_TIMEOUT_MS unless a test says otherwise). */
+  startTimeoutMs?: number;
 }
 
 /** A server that stays up this long after it is ready has its crash count forgiven. */
@@ -195,7 +198,7 @@ export class LanguageServer {
     connection.onError(([err]) => log.debug({ err, language: spec.id }, 'language server stream error'));
     connection.listen();
 
-    const init = (await connection.sendRequest('initialize', this.initializeParams())) as ServerInitialized;
+    const init = await this.answerToInitialize(child, connection);
     if (this.connection !== connection) throw new ResponseError(ErrorCodes.InternalError, 'the server was stopped');
     await connection.sendNotification('initialized', {});
     await connection.sendNotification('workspace/didChangeConfiguration', { settings: spec.settings });
@@ -204,6 +207,33 @@ export class LanguageServer {
     for (const notice of this.documents.reopenAll()) await connection.sendNotification(notice.method, notice.params);
     log.info({ language: spec.id, pid: child.pid }, 'language server ready');
     return init;
+  }
+
+  /**
+   * The server's answer to `initialize`, or an error once the start budget is spent: the stuck
+   * process is killed, and its exit is counted as a crash (restart with backoff, as for any crash).
+   */
+  private async answerToInitialize(child: ChildProcess, connection: MessageConnection): Promise<ServerInitialized> {
+    const budget = this.opts.startTimeoutMs ?? LANGUAGE_SERVER_START_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const seconds = Math.round(budget / 1000);
+        this.keepStderr(`(Cubicle) no answer to initialize in ${seconds} s: the server was stopped\n`);
+        killGroup(child);
+        reject(
+          new ResponseError(ErrorCodes.InternalError, `the ${this.id} language server did not start in ${seconds} s`),
+        );
+      }, budget);
+    });
+    try {
+      return (await Promise.race([
+        connection.sendRequest('initialize', this.initializeParams()),
+        timeout,
+      ])) as ServerInitialized;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private initializeParams() {

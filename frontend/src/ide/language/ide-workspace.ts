@@ -31,10 +31,16 @@ class IdeWorkspaceFile implements WorkspaceFile {
 /**
  * The IDE's tabs as the language client's workspace: one editor per file (a tab keeps its view),
  * and a jump into another file (go to definition) opens that file's tab.
+ *
+ * Nothing is sent before the server has answered the client's current `initialize`: lsp-client
+ * queues notifications behind that answer with no handler for its failure, so each one would be
+ * an uncaught error when a start fails or a reconnect's `initialize` is lost with the socket.
+ * Once it is answered, every open file is sent whole (the runner syncs full text).
  */
 export class IdeWorkspace extends Workspace {
   files: IdeWorkspaceFile[] = [];
   private readonly versions = new Map<string, number>();
+  private initialized = false;
 
   constructor(
     client: LSPClient,
@@ -44,7 +50,27 @@ export class IdeWorkspace extends Workspace {
     super(client);
   }
 
+  override connected(): void {
+    const init = this.client.initializing;
+    init.then(
+      () => {
+        if (this.client.initializing !== init) return; // disconnected meanwhile
+        this.initialized = true;
+        for (const file of this.files) {
+          this.catchUp(file);
+          this.client.didOpen(file);
+        }
+      },
+      () => {}, // LanguageClients tries again; meanwhile the files wait here
+    );
+  }
+
+  override disconnected(): void {
+    this.initialized = false;
+  }
+
   syncFiles(): readonly WorkspaceFileUpdate[] {
+    if (!this.initialized) return []; // the edits wait in each editor, and are sent whole at the next connection
     const updates: WorkspaceFileUpdate[] = [];
     for (const file of this.files) {
       const plugin = LSPPlugin.get(file.view);
@@ -61,14 +87,14 @@ export class IdeWorkspace extends Workspace {
     if (this.getFile(uri)) this.closeFile(uri); // the tab's view was replaced (a reload from disk)
     const file = new IdeWorkspaceFile(uri, languageId, this.nextVersion(uri), view.state.doc, view);
     this.files.push(file);
-    this.client.didOpen(file);
+    if (this.initialized) this.client.didOpen(file);
   }
 
   closeFile(uri: string): void {
     const file = this.getFile(uri);
     if (!file) return;
     this.files = this.files.filter((f) => f !== file);
-    this.client.didClose(uri);
+    if (this.initialized) this.client.didClose(uri);
   }
 
   /** The workspace path of a URI, or null for one outside the workspace. */
@@ -79,6 +105,13 @@ export class IdeWorkspace extends Workspace {
   override async displayFile(uri: string): Promise<EditorView | null> {
     const path = this.pathOf(uri);
     return path === null ? null : this.host.display(path);
+  }
+
+  /** The file as its editor has it now: what a (re)opened document must say. */
+  private catchUp(file: IdeWorkspaceFile): void {
+    file.doc = file.view.state.doc;
+    file.version = this.nextVersion(file.uri);
+    LSPPlugin.get(file.view)?.clear();
   }
 
   private nextVersion(uri: string): number {

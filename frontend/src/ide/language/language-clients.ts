@@ -10,12 +10,11 @@ import {
 import type { Extension } from '@codemirror/state';
 import { type EditorView, keymap } from '@codemirror/view';
 import { type LanguageServerId, type LanguageStatusPush, languageOfPath } from '@cubicle/protocol';
-import type { RunnerConnection } from '../../runner/runner-connection';
-import { LANGUAGE_REQUEST_TIMEOUT_MS } from '../../tuning';
+import { LANGUAGE_CLIENT_TIMEOUT_MS, LANGUAGE_REINITIALIZE_DELAY_MS } from '../../tuning';
 import { findReferencesAt, type ReferenceList } from './find-references';
 import { IdeWorkspace, type WorkspaceHost } from './ide-workspace';
 import { type FileEditor, renameSymbol } from './rename-symbol';
-import { RunnerLspTransport } from './runner-lsp-transport';
+import { type LanguageConnection, RunnerLspTransport } from './runner-lsp-transport';
 import { pathOfUri, uriOfPath } from './workspace-uri';
 
 /** One diagnostic as the Problems list shows it (1-based line and column). */
@@ -29,6 +28,7 @@ export interface Problem {
 }
 
 interface Connected {
+  language: LanguageServerId;
   client: LSPClient;
   rootUri: string;
   transport: RunnerLspTransport;
@@ -60,22 +60,33 @@ export class LanguageClients {
   referencesError: string | null = null;
   revision = 0;
   private readonly clients = new Map<LanguageServerId, Promise<Connected | null>>();
+  /** Clients whose `initialize` failed after a reconnect: they try again when their server is ready. */
+  private readonly uninitialized = new Set<Connected>();
   private readonly listeners = new Set<() => void>();
   private readonly offs: Array<() => void> = [];
 
   constructor(
-    private readonly connection: RunnerConnection,
+    private readonly connection: LanguageConnection,
     private readonly host: WorkspaceHost & FileEditor,
   ) {
     this.offs.push(
       connection.on('lsp:status', (status) => {
         this.statuses.set(status.language, status);
+        if (status.state === 'ready') {
+          for (const c of this.uninitialized) if (c.language === status.language) this.reconnect(c);
+        }
         this.changed();
       }),
-      // A new socket is a new session on the runner: each client initializes again and reopens its files.
+      // A new socket is a new session on the runner: each client initializes again and reopens its
+      // files. While away, a client is disconnected, so edits wait in the editors.
       connection.onState((state) => {
-        if (state !== 'connected') return;
-        for (const pending of this.clients.values()) void pending.then((c) => c && this.reconnect(c));
+        for (const pending of this.clients.values()) {
+          void pending.then((c) => {
+            if (!c) return;
+            if (state === 'connected') this.reconnect(c);
+            else c.client.disconnect();
+          });
+        }
       }),
     );
   }
@@ -113,6 +124,7 @@ export class LanguageClients {
 
   dispose(): void {
     for (const off of this.offs) off();
+    this.uninitialized.clear();
     for (const pending of this.clients.values()) {
       void pending.then((c) => {
         c?.client.disconnect();
@@ -140,7 +152,7 @@ export class LanguageClients {
     const transport = new RunnerLspTransport(this.connection, language);
     const client = new LSPClient({
       rootUri,
-      timeout: LANGUAGE_REQUEST_TIMEOUT_MS,
+      timeout: LANGUAGE_CLIENT_TIMEOUT_MS,
       workspace: (c) => new IdeWorkspace(c, rootUri, this.host),
       notificationHandlers: {
         'textDocument/publishDiagnostics': (_client, params: PublishedDiagnostics) => {
@@ -169,12 +181,36 @@ export class LanguageClients {
       ],
     });
     client.connect(transport);
-    return { client, rootUri, transport };
+    // No editor is given the client before its server answered `initialize`: lsp-client queues an
+    // editor's notifications behind that answer, and a failed start would leave each one an
+    // uncaught error. A failed start leaves the editor without a server (the status bar says why).
+    try {
+      await client.initializing;
+    } catch (err) {
+      client.disconnect();
+      transport.close();
+      throw err;
+    }
+    return { language, client, rootUri, transport };
   }
 
-  private reconnect({ client, transport }: Connected): void {
+  /** A new session on the runner: `initialize` again (the workspace reopens its files once answered). */
+  private reconnect(connected: Connected): void {
+    const { language, client, transport } = connected;
+    this.uninitialized.delete(connected);
+    if (this.connection.state !== 'connected') return; // the next connection does it
     client.disconnect();
     client.connect(transport);
+    const init = client.initializing;
+    init.catch(() => {
+      if (client.initializing !== init) return;
+      this.uninitialized.add(connected);
+      // Lost with the socket, if the server is ready: ask again. Otherwise its `ready` push will.
+      if (this.statuses.get(language)?.state !== 'ready') return;
+      setTimeout(() => {
+        if (this.uninitialized.has(connected)) this.reconnect(connected);
+      }, LANGUAGE_REINITIALIZE_DELAY_MS);
+    });
   }
 
   private publish(rootUri: string, params: PublishedDiagnostics): void {
