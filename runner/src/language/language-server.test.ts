@@ -5,20 +5,11 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LanguageStatusPush } from '@cubicle/protocol';
 import { createLogger } from '../log.js';
-import { eventually } from '../test-support/runner-harness.js';
+import { eventually, processAlive } from '../test-support/runner-harness.js';
 import { LanguageServer } from './language-server.js';
 
 // A server process that never answers: what a stuck or endlessly slow language server looks like.
 const SILENT_SERVER = 'process.stdin.resume(); setInterval(() => {}, 60_000);';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('LanguageServer', () => {
   const workspaceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-lsp-'));
@@ -38,9 +29,9 @@ describe('LanguageServer', () => {
     try {
       const started = server.initialize({ capabilities: {} });
       const pid = server.pid;
-      assert.ok(pid && alive(pid), 'the server process runs');
+      assert.ok(pid && processAlive(pid), 'the server process runs');
       await assert.rejects(started, /the typescript language server did not start in 1 s/);
-      await eventually(() => !alive(pid), 10_000, 'the stuck process to be killed');
+      await eventually(() => !processAlive(pid), 10_000, 'the stuck process to be killed');
       const crashed = await eventually(() => statuses.find((s) => s.state === 'crashed'), 10_000, 'crashed status');
       assert.match(crashed.message ?? '', /restarts in/);
       assert.match(crashed.stderr.join('\n'), /no answer to initialize in 1 s/);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { terminalDataLength } from '@cubicle/protocol';
 import {
   eventually,
+  processAlive,
   type RunnerClient,
   type RunnerHarness,
   rssBytes,
@@ -292,12 +293,3 @@ describe('terminals (real runner, real PTYs)', () => {
     probe.disconnect();
   });
 });
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
