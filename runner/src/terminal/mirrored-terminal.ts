@@ -202,7 +202,7 @@ export class MirroredTerminal {
   private takeArchived(text: Buffer): void {
     if (this.term.buffer.active.type !== 'normal') return; // the alternate screen has no scrollback
     const start = SgrState.of(currentAttributes(this.term)).toString();
-    this.archive.replaceWithOutput(text.toString('utf8', 0, text.length - 2), start); // (without the last CR LF)
+    this.archive.replaceWithOutput(text.subarray(0, text.length - 2), start); // (without the last CR LF)
     this.supersededAbove?.dispose();
     // The cursor is on a fresh bottom row: the lines parsed next begin here.
     this.supersededAbove = this.term.registerMarker(0) ?? null;

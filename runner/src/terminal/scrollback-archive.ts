@@ -1,5 +1,5 @@
 import { isCellByte } from './plain-text-scan.js';
-import { SGR, SgrState } from './sgr-state.js';
+import { SgrState } from './sgr-state.js';
 
 /**
  * The older part of a mirrored terminal's scrollback, kept as text instead of xterm cells.
@@ -35,25 +35,36 @@ interface Segment {
 
 export class ScrollbackArchive {
   private segments: Segment[] = [];
+  /**
+   * Output that superseded everything, kept as bytes until the archive is read: in a flood
+   * each batch supersedes the last, and strings made per batch would outlive a young-generation
+   * collection only to be garbage in the old one (a full collection of the mirror's heap per
+   * few batches).
+   */
+  private output: { bytes: Buffer; start: string } | null = null;
 
   get isEmpty(): boolean {
-    return this.segments.length === 0;
+    return this.output === null && this.segments.length === 0;
   }
 
   /**
    * Everything before is superseded by these lines of output (CR LF between them, none after
-   * the last), which begin with the attributes `start` sets.
+   * the last), which begin with the attributes `start` sets. The bytes are copied.
    */
-  replaceWithOutput(text: string, start: string): void {
-    this.segments = [{ kind: 'output', start, lines: text.split('\r\n'), cells: null }];
+  replaceWithOutput(bytes: Uint8Array, start: string): void {
+    const copy = Buffer.allocUnsafeSlow(bytes.length); // its own store: not a view pinning a batch
+    copy.set(bytes);
+    this.output = { bytes: copy, start };
+    this.segments = [];
   }
 
   /** Adds rows serialized from the emulator, a string per line, with the cells each fills. */
   appendRows(lines: string[], cells: number[]): void {
-    if (lines.length > 0) this.segments.push({ kind: 'rows', start: '', lines, cells });
+    if (lines.length > 0) this.read().push({ kind: 'rows', start: '', lines, cells });
   }
 
   clear(): void {
+    this.output = null;
     this.segments = [];
   }
 
@@ -68,8 +79,9 @@ export class ScrollbackArchive {
       return;
     }
     let need = rows;
-    for (let s = this.segments.length - 1; s >= 0; s--) {
-      const segment = this.segments[s] as Segment;
+    const segments = this.read();
+    for (let s = segments.length - 1; s >= 0; s--) {
+      const segment = segments[s] as Segment;
       const cells = cellsOf(segment);
       for (let i = segment.lines.length - 1; i >= 0; i--) {
         const lineRows = Math.max(1, Math.ceil((cells[i] as number) / cols));
@@ -86,7 +98,7 @@ export class ScrollbackArchive {
   /** Writes the lines back: from a fresh terminal's first row, ending on a fresh default row. */
   replay(): string {
     let text = '';
-    for (const segment of this.segments) {
+    for (const segment of this.read()) {
       if (segment.kind === 'rows') {
         for (const line of segment.lines) text += line + LINE_END;
       } else {
@@ -94,6 +106,17 @@ export class ScrollbackArchive {
       }
     }
     return text;
+  }
+
+  /** The segments, the output's lines split out first if they are still bytes. */
+  private read(): Segment[] {
+    const output = this.output;
+    if (output) {
+      this.output = null;
+      const lines = output.bytes.toString('utf8').split('\r\n');
+      this.segments = [{ kind: 'output', start: output.start, lines, cells: null }];
+    }
+    return this.segments;
   }
 }
 
@@ -147,7 +170,25 @@ function cutCells(line: string, cells: number): { before: string; after: string 
  */
 export function cellsAtLeast(line: string): number {
   if (line.includes('\b')) return 0;
-  return printableAscii(line.slice(line.lastIndexOf('\r') + 1).replace(SGR, ''));
+  let n = 0;
+  // (counted in place: a string per line, made and dropped, was most of what an archive's first read allocated)
+  for (let i = line.lastIndexOf('\r') + 1; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x1b) i = endOfSgr(line, i);
+    else if (isCellByte(c)) n++;
+  }
+  return n;
+}
+
+/** Where an SGR sequence starting at `esc` ends (its `m`), or `esc` when none starts there (as SGR matches). */
+function endOfSgr(line: string, esc: number): number {
+  if (line.charCodeAt(esc + 1) !== 0x5b) return esc; // [
+  for (let i = esc + 2; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x6d) return i; // m
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x3b || c === 0x3a)) return esc; // digits ; :
+  }
+  return esc;
 }
 
 /** How many characters of `text` are printable ASCII (one cell each). */
