@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { IBufferNamespace, IMarker } from '@xterm/headless';
+import type { IBufferLine, IBufferNamespace, IMarker } from '@xterm/headless';
 import { MIRROR_FLOOD_SCROLLBACK_LINES, MIRROR_WRITE_PIECE_BYTES } from '../tuning.js';
 import type { ArchivedOutput } from './evicted-output.js';
 import { printableAscii, ScrollbackArchive } from './scrollback-archive.js';
@@ -158,7 +158,10 @@ export class MirroredTerminal {
       let last = row;
       while (last + 1 < end && normal.getLine(last + 1)?.isWrapped) last++;
       const range = { start: row, end: last };
-      lines.push(this.serializer.serialize({ range, excludeAltBuffer: true, excludeModes: true }));
+      lines.push(
+        plainLine(normal, row, last) ??
+          this.serializer.serialize({ range, excludeAltBuffer: true, excludeModes: true }),
+      );
       cells.push(cellsOfRows(normal, row, last));
       row = last + 1;
     }
@@ -281,6 +284,58 @@ export class MirroredTerminal {
     }
     this.term.write(data.subarray(start), done);
   }
+}
+
+/**
+ * A line on rows `[first, last]` whose every cell has the default attributes, as output that
+ * redraws it from column 0 of a fresh row: what the serialize addon writes for it (cells never
+ * written are skipped with a cursor move). The addon's four calls per cell, run once per burst
+ * of output and so mostly unoptimized, cost a harvest ~50 µs per row of 200 cells; reading
+ * xterm's cell array costs a few. Null when the line needs the addon: attributes, rows whose
+ * wrap the text alone would not reproduce, or an xterm whose internals are not as expected.
+ */
+function plainLine(buffer: Buffer_, first: number, last: number): string | null {
+  let text = '';
+  for (let row = first; row <= last; row++) {
+    const line = buffer.getLine(row);
+    const cells = line && cellArray(line);
+    if (!line || !cells) return null;
+    let skipped = 0; // cells never written, since the last one written
+    let written = -1; // where the current stretch of written cells began
+    for (let x = 0; x < line.length; x++) {
+      const at = x * CELL_WORDS;
+      if (cells[at + 1] !== 0 || cells[at + 2] !== 0) return null; // colours or attributes
+      const content = cells[at] as number;
+      if ((content & CELL_HAS_CHARACTER) !== 0 || (content & CELL_WIDTH) === 0) {
+        // a character, or the second half of a wide one
+        if (written < 0) {
+          if (skipped > 0) text += `\x1b[${skipped}C`;
+          skipped = 0;
+          written = x;
+        }
+        continue;
+      }
+      if (x === 0 && row > first) return null; // a wrapped row must begin with a character
+      if (written >= 0) text += line.translateToString(false, written, x);
+      written = -1;
+      skipped++;
+    }
+    if (written >= 0) text += line.translateToString(false, written, line.length);
+    if (row < last && skipped > 0) return null; // only a full row wraps by itself
+  }
+  return text;
+}
+
+// xterm's cells (BufferLine._data): three words each, the character's first; the others hold
+// colours and attributes, all zero for the defaults.
+const CELL_WORDS = 3;
+const CELL_HAS_CHARACTER = 0x3fffff; // a code point, or the combined-characters flag
+const CELL_WIDTH = 0xc00000; // zero for the second half of a wide character
+
+/** The xterm cells behind a row of its public API, or null if this xterm keeps them otherwise. */
+function cellArray(line: IBufferLine): Uint32Array | null {
+  const cells = (line as unknown as { _line?: { _data?: unknown } })._line?._data;
+  return cells instanceof Uint32Array && cells.length >= line.length * CELL_WORDS ? cells : null;
 }
 
 /** Cells a line on rows `[first, last]` fills at least: its printable ASCII. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import serializePkg from '@xterm/addon-serialize';
-import headlessPkg from '@xterm/headless';
 import { pino } from 'pino';
+import { ReferenceScreen, replayed } from '../test-support/reference-screen.js';
 import { eventually, sleep } from '../test-support/runner-harness.js';
 import { type MirrorEvents, type MirrorHandle, ScreenMirror } from './screen-mirror.js';
 
@@ -18,40 +17,6 @@ function recordingLogger() {
   return { log, count };
 }
 
-/** A headless xterm fed every byte: what the mirror's replay must equal. */
-class ReferenceScreen {
-  private readonly term: InstanceType<typeof headlessPkg.Terminal>;
-  private readonly serializer = new serializePkg.SerializeAddon();
-  constructor(cols: number, rows: number) {
-    this.term = new headlessPkg.Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
-    this.term.loadAddon(this.serializer);
-  }
-  write(data: Buffer): Promise<void> {
-    return new Promise((resolve) => this.term.write(data, resolve));
-  }
-  resize(cols: number, rows: number): void {
-    this.term.resize(cols, rows);
-  }
-  serialize(): string {
-    return this.serializer.serialize({ scrollback: SCROLLBACK });
-  }
-  get size(): [number, number] {
-    return [this.term.cols, this.term.rows];
-  }
-  dispose(): void {
-    this.term.dispose();
-  }
-}
-
-/** What a client that attaches sees: a snapshot written to a fresh terminal of the same size. */
-async function replayed(snapshot: string, [cols, rows]: [number, number]): Promise<string> {
-  const client = new ReferenceScreen(cols, rows);
-  await client.write(Buffer.from(snapshot));
-  const screen = client.serialize();
-  client.dispose();
-  return screen;
-}
-
 /** Output to the mirror and to the reference alike, in the pieces the runner would deliver. */
 async function writeBoth(handle: MirrorHandle, reference: ReferenceScreen, text: string): Promise<void> {
   for (const piece of piecesOf(text)) {
@@ -63,8 +28,8 @@ async function writeBoth(handle: MirrorHandle, reference: ReferenceScreen, text:
 /** A client attaching now sees what a client of an emulator fed every byte sees. */
 async function assertSameReplay(handle: MirrorHandle, reference: ReferenceScreen, what: string): Promise<void> {
   const [seen, expected] = await Promise.all([
-    replayed(await handle.snapshot(), reference.size),
-    replayed(reference.serialize(), reference.size),
+    replayed(await handle.snapshot(), reference.size, SCROLLBACK),
+    replayed(reference.serialize(), reference.size, SCROLLBACK),
   ]);
   assert.equal(seen, expected, what);
 }
@@ -132,7 +97,7 @@ describe('ScreenMirror', () => {
         .entries()) {
         const [cols, rows] = SIZES[k % SIZES.length] as [number, number];
         const handle = mirror.open(cols, rows, quiet);
-        const reference = new ReferenceScreen(cols, rows);
+        const reference = new ReferenceScreen(cols, rows, SCROLLBACK);
         const pieces = piecesOf(make() + make());
         let checks = 0;
         for (const [i, piece] of pieces.entries()) {
@@ -162,7 +127,7 @@ describe('ScreenMirror', () => {
     const { log } = recordingLogger();
     const mirror = new ScreenMirror(SCROLLBACK, log);
     const handle = mirror.open(80, 24, quiet);
-    const reference = new ReferenceScreen(80, 24);
+    const reference = new ReferenceScreen(80, 24, SCROLLBACK);
     const both = (text: string) => writeBoth(handle, reference, text);
     const sameReplay = (what: string) => assertSameReplay(handle, reference, what);
     // Rows that went through xterm (an erase in each line: nothing is dropped unparsed) are
@@ -225,7 +190,7 @@ describe('ScreenMirror', () => {
       for (let round = 0; round < 4; round++) {
         const [cols, rows] = SIZES[round] as [number, number];
         const handle = mirror.open(cols, rows, quiet);
-        const reference = new ReferenceScreen(cols, rows);
+        const reference = new ReferenceScreen(cols, rows, SCROLLBACK);
         const both = (text: string) => writeBoth(handle, reference, text);
         const steps: string[] = [];
         for (let step = 0; step < 30; step++) {
@@ -261,7 +226,7 @@ describe('ScreenMirror', () => {
       // (taller by less, and by more, than the rows xterm keeps parsed)
       for (const taller of [10, 90, 130, 250]) {
         const handle = mirror.open(80, 24, quiet);
-        const reference = new ReferenceScreen(80, 24);
+        const reference = new ReferenceScreen(80, 24, SCROLLBACK);
         const flood = Buffer.from(`$ cat log\r\n${linesOf(3000, (i) => `line ${i} ${'x'.repeat(i % 70)}\r\n`)}`);
         handle.write(flood);
         await reference.write(flood);
