@@ -254,8 +254,10 @@ export const LANGUAGE_SERVER_BACKOFF_MIN_MS = 500;
 export const LANGUAGE_SERVER_BACKOFF_MAX_MS = 15_000;
 /** This many crashes in a row leave the server `crashed` until someone restarts it. */
 export const LANGUAGE_SERVER_MAX_CRASHES = 5;
-/** A request a server leaves unanswered, or a start it does not finish, gets an error in time (shared with the IDE). */
-export { LANGUAGE_REQUEST_TIMEOUT_MS, LANGUAGE_SERVER_START_TIMEOUT_MS } from '@cubicle/protocol';
+// (A request a server leaves unanswered, or a start it does not finish, gets an error in time:
+// LANGUAGE_REQUEST_TIMEOUT_MS and LANGUAGE_SERVER_START_TIMEOUT_MS, in protocol/src/limits.ts because
+// the IDE's own timeout is set above them. Not re-exported here: the screen mirror's worker loads
+// this module, and importing the protocol package would load zod and every schema into its heap.)
 /** A server's last stderr lines kept for its crash report. */
 export const LANGUAGE_SERVER_STDERR_LINES = 20;
 /** `shutdown` + `exit` get this long before the server is killed. */

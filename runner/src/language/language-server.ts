@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import type { LanguageServerState, LanguageStatusPush } from '@cubicle/protocol';
+import {
+  LANGUAGE_REQUEST_TIMEOUT_MS,
+  LANGUAGE_SERVER_START_TIMEOUT_MS,
+  type LanguageServerState,
+  type LanguageStatusPush,
+} from '@cubicle/protocol';
 import {
   type CancellationToken,
   createMessageConnection,
@@ -12,11 +17,9 @@ import {
 } from 'vscode-jsonrpc/node.js';
 import type { Logger } from '../log.js';
 import {
-  LANGUAGE_REQUEST_TIMEOUT_MS,
   LANGUAGE_SERVER_BACKOFF_MAX_MS,
   LANGUAGE_SERVER_BACKOFF_MIN_MS,
   LANGUAGE_SERVER_MAX_CRASHES,
-  LANGUAGE_SERVER_START_TIMEOUT_MS,
   LANGUAGE_SERVER_STDERR_LINES,
   LANGUAGE_SERVER_STOP_GRACE_MS,
 } from '../tuning.js';
