@@ -112,24 +112,12 @@ export class LanguageServer {
     await this.initialize(this.clientParams ?? {});
     const connection = this.connection;
     if (!connection) throw new ResponseError(ErrorCodes.InternalError, `the ${this.id} language server is not running`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ResponseError(
-              ErrorCodes.InternalError,
-              `the ${this.id} language server did not answer ${method} in time`,
-            ),
-          ),
-        LANGUAGE_REQUEST_TIMEOUT_MS,
-      );
-    });
-    try {
-      return await Promise.race([connection.sendRequest(method, params, token), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(
+      connection.sendRequest(method, params, token),
+      LANGUAGE_REQUEST_TIMEOUT_MS,
+      () =>
+        new ResponseError(ErrorCodes.InternalError, `the ${this.id} language server did not answer ${method} in time`),
+    );
   }
 
   /** A notification to the server; dropped while it is not running (documents are reopened at start). */
@@ -216,27 +204,18 @@ export class LanguageServer {
    * The server's answer to `initialize`, or an error once the start budget is spent: the stuck
    * process is killed, and its exit is counted as a crash (restart with backoff, as for any crash).
    */
-  private async answerToInitialize(child: ChildProcess, connection: MessageConnection): Promise<ServerInitialized> {
+  private answerToInitialize(child: ChildProcess, connection: MessageConnection): Promise<ServerInitialized> {
     const budget = this.opts.startTimeoutMs ?? LANGUAGE_SERVER_START_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const seconds = Math.round(budget / 1000);
-        this.keepStderr(`(Cubicle) no answer to initialize in ${seconds} s: the server was stopped\n`);
-        killGroup(child);
-        reject(
-          new ResponseError(ErrorCodes.InternalError, `the ${this.id} language server did not start in ${seconds} s`),
-        );
-      }, budget);
+    const seconds = Math.round(budget / 1000);
+    const answer = connection.sendRequest('initialize', this.initializeParams()) as Promise<ServerInitialized>;
+    return within(answer, budget, () => {
+      this.keepStderr(`(Cubicle) no answer to initialize in ${seconds} s: the server was stopped\n`);
+      killGroup(child);
+      return new ResponseError(
+        ErrorCodes.InternalError,
+        `the ${this.id} language server did not start in ${seconds} s`,
+      );
     });
-    try {
-      return (await Promise.race([
-        connection.sendRequest('initialize', this.initializeParams()),
-        timeout,
-      ])) as ServerInitialized;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private initializeParams() {
@@ -332,6 +311,19 @@ export class LanguageServer {
     this.state = state;
     this.message = message;
     this.opts.onStatus(this.status());
+  }
+}
+
+/** `work`'s outcome, or `onTimeout()`'s error once `ms` have passed first (the timer ends with the work). */
+async function within<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

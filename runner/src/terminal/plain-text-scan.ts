@@ -27,7 +27,7 @@ KIND[0xc2] = ByteKind.C1Lead;
 export const isUnsafeControl = (b: number) => KIND[b] === ByteKind.Unsafe;
 
 /** Whether a byte may be a parameter of an SGR sequence: a digit, ':' or ';'. */
-const isSgrParameter = (b: number) => b >= 0x30 && b <= 0x3b;
+export const isSgrParameter = (b: number) => b >= 0x30 && b <= 0x3b;
 
 /** Whether a byte occupies exactly one cell and moves the cursor one column: printable ASCII. */
 export const isCellByte = (b: number) => b >= 0x20 && b < 0x7f;

@@ -1,4 +1,4 @@
-import { isCellByte } from './plain-text-scan.js';
+import { isCellByte, isSgrParameter } from './plain-text-scan.js';
 import { SgrState } from './sgr-state.js';
 
 /**
@@ -186,7 +186,7 @@ function endOfSgr(line: string, esc: number): number {
   for (let i = esc + 2; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (c === 0x6d) return i; // m
-    if (!((c >= 0x30 && c <= 0x39) || c === 0x3b || c === 0x3a)) return esc; // digits ; :
+    if (!isSgrParameter(c)) return esc;
   }
   return esc;
 }

@@ -76,9 +76,7 @@ export class IdeWorkspace extends Workspace {
       const plugin = LSPPlugin.get(file.view);
       if (!plugin || plugin.unsyncedChanges.empty) continue;
       updates.push({ file, prevDoc: file.doc, changes: plugin.unsyncedChanges });
-      file.doc = file.view.state.doc;
-      file.version = this.nextVersion(file.uri);
-      plugin.clear();
+      this.catchUp(file);
     }
     return updates;
   }
@@ -107,7 +105,7 @@ export class IdeWorkspace extends Workspace {
     return path === null ? null : this.host.display(path);
   }
 
-  /** The file as its editor has it now: what a (re)opened document must say. */
+  /** The file as its editor has it now, its edits counted as sent: after a sync, and before a (re)open. */
   private catchUp(file: IdeWorkspaceFile): void {
     file.doc = file.view.state.doc;
     file.version = this.nextVersion(file.uri);
