@@ -18,3 +18,9 @@ export const DELETE_BATCH = 1000;
 export const COPY_CONCURRENCY = 16;
 /** A DeleteObjects body names at most 1,000 keys of at most 1,024 bytes each, XML-escaped. */
 export const BROKER_DELETE_BODY_BYTES = 8 * 1024 * 1024;
+/** A CompleteMultipartUpload body lists at most 10,000 parts of about 100 bytes each. */
+export const BROKER_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
+/** A CreateMultipartUpload answer is a few hundred bytes of XML; more is not an answer. */
+export const BROKER_UPLOAD_ANSWER_BYTES = 64 * 1024;
+/** Uploads in flight per repl: a runner has at most a few (MULTIPART_QUEUE_SIZE parts of each file it syncs). */
+export const BROKER_OPEN_UPLOADS = 256;

@@ -7,27 +7,18 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { createS3Client } from '../s3-client.js';
 import type { S3Settings } from '../s3-settings.js';
 import { Sha256 } from '../sha256.js';
-import { BROKER_DELETE_BODY_BYTES } from '../tuning.js';
-import { deleteBatchKeys, judgeRequest, keyInScope, replPrefixes } from './storage-scope.js';
-
-/** Headers never passed upstream: the sandbox's own signature, hop-by-hop ones, and the host. */
-const DROPPED_HEADERS = new Set([
-  'authorization',
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'x-amz-date',
-  'x-amz-security-token',
-  'expect',
-]);
+import { BROKER_COMPLETE_BODY_BYTES, BROKER_DELETE_BODY_BYTES, BROKER_UPLOAD_ANSWER_BYTES } from '../tuning.js';
+import { dropBodyChecksums, forwardedHeaders } from './forwarded-headers.js';
+import { completedParts, completedPartsXml, deleteBatchKeys, deleteBatchXml, escapeXml } from './multipart-bodies.js';
+import { parseS3Request, type S3Operation, upstreamCopySource, upstreamTarget } from './s3-request.js';
+import { keyInScope, replPrefixes, scopeProblem } from './storage-scope.js';
+import { UploadRegistry } from './upload-registry.js';
 
 /**
  * The storage broker (docs/security.md, "Storage"): each running repl's runner reaches object
- * storage only through a Unix socket of its own, and every request on it is judged against that
- * repl's prefixes, then signed with the real credentials and sent on. The sandbox holds no
+ * storage only through a Unix socket of its own. Every request on it is read into one of the S3
+ * operations a runner uses (s3-request.ts), judged against that repl's prefixes, then rebuilt
+ * from that reading, signed with the real credentials and sent on. The sandbox holds no
  * credential worth stealing: the socket is the capability, and it opens one repl's objects.
  */
 /** Where the broker reports refusals and upstream failures (pino's `warn` fits). */
@@ -35,11 +26,15 @@ export interface BrokerLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** What the broker sends upstream in place of the sandbox's body, if anything. */
+type Body = Buffer | http.IncomingMessage | null;
+
 export class StorageBroker {
   private readonly servers = new Map<string, http.Server>();
   private readonly client: S3Client;
   private readonly upstream: URL;
   private readonly signer: SignatureV4;
+  private readonly uploads = new UploadRegistry();
 
   constructor(
     private readonly settings: S3Settings,
@@ -83,6 +78,7 @@ export class StorageBroker {
     const server = this.servers.get(replId);
     if (!server) return;
     this.servers.delete(replId);
+    this.uploads.forgetRepl(replId);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -93,26 +89,36 @@ export class StorageBroker {
   }
 
   private async handle(replId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const prefixes = replPrefixes(replId);
     const method = req.method ?? 'GET';
-    const verdict = judgeRequest(method, req.url ?? '/', req.headers, this.settings.bucket, prefixes);
-    if (!verdict.ok) return this.deny(res, replId, method, req.url, verdict.why);
+    const { bucket } = this.settings;
+    const copy = req.headers['x-amz-copy-source'];
+    const parsed = parseS3Request(method, req.url ?? '/', Array.isArray(copy) ? copy.join(',') : copy, bucket);
+    if (!parsed.ok) return this.deny(res, replId, req, parsed.status, parsed.code, parsed.why);
+    const operation = parsed.operation;
+    const prefixes = replPrefixes(replId);
+    const outside = scopeProblem(operation, prefixes);
+    if (outside) return this.deny(res, replId, req, 403, 'AccessDenied', outside);
+    if ('uploadId' in operation && !this.uploads.owns(replId, operation.uploadId, operation.key))
+      return this.deny(res, replId, req, 403, 'AccessDenied', 'this repl started no such upload for this key');
+    const headers = forwardedHeaders(req.headers, operation);
+    if ('why' in headers) return this.deny(res, replId, req, 400, 'InvalidRequest', headers.why);
+    if (operation.op === 'CopyObject') headers['x-amz-copy-source'] = upstreamCopySource(bucket, operation.sourceKey);
     try {
-      let body: Buffer | http.IncomingMessage = req;
-      const headers = forwardedHeaders(req.headers);
-      if (verdict.kind === 'delete-batch') {
-        const xml = (await readBody(req, BROKER_DELETE_BODY_BYTES)).toString('utf8');
-        const keys = deleteBatchKeys(xml);
-        const outside = keys.find((k) => !keyInScope(k, prefixes));
-        if (outside !== undefined)
-          return this.deny(res, replId, method, req.url, `key ${JSON.stringify(outside)} is outside this repl`);
-        // Only what was checked goes upstream: the body is rebuilt from the keys read.
-        body = Buffer.from(deleteBatchXml(keys, /<Quiet>\s*true\s*<\/Quiet>/i.test(xml)));
+      let body: Body = null;
+      if (operation.op === 'PutObject' || operation.op === 'UploadPart') body = req;
+      else if (operation.op === 'DeleteObjects' || operation.op === 'CompleteMultipartUpload') {
+        const rebuilt = await this.rebuiltBody(operation, req, prefixes);
+        if ('why' in rebuilt) return this.deny(res, replId, req, rebuilt.status, rebuilt.code, rebuilt.why);
+        body = rebuilt.body;
+        dropBodyChecksums(headers);
         headers['content-length'] = String(body.length);
         headers['content-md5'] = createHash('md5').update(body).digest('base64');
         headers['x-amz-content-sha256'] = createHash('sha256').update(body).digest('hex');
+      } else {
+        req.resume(); // a body on a request that takes none is not sent on
+        delete headers['content-length'];
       }
-      await this.forward(method, req.url ?? '/', headers, body, res);
+      await this.forward(replId, operation, headers, body, res);
     } catch (err) {
       this.log.warn({ replId, err }, 'storage broker: upstream request failed');
       if (!res.headersSent)
@@ -121,21 +127,38 @@ export class StorageBroker {
     }
   }
 
+  /** The body of a batch delete or an upload's completion, read, checked and written anew. */
+  private async rebuiltBody(
+    operation: S3Operation,
+    req: http.IncomingMessage,
+    prefixes: string[],
+  ): Promise<{ body: Buffer } | { status: 400 | 403; code: string; why: string }> {
+    if (operation.op === 'CompleteMultipartUpload') {
+      const parts = completedParts((await readBody(req, BROKER_COMPLETE_BODY_BYTES)).toString('utf8'));
+      if (typeof parts === 'string') return { status: 400, code: 'MalformedXML', why: parts };
+      return { body: Buffer.from(completedPartsXml(parts)) };
+    }
+    const xml = (await readBody(req, BROKER_DELETE_BODY_BYTES)).toString('utf8');
+    const keys = deleteBatchKeys(xml);
+    const outside = keys.find((k) => !keyInScope(k, prefixes));
+    if (outside !== undefined)
+      return { status: 403, code: 'AccessDenied', why: `key ${JSON.stringify(outside)} is outside this repl` };
+    return { body: Buffer.from(deleteBatchXml(keys, /<Quiet>\s*true\s*<\/Quiet>/i.test(xml))) };
+  }
+
   private async forward(
-    method: string,
-    path: string,
+    replId: string,
+    operation: S3Operation,
     headers: Record<string, string>,
-    body: Buffer | http.IncomingMessage,
+    body: Body,
     res: http.ServerResponse,
   ): Promise<void> {
     headers['x-amz-content-sha256'] ??= 'UNSIGNED-PAYLOAD';
-    const [pathname = '/', search = ''] = path.split(/\?(.*)/s);
-    const query: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(search)) {
-      const prev = query[k];
-      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
+    const target = upstreamTarget(operation, this.settings.bucket);
+    const [pathname = '/', search = ''] = target.split(/\?(.*)/s);
+    const query: Record<string, string> = Object.fromEntries(new URLSearchParams(search));
     const basePath = this.upstream.pathname.replace(/\/$/, '');
+    const method = METHODS[operation.op];
     const signed = await this.signer.sign({
       method,
       protocol: this.upstream.protocol,
@@ -153,37 +176,64 @@ export class StorageBroker {
           method,
           hostname: this.upstream.hostname,
           port: this.upstream.port || undefined,
-          path: basePath + path,
+          path: basePath + target,
           headers: signed.headers,
         },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const status = answer.statusCode ?? 502;
+          answer.once('error', reject);
+          if (operation.op === 'CreateMultipartUpload' && status === 200) {
+            // The upload id is learnt from the answer, so later parts can be tied to this repl and key.
+            readBody(answer, BROKER_UPLOAD_ANSWER_BYTES).then((xml) => {
+              const uploadId = /<UploadId>([^<]{1,1024})<\/UploadId>/.exec(xml.toString('utf8'))?.[1];
+              if (uploadId) this.uploads.record(replId, uploadId, operation.key);
+              res.writeHead(status, answer.headers);
+              res.end(xml);
+              resolve();
+            }, reject);
+            return;
+          }
+          if ((operation.op === 'CompleteMultipartUpload' || operation.op === 'AbortMultipartUpload') && status < 300)
+            this.uploads.forget(replId, operation.uploadId);
+          res.writeHead(status, answer.headers);
           answer.pipe(res);
           answer.once('end', resolve);
-          answer.once('error', reject);
         },
       );
       upstream.once('error', reject);
       res.once('close', () => upstream.destroy());
-      if (Buffer.isBuffer(body)) upstream.end(body);
+      if (body === null || Buffer.isBuffer(body)) upstream.end(body ?? undefined);
       else body.pipe(upstream);
     });
   }
 
-  private deny(res: http.ServerResponse, replId: string, method: string, url: string | undefined, why: string): void {
-    this.log.warn({ replId, method, url: url?.slice(0, 300), why }, 'storage broker refused a request');
-    s3Error(res, 403, 'AccessDenied', `Access Denied: ${why}`);
+  private deny(
+    res: http.ServerResponse,
+    replId: string,
+    req: http.IncomingMessage,
+    status: 400 | 403,
+    code: string,
+    why: string,
+  ): void {
+    this.log.warn({ replId, method: req.method, url: req.url?.slice(0, 300), why }, 'storage broker refused a request');
+    req.resume();
+    s3Error(res, status, code, `${status === 403 ? 'Access Denied' : 'Refused'}: ${why}`);
   }
 }
 
-function forwardedHeaders(incoming: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(incoming)) {
-    if (v === undefined || DROPPED_HEADERS.has(k)) continue;
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
+const METHODS: Record<S3Operation['op'], string> = {
+  HeadBucket: 'HEAD',
+  ListObjectsV2: 'GET',
+  DeleteObjects: 'POST',
+  HeadObject: 'HEAD',
+  GetObject: 'GET',
+  PutObject: 'PUT',
+  CopyObject: 'PUT',
+  CreateMultipartUpload: 'POST',
+  UploadPart: 'PUT',
+  CompleteMultipartUpload: 'POST',
+  AbortMultipartUpload: 'DELETE',
+};
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -193,21 +243,12 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         req.destroy();
-        reject(new Error(`a delete request body over ${limit} bytes`));
+        reject(new Error(`a body over ${limit} bytes`));
       } else chunks.push(c);
     });
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
-}
-
-function deleteBatchXml(keys: string[], quiet: boolean): string {
-  const objects = keys.map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${quiet ? '<Quiet>true</Quiet>' : ''}${objects}</Delete>`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function s3Error(res: http.ServerResponse, status: number, code: string, message: string): void {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import S3rver, { type S3rverContext } from 's3rver';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_SECRET_ENV } from './embedded-s3.js';
-import { keyProblem } from './key-guard.js';
+import { requestProblem } from './request-guard.js';
 import { signatureProblem } from './signature-check.js';
 
 const LEGACY = '--openssl-legacy-provider';
@@ -59,7 +59,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
     directory,
     configureBuckets: values.bucket.map((name) => ({ name })),
   });
-  guardRequests(server);
+  guardRequests(server, directory);
   server.run().then(
     (address) => {
       console.log(JSON.stringify({ event: 'listening', endpoint: `http://127.0.0.1:${address.port}`, directory }));
@@ -81,8 +81,7 @@ if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').incl
 /**
  * Runs before s3rver's own middleware: a request must be signed with the store's key pair
  * (s3rver lets an unsigned one through as anonymous, and takes any secret with a known key id),
- * and a key must fit its file-backed store
- * (a name segment too long for the filesystem used to crash the whole server).
+ * and every name it carries must fit and stay inside the file-backed store (request-guard.ts).
  */
 const credentials = {
   accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId,
@@ -90,18 +89,12 @@ const credentials = {
 };
 delete process.env[EMBEDDED_S3_SECRET_ENV]; // not passed on to anything this process starts
 
-function guardRequests(server: S3rver): void {
+function guardRequests(server: S3rver, directory: string): void {
   server.middleware.unshift(async (ctx, next) => {
     const unsigned = await signatureProblem({ method: ctx.method, url: ctx.url, headers: ctx.headers }, credentials);
     if (unsigned) return s3Error(ctx, 403, 'SignatureDoesNotMatch', `Refused: ${unsigned}`);
-    let key: string;
-    try {
-      key = decodeURIComponent(ctx.path.split('/').slice(2).join('/'));
-    } catch {
-      return s3Error(ctx, 400, 'InvalidURI', 'The request path is not valid percent-encoding');
-    }
-    const problem = keyProblem(key);
-    if (problem) return s3Error(ctx, 400, problem.code, problem.message);
+    const refused = requestProblem(ctx, directory);
+    if (refused) return s3Error(ctx, refused.status, refused.code, refused.message);
     return next();
   });
 }
