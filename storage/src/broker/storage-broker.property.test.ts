@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { EmbeddedS3 } from '../embedded/embedded-s3.js';
@@ -35,7 +35,6 @@ interface Backend {
   settings: S3Settings;
   /** Everything A may not change, as path → fingerprint. */
   outsideA(): Promise<Map<string, string>>;
-  close(): Promise<void>;
 }
 
 const segments = fc.oneof(
@@ -382,7 +381,6 @@ describe('the storage broker under generated hostile requests', () => {
       await attack({
         settings: s3.settings(BUCKET),
         outsideA: async () => fileTree(root, (rel) => mine(rel) || ownFolders.has(rel)),
-        close: async () => {},
       });
     } finally {
       await s3.stop();
@@ -416,7 +414,7 @@ describe('the storage broker under generated hostile requests', () => {
         }
         return out;
       };
-      await attack({ settings, outsideA: snapshot, close: async () => {} });
+      await attack({ settings, outsideA: snapshot });
       admin.destroy();
       other.destroy();
       client.destroy();
