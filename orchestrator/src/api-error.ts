@@ -6,8 +6,10 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    // The underlying error stays for the orchestrator's log; the caller sees the message only.
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 
   get status(): number {

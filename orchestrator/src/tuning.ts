@@ -39,6 +39,8 @@ export const IMPORT_TIMEOUT_MS = 120_000;
 /** Imports above this size or file count are refused: a repl is a project, not a monorepo mirror. */
 export const IMPORT_MAX_BYTES = 256 * 2 ** 20;
 export const IMPORT_MAX_FILES = 20_000;
+/** Files of an import uploaded at once: enough to hide each request's latency, few enough to hold each in memory. */
+export const IMPORT_UPLOAD_CONCURRENCY = 8;
 /** A finished import's progress is kept this long for the client's last poll. */
 export const IMPORT_PROGRESS_KEEP_MS = 60_000;
 

@@ -1,6 +1,7 @@
 import {
   basePrefix,
   type CreateReplRequest,
+  type CreateReplResponse,
   codePrefix,
   type EnvList,
   IMPORTED_TEMPLATE,
@@ -24,7 +25,7 @@ import type { AuditLog } from '../state/audit-log.js';
 import type { EnvironmentStore } from '../state/environment-store.js';
 import type { ReplRow, ReplStore } from '../state/repl-store.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
-import { importRepository } from './git-import.js';
+import { type ImportResult, importRepository } from './git-import.js';
 import { ImportProgressBoard } from './import-progress.js';
 import { newReplId } from './repl-ids.js';
 import type { RunnerTokens } from './runner-tokens.js';
@@ -134,7 +135,7 @@ export class ReplService {
       .map((r) => r.id);
   }
 
-  async create(req: CreateReplRequest, actor: string): Promise<ReplRecord> {
+  async create(req: CreateReplRequest, actor: string): Promise<CreateReplResponse> {
     this.checkQuota(actor, 'repls');
     if (req.repository !== undefined) return this.importRepl(req.repository, req.name, req.importId, actor);
     if (req.template === undefined || !this.deps.catalog.has(req.template)) {
@@ -160,7 +161,7 @@ export class ReplService {
     });
     this.deps.audit.record(actor, 'repl.create', id, { template: req.template, name: row.name, files });
     this.deps.log.info({ replId: id, template: req.template, files }, 'repl created');
-    return this.toRecord(row);
+    return { ...this.toRecord(row), skipped: [], skippedCount: 0 };
   }
 
   /** A repl whose files are a clone of a public repository. */
@@ -169,13 +170,15 @@ export class ReplService {
     name: string | undefined,
     importId: string | undefined,
     actor: string,
-  ): Promise<ReplRecord> {
+  ): Promise<CreateReplResponse> {
     const id = newReplId();
     const t0 = performance.now();
-    let files: number;
+    let imported: ImportResult;
     this.imports.report(importId, { phase: 'Connecting', percent: null });
     try {
-      files = await importRepository(url, this.deps.objects, codePrefix(id), (p) => this.imports.report(importId, p));
+      imported = await importRepository(url, this.deps.objects, codePrefix(id), (p) =>
+        this.imports.report(importId, p),
+      );
     } catch (err) {
       this.imports.finish(importId, 'Failed');
       await this.deps.objects.deletePrefix(codePrefix(id)).catch(this.leftBehind(id)); // nothing half-made stays
@@ -194,9 +197,10 @@ export class ReplService {
       owner: actor,
     });
     const ms = Math.round(performance.now() - t0);
-    this.deps.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, ms });
-    this.deps.log.info({ replId: id, repository: url, files, ms }, 'repl imported');
-    return this.toRecord(row);
+    const { files, skipped, skippedCount } = imported;
+    this.deps.audit.record(actor, 'repl.create', id, { repository: url, name: row.name, files, skippedCount, ms });
+    this.deps.log.info({ replId: id, repository: url, files, skippedCount, skipped, ms }, 'repl imported');
+    return { ...this.toRecord(row), skipped, skippedCount };
   }
 
   /** A half-made repl's objects could not be removed: they stay in storage (unreferenced), and the log says so. */

@@ -80,6 +80,25 @@ export const CreateReplRequest = z
 export const IMPORTED_TEMPLATE = 'git';
 export type CreateReplRequest = z.infer<typeof CreateReplRequest>;
 
+/** At most this many skipped files are named in an import's answer (all are counted, and logged). */
+export const IMPORT_SKIPPED_LISTED = 50;
+
+/**
+ * A file of an imported repository that is not in the repl: a symbolic link (never followed),
+ * or a name storage cannot hold (not UTF-8, too long). Bytes of a name that are not UTF-8 are
+ * written `\xNN`.
+ */
+export const ImportSkippedFile = z.object({ path: z.string(), reason: z.string() });
+export type ImportSkippedFile = z.infer<typeof ImportSkippedFile>;
+
+/** `POST /api/repls`: the new repl, and what an import left out (always empty for a template). */
+export const CreateReplResponse = ReplRecord.extend({
+  /** Files of the repository not imported, first IMPORT_SKIPPED_LISTED by path; `skippedCount` counts them all. */
+  skipped: z.array(ImportSkippedFile).max(IMPORT_SKIPPED_LISTED),
+  skippedCount: z.number().int().nonnegative(),
+});
+export type CreateReplResponse = z.infer<typeof CreateReplResponse>;
+
 export const ReplList = z.object({ repls: z.array(ReplRecord) });
 export type ReplList = z.infer<typeof ReplList>;
 
