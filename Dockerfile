@@ -21,6 +21,8 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY protocol/package.json protocol/
 COPY storage/package.json storage/
 COPY runner/package.json runner/
+# The runner's install script compiles its process guard (runner/native) with node-gyp.
+COPY runner/native runner/native
 COPY orchestrator/package.json orchestrator/
 COPY frontend/package.json frontend/
 COPY e2e/package.json e2e/

@@ -7,6 +7,7 @@ import { ConfigError, loadBrokerConfig, loadPullConfig, loadRunnerConfig, RUNNER
 import { createLogger } from './log.js';
 import { dropPrivileges } from './privileges.js';
 import { serve } from './serve.js';
+import { ProcessGuardError, sealProcess } from './support/process-guard.js';
 import { NothingToPullError, pullWorkspace } from './sync/workspace-pull.js';
 
 const USAGE = `usage: runner <command>
@@ -21,6 +22,8 @@ Configuration (environment variables; docs/configuration.md):
 ${settingsHelp([...RUNNER_SETTINGS, S3_SETTINGS])}`;
 
 async function main(argv: string[]): Promise<number> {
+  // Before any shell exists: the repl's processes share our user id (support/process-guard.ts).
+  sealProcess();
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(USAGE);
@@ -116,7 +119,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Configuration and storage problems are one clear line; anything else is a bug and keeps its stack.
-    if (err instanceof StorageError || err instanceof NothingToPullError) {
+    if (err instanceof StorageError || err instanceof NothingToPullError || err instanceof ProcessGuardError) {
       console.error(`runner: ${err.message}`);
       process.exit(1);
     }

@@ -38,7 +38,7 @@ import {
   signalProcess,
   waitForPidExit,
 } from './process-control.js';
-import { RUNNER_KEYS_FILE_NAME, SANDBOX_PATHS, sandboxArgs } from './sandbox-command.js';
+import { RUNNER_KEYS_FILE_NAME, SANDBOX_PATHS, sandboxArgs, seccompFd, sendSeccompFilter } from './sandbox-command.js';
 import { SandboxFiles } from './sandbox-files.js';
 import { type ReplLimits, SandboxLimits } from './sandbox-limits.js';
 import { detectIsolation, type Isolation } from './sandbox-support.js';
@@ -316,6 +316,7 @@ export class LocalDriver implements SandboxDriver {
     if (cgroupProcs.length > 0) argv.push('/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...cgroupProcs, '--');
     if (uid !== null) argv.push('setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--');
     argv.push('prlimit', ...this.limits.rlimitArgs(), '--');
+    const seccomp = seccompFd(fds.length);
     if (this.isolation === 'bwrap') {
       const ids = uid ?? process.getuid?.() ?? 0;
       argv.push(
@@ -333,6 +334,7 @@ export class LocalDriver implements SandboxDriver {
           group: files.group,
           code: [INSTALL_ROOT, path.dirname(path.dirname(fs.realpathSync(process.execPath)))],
           hidden: [this.opts.dataDir],
+          seccompFd: seccomp,
         }),
         '--',
       );
@@ -341,9 +343,10 @@ export class LocalDriver implements SandboxDriver {
     const [cmd = '', ...rest] = argv;
     const child = spawn(cmd, rest, {
       env,
-      stdio: ['ignore', logFd, logFd, ...fds],
+      stdio: ['ignore', logFd, logFd, ...fds, ...(this.isolation === 'bwrap' ? ['pipe' as const] : [])],
       detached: true, // own session: survives us, and a terminal's Ctrl-C is ours to handle
     });
+    if (this.isolation === 'bwrap') sendSeccompFilter(child, seccomp);
     child.unref();
     return child;
   }
