@@ -104,7 +104,8 @@ describe('from a shell in a repl, the kernel is out of reach and the runner is s
     assert.equal(traced.get(`ptrace_${runnerPid}`), 'EPERM');
     // The shell's own processes stay ordinary: readable and traceable (gdb and strace work).
     const own = await shell.run(
-      `sleep 30 & pid=$!; grep -c . /proc/$pid/environ >/dev/null && ls /proc/$pid/fd >/dev/null && python3 ${PROBE} ptrace $pid; kill $pid`,
+      // Once the child has become sleep (between fork and exec its environ can read as empty).
+      `sleep 30 & pid=$!; until grep -qa sleep /proc/$pid/cmdline; do :; done; grep -c . /proc/$pid/environ >/dev/null && ls /proc/$pid/fd >/dev/null && python3 ${PROBE} ptrace $pid; kill $pid`,
     );
     assert.equal(own.status, 0, own.out);
     assert.match(plainText(own.out), /^RESULT ptrace_\d+=ok$/m, own.out);
