@@ -6,6 +6,8 @@ import type { V1Affinity, V1Toleration } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { ReplPodSettings } from './drivers/kubernetes/repl-objects.js';
 import type { LocalSandboxSettings } from './drivers/local/local-driver.js';
+import { DEFAULT_UID_BASE } from './drivers/local/uid-range-choice.js';
+import { DEFAULT_UID_REGISTRY } from './drivers/local/uid-range-registry.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -174,15 +176,24 @@ const OrchestratorEnv = z.object({
     .int()
     .min(1000)
     .max(2 ** 31 - 70000)
-    .default(200_000)
-    .describe('As root, each local repl runs as its own user id from this base.'),
+    .optional()
+    .describe(
+      `As root, each local repl runs as its own user id, from a range of SANDBOX_UID_COUNT ids this installation claims in SANDBOX_UID_REGISTRY: unset, the lowest free one from ${DEFAULT_UID_BASE} (kept at every start); set, exactly this base, and the orchestrator refuses to start when another installation or a user of the machine has an id in it.`,
+    ),
   SANDBOX_UID_COUNT: z.coerce
     .number()
     .int()
     .min(1)
     .max(65_536)
     .default(10_000)
-    .describe('How many user ids from SANDBOX_UID_BASE local repls may use.'),
+    .describe("How many user ids this installation's local repls may use."),
+  SANDBOX_UID_REGISTRY: z
+    .string()
+    .min(1)
+    .default(DEFAULT_UID_REGISTRY)
+    .describe(
+      "The machine's record of which installation (DATA_DIR) has which user id range, so that no two share a repl's user; outside every DATA_DIR, in a folder only root writes.",
+    ),
   SANDBOX_MEMORY_MB: z.coerce
     .number()
     .int()
@@ -424,8 +435,9 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): Or
     embeddedS3Port: e.S3_PORT,
     sandbox: {
       isolation: e.SANDBOX,
-      uidBase: e.SANDBOX_UID_BASE,
+      uidBase: e.SANDBOX_UID_BASE ?? null,
       uidCount: e.SANDBOX_UID_COUNT,
+      uidRegistry: path.resolve(e.SANDBOX_UID_REGISTRY),
       limits: {
         memoryBytes: e.SANDBOX_MEMORY_MB * 1024 * 1024,
         processes: e.SANDBOX_PROCESSES,

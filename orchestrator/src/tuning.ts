@@ -27,6 +27,8 @@ export const APP_PAGE_LINES = 30;
 export const LOG_ROTATE_BYTES = 8 * 1024 * 1024;
 /** How long killing a stopped sandbox's leftover processes may take before the stop says so. */
 export const SANDBOX_KILL_MS = 5_000;
+/** Another orchestrator's user id range claim holds the registry's lock for milliseconds; this long means it is stuck. */
+export const UID_RANGE_LOCK_WAIT_S = 10;
 /** After a runner or app closes a WebSocket, the browser gets this long to read the close frame before
  *  its socket is cut (a peer still uploading a frame would otherwise hold it half-open for ws's 30 s). */
 export const WS_UPSTREAM_CLOSE_GRACE_MS = 1_000;

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +10,39 @@ import { startS3 } from '@cubicle/runner/test-support/s3-harness';
 import type { ObjectStore } from '@cubicle/storage';
 import { io } from 'socket.io-client';
 import { freePort, processesOfUid } from '../drivers/local/process-control.js';
+import { claimUidRange, DEFAULT_UID_REGISTRY, readUidRangeRecord } from '../drivers/local/uid-range-registry.js';
 import { httpRequest, localhostAgent } from './localhost.js';
 
 function processesInUidRange(base: number, count: number): number[] {
   return processesOfUid((uid) => uid >= base && uid < base + count);
 }
+
+/**
+ * A registry file of its own for a test in `dir`, starting as a copy of the host's: orchestrators
+ * left to pick their range (uidRange: 'orchestrator') then never take a real installation's.
+ */
+export function testUidRegistry(dir: string): string {
+  const file = path.join(dir, 'uid-ranges.json');
+  if (fs.existsSync(DEFAULT_UID_REGISTRY)) fs.copyFileSync(DEFAULT_UID_REGISTRY, file);
+  return file;
+}
+
+/** A range of HARNESS_UID_COUNT ids for one harness (as root; the ids do not matter otherwise). */
+function harnessUidRange(dataDir: string): Record<string, string> {
+  if (process.getuid?.() !== 0) return { SANDBOX_UID_COUNT: String(HARNESS_UID_COUNT) };
+  const { range } = claimUidRange({
+    registry: TEST_UID_REGISTRY,
+    dataDir,
+    base: null,
+    count: HARNESS_UID_COUNT,
+    searchFrom: HARNESS_UID_FROM,
+  });
+  return { SANDBOX_UID_BASE: String(range.base), SANDBOX_UID_COUNT: String(range.count) };
+}
+
+/** A test makes a few repls; the range starts above the default ranges of real installations (200000 on). */
+const HARNESS_UID_COUNT = 100;
+const HARNESS_UID_FROM = 1_000_000;
 
 const CLI = path.resolve(import.meta.dirname, '..', 'cli.js');
 
@@ -53,6 +80,8 @@ export interface OrchestratorHarness {
   objects(id: string): Promise<Map<string, string>>;
   /** Live processes of this harness's repls (runners and their shells). */
   sandboxProcesses(): number[];
+  /** The user ids its repls get: the range the orchestrator recorded in DATA_DIR, else what it was told. */
+  uidRange(): { base: number; count: number };
   /** Kills the orchestrator (SIGKILL, runners survive) or stops it (SIGTERM), then starts it again. */
   restart(how: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   /** SIGTERM: the orchestrator flushes and stops every repl; resolves with its exit code. */
@@ -60,22 +89,41 @@ export interface OrchestratorHarness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /**
+   * `harness` (the default): as root, a small user id range claimed in TEST_UID_REGISTRY before
+   * the orchestrator starts, far from the default ranges of real installations, and passed as
+   * SANDBOX_UID_BASE (the orchestrator finds it is its own): harnesses side by side never share (or
+   * kill) a repl's user. `orchestrator`: no SANDBOX_UID_BASE or SANDBOX_UID_COUNT unless `env`
+   * sets them; the orchestrator claims a range as an installation of its own would.
+   */
+  uidRange?: 'harness' | 'orchestrator';
+}
+
+/**
+ * The uid range claims of test orchestrators: a temp file shared by every harness on the machine,
+ * never the host's registry. A claim lasts as long as its DATA_DIR (removed by close()): the next
+ * claim drops it, so nothing piles up between runs.
+ */
+export const TEST_UID_REGISTRY = path.join(os.tmpdir(), 'cubicle-test-uid-ranges', 'uid-ranges.json');
+
 /**
  * A real orchestrator process (the `orchestrator` CLI) on a free loopback port, with its own
  * DATA_DIR and a real S3-protocol server; repls run as real runner processes.
  */
-export async function startOrchestratorHarness(env: Record<string, string> = {}): Promise<OrchestratorHarness> {
+export async function startOrchestratorHarness(
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<OrchestratorHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-orch-test-'));
   const s3 = await startS3();
   const store = s3.store;
   // A caller that must know the port first (an OpenID provider's redirect address) passes its own.
   const port = env.ORCHESTRATOR_PORT ? Number(env.ORCHESTRATOR_PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // A user id range of its own, so harnesses running side by side never share (or kill) a repl's user.
-  const uidBase = 300_000 + randomInt(0, 100_000) * 100;
-  const childEnv = {
-    SANDBOX_UID_BASE: String(uidBase),
-    SANDBOX_UID_COUNT: '100',
+  const childEnv: Record<string, string> = {
+    ...(options.uidRange === 'orchestrator' ? {} : harnessUidRange(dataDir)),
+    SANDBOX_UID_REGISTRY: TEST_UID_REGISTRY,
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     ...s3.env(),
     DATA_DIR: dataDir,
@@ -132,7 +180,13 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
     return { status: reply.status, body: parsed as never };
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    await s3.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const harness: OrchestratorHarness = {
     url,
     port,
@@ -175,11 +229,20 @@ export async function startOrchestratorHarness(env: Record<string, string> = {})
       const objects = await s3.objects(id);
       return new Map([...objects].map(([name, body]) => [name, body.toString('utf8')]));
     },
+    uidRange() {
+      const recorded = readUidRangeRecord(dataDir);
+      if (recorded) return { base: recorded.base, count: recorded.count };
+      return {
+        base: Number(childEnv.SANDBOX_UID_BASE ?? 200_000),
+        count: Number(childEnv.SANDBOX_UID_COUNT ?? 10_000),
+      };
+    },
     // As root every repl has a user id from the range; otherwise (no sandbox) runners name their folder.
-    sandboxProcesses: () =>
-      process.getuid?.() === 0
-        ? processesInUidRange(uidBase, Number(childEnv.SANDBOX_UID_COUNT))
-        : processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`),
+    sandboxProcesses: () => {
+      if (process.getuid?.() !== 0) return processesWithEnv(`WORKSPACE_DIR=${path.join(dataDir, 'sandboxes')}/`);
+      const { base, count } = harness.uidRange();
+      return processesInUidRange(base, count);
+    },
     async restart(how) {
       const c = child as ChildProcess | null;
       if (c) {

@@ -1,1 +1,1 @@
-export { processesOfUid } from '../drivers/local/process-control.js';
+export { isAlive, processesOfUid } from '../drivers/local/process-control.js';

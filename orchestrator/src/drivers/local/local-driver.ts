@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -33,7 +34,11 @@ import {
   findDescendant,
   freePort,
   isAlive,
+  killPidNamespace,
   killUid,
+  pidNamespaceBelow,
+  pidNamespaceOf,
+  processesInPidNamespace,
   processesOfUid,
   signalProcess,
   waitForPidExit,
@@ -42,6 +47,8 @@ import { RUNNER_KEYS_FILE_NAME, SANDBOX_PATHS, sandboxArgs, seccompFd, sendSecco
 import { SandboxFiles } from './sandbox-files.js';
 import { type ReplLimits, SandboxLimits } from './sandbox-limits.js';
 import { detectIsolation, type Isolation } from './sandbox-support.js';
+import type { UidRange } from './uid-range-choice.js';
+import { claimUidRange } from './uid-range-registry.js';
 
 /** The `runner` executable of the workspace's runner package: the same CLI the container image runs. */
 const RUNNER_CLI = (() => {
@@ -73,6 +80,8 @@ interface LocalSandbox {
   /** What we started: bubblewrap's outer process (its death ends the sandbox), or the runner itself. */
   sandboxPid: number;
   uid: number | null;
+  /** The sandbox's own PID namespace (`pid:[…]`), once its runner is found; null without bubblewrap. */
+  pidNamespace: string | null;
   targets: SandboxTargets;
   /** Null for a runner adopted from an earlier orchestrator (not our child: no exit event, no exit code). */
   child: ChildProcess | null;
@@ -86,9 +95,14 @@ interface LocalSandbox {
 export interface LocalSandboxSettings {
   /** `auto`: bubblewrap when it works here, else none (with a warning). */
   isolation: 'auto' | Isolation;
-  /** Repls get user ids from this range when the orchestrator runs as root. */
-  uidBase: number;
+  /**
+   * As root, repls get user ids from a range claimed for this DATA_DIR in the host registry
+   * (uid-range-registry.ts): exactly from `uidBase` when set, else the lowest free one.
+   */
+  uidBase: number | null;
   uidCount: number;
+  /** The host-wide registry file of every installation's range (SANDBOX_UID_REGISTRY). */
+  uidRegistry: string;
   limits: ReplLimits;
 }
 
@@ -124,14 +138,17 @@ export class LocalDriver implements SandboxDriver {
   private readonly limits: SandboxLimits;
   readonly isolation: Isolation;
   private readonly asRoot = process.getuid?.() === 0;
+  /** This installation's own user ids (root only): no other installation on the machine hands them out. */
+  private readonly uids: UidRange | null;
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.sandboxesDir = path.join(opts.dataDir, 'sandboxes');
     this.keysDir = path.join(opts.dataDir, 'runner-keys');
     fs.mkdirSync(this.sandboxesDir, { recursive: true, mode: 0o711 });
     fs.chmodSync(this.sandboxesDir, 0o711);
-    this.isolation = detectIsolation(opts.sandbox.isolation, this.asRoot ? opts.sandbox.uidBase : null, opts.log);
-    this.limits = SandboxLimits.detect(opts.sandbox.limits, opts.log);
+    this.uids = this.asRoot ? this.claimUids() : null;
+    this.isolation = detectIsolation(opts.sandbox.isolation, this.uids?.base ?? null, opts.log);
+    this.limits = SandboxLimits.detect(opts.sandbox.limits, installationName(opts.dataDir), opts.log);
     this.broker = new StorageBroker(opts.s3, opts.log);
     this.watchdog = setInterval(() => this.checkAdopted(), ADOPTED_PROBE_MS);
     this.watchdog.unref();
@@ -158,7 +175,7 @@ export class LocalDriver implements SandboxDriver {
       const pull = this.spawnSandboxed(replId, files, uid, cgroupProcs, ['pull', '--allow-empty'], env, logFd, []);
       const pulled = await Promise.race([exitOf(pull), aborted(signal)]);
       if (!pulled) {
-        signalProcess(pull.pid ?? -1, 'SIGKILL');
+        await this.killSandbox(replId, pull.pid ?? -1, null, uid);
         throw signal.reason;
       }
       if (pulled.code !== 0) throw new SandboxError(`runner pull failed (${describeExit(pulled)})`, files.tailLog());
@@ -201,6 +218,7 @@ export class LocalDriver implements SandboxDriver {
       await this.broker.open(replId, files.storageSocket, uid === null ? null : { uid, gid: uid });
       const sandbox = this.track(replId, files, record.sandboxPid, this.asRoot ? uid : null, null);
       sandbox.pid = record.pid;
+      sandbox.pidNamespace = this.namespaceOf(record.pid);
       this.opts.log.info({ replId, pid: record.pid }, 'adopted a running runner');
     }
     return Promise.all(
@@ -238,23 +256,52 @@ export class LocalDriver implements SandboxDriver {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     await this.broker.closeAll();
+    this.limits.close();
+  }
+
+  /**
+   * This installation's range of user ids, claimed in the host registry: the same at every start
+   * (so `sandboxes/<id>/uid` stays valid), never another installation's, never a host user's. A
+   * refusal (an explicit SANDBOX_UID_BASE in another's range) stops the orchestrator's start.
+   */
+  private claimUids(): UidRange {
+    const { uidBase, uidCount, uidRegistry } = this.opts.sandbox;
+    const claim = claimUidRange({ registry: uidRegistry, dataDir: this.opts.dataDir, base: uidBase, count: uidCount });
+    const { base, count } = claim.range;
+    this.opts.log.info(
+      { uidBase: base, uidCount: count, registry: uidRegistry, reused: claim.reused, reclaimed: claim.reclaimed },
+      `repl user ids: ${base}–${base + count - 1}, this installation's own (${claim.reused ? 'kept' : 'claimed'} in ${uidRegistry})`,
+    );
+    return claim.range;
+  }
+
+  /** True for a uid of this installation's range: the only ones it may kill every process of. */
+  private ownsUid(uid: number): boolean {
+    return this.uids !== null && uid >= this.uids.base && uid < this.uids.base + this.uids.count;
   }
 
   /** The repl's own user id (root only): kept in its folder, the lowest free one in the range when new. */
   private uidFor(files: SandboxFiles): number | null {
-    if (!this.asRoot) return null;
-    const { uidBase, uidCount } = this.opts.sandbox;
+    if (!this.uids) return null;
+    const { base, count } = this.uids;
     const known = files.readUid();
-    if (known !== null && known >= uidBase && known < uidBase + uidCount) return known;
+    if (known !== null && this.ownsUid(known)) return known;
     const taken = new Set(
       SandboxFiles.listIds(this.sandboxesDir).map((id) => new SandboxFiles(this.sandboxesDir, id).readUid()),
     );
-    for (let uid = uidBase; uid < uidBase + uidCount; uid++) {
+    for (let uid = base; uid < base + count; uid++) {
       if (taken.has(uid)) continue;
       files.writeUid(uid);
       return uid;
     }
-    throw new SandboxError(`no free user id left in ${uidBase}–${uidBase + uidCount - 1} (SANDBOX_UID_COUNT)`);
+    throw new SandboxError(`no free user id left in ${base}–${base + count - 1} (SANDBOX_UID_COUNT)`);
+  }
+
+  /** The PID namespace bubblewrap made for the sandbox of this process; never the orchestrator's own. */
+  private namespaceOf(pid: number): string | null {
+    if (this.isolation !== 'bwrap') return null;
+    const ns = pidNamespaceOf(pid);
+    return ns !== null && ns !== pidNamespaceOf(process.pid) ? ns : null;
   }
 
   private runnerEnv(replId: string, files: SandboxFiles, appPort: number): NodeJS.ProcessEnv {
@@ -368,6 +415,7 @@ export class LocalDriver implements SandboxDriver {
       pid: 0,
       sandboxPid,
       uid,
+      pidNamespace: null,
       targets: { runner: unixEndpoint(files.runnerSocket), app: unixEndpoint(files.appSocket) },
       child,
       exited,
@@ -418,6 +466,7 @@ export class LocalDriver implements SandboxDriver {
       }
       if (!sandbox.pid)
         sandbox.pid = sandbox.child && this.isolation === 'none' ? sandbox.sandboxPid : this.findRunner(sandbox);
+      if (sandbox.pid && !sandbox.pidNamespace) sandbox.pidNamespace = this.namespaceOf(sandbox.pid);
       if (sandbox.pid && (await runnerClient.ready(sandbox.targets.runner))) return;
       await sleep(READY_POLL_MS);
     }
@@ -431,7 +480,7 @@ export class LocalDriver implements SandboxDriver {
   /**
    * Stop = POST /flush (when asked), SIGTERM to the runner (it refuses writes, flushes again and
    * exits 0 only when S3 has everything), SIGKILL after its shutdown budget; then nothing of the
-   * repl survives (its PID namespace ends with the runner; its uid's leftovers are killed). The
+   * repl survives (its PID namespace ends with the runner; see killSandbox for the rest). The
    * workspace folder is dropped only after a stop known to be clean; otherwise it stays, and the
    * next start's pull + reconcile sends what is left.
    */
@@ -471,20 +520,53 @@ export class LocalDriver implements SandboxDriver {
     return { saved, detail };
   }
 
+  /**
+   * Ends every process of one repl's sandbox and nothing else, narrowest first: its PID namespace
+   * (everything bubblewrap started: setsid and double forks cannot leave it), its cgroup (the same,
+   * and whatever ran before or without bubblewrap), then, as the last net, whatever still runs
+   * with its user id. That net is safe only because the host registry gives this installation its
+   * uids alone, so it is cast only for a uid of this installation's own range (a sandbox adopted
+   * from before a range change may hold someone else's by now). True when nothing survives.
+   */
+  private async killSandbox(
+    replId: string,
+    sandboxPid: number,
+    knownNamespace: string | null,
+    uid: number | null,
+  ): Promise<boolean> {
+    const ours = sandboxPid > 0 && (commandLine(sandboxPid)?.includes(RUNNER_CLI) ?? false); // not a reused pid
+    // Found before bubblewrap's outer process dies: its child, the namespace's init, is then no longer below it.
+    const ns = knownNamespace ?? (ours ? this.namespaceBelow(sandboxPid) : null);
+    if (ours) signalProcess(sandboxPid, 'SIGKILL');
+    let clean = ns === null || (await killPidNamespace(ns, SANDBOX_KILL_MS));
+    clean = (await this.limits.killAll(replId, SANDBOX_KILL_MS)) && clean;
+    if (uid !== null && this.ownsUid(uid)) clean = (await killUid(uid, SANDBOX_KILL_MS)) && clean;
+    return clean;
+  }
+
+  private namespaceBelow(sandboxPid: number): string | null {
+    return this.isolation === 'bwrap' ? pidNamespaceBelow(sandboxPid) : null;
+  }
+
   /** After the runner: no process of the repl, no broker socket, no cgroup, no record. */
   private async cleanUp(sandbox: LocalSandbox): Promise<void> {
-    signalProcess(sandbox.sandboxPid, 'SIGKILL');
-    if (sandbox.uid !== null && !(await killUid(sandbox.uid, SANDBOX_KILL_MS)))
-      this.opts.log.error(
-        { replId: sandbox.replId, left: processesOfUid(sandbox.uid).length },
-        'processes of a stopped repl survive',
-      );
+    const { replId, sandboxPid, pidNamespace, uid } = sandbox;
+    if (!(await this.killSandbox(replId, sandboxPid, pidNamespace, uid))) {
+      const left = uid !== null && this.ownsUid(uid) ? processesOfUid(uid) : [];
+      if (pidNamespace) left.push(...processesInPidNamespace(pidNamespace));
+      this.opts.log.error({ replId, left: new Set(left).size }, 'processes of a stopped repl survive');
+    }
     await this.broker.close(sandbox.replId);
     this.limits.release(sandbox.replId);
     sandbox.files.clearRecord();
     releaseEndpoint(sandbox.targets.runner);
     releaseEndpoint(sandbox.targets.app);
   }
+}
+
+/** A cgroup folder name of this installation's own: the same at every start, another for another DATA_DIR. */
+function installationName(dataDir: string): string {
+  return `installation-${createHash('sha256').update(fs.realpathSync(dataDir)).digest('hex').slice(0, 12)}`;
 }
 
 /** `node … runner/dist/cli.js serve` itself, not a wrapper (sh, setpriv, bwrap) whose arguments name it. */

@@ -70,8 +70,8 @@ function allPids(): number[] {
     .map(Number);
 }
 
-/** The first live descendant of `ancestor` whose argv passes `match` (a sandbox's runner, seen from the host). */
-export function findDescendant(ancestor: number, match: (argv: string[]) => boolean): number | null {
+/** The first live descendant of `ancestor` that passes `match` (a sandbox's runner, seen from the host). */
+export function findDescendant(ancestor: number, match: (argv: string[], pid: number) => boolean): number | null {
   const parentOf = new Map<number, number>();
   for (const pid of allPids()) {
     const ppid = Number(statusField(pid, 'PPid'));
@@ -82,7 +82,7 @@ export function findDescendant(ancestor: number, match: (argv: string[]) => bool
     for (let hops = 0; p !== undefined && p !== ancestor && hops < 64; hops++) p = parentOf.get(p);
     if (p !== ancestor) continue;
     const argv = commandLine(pid);
-    if (argv && match(argv)) return pid;
+    if (argv && match(argv, pid)) return pid;
   }
   return null;
 }
@@ -96,7 +96,21 @@ export function processesOfUid(uid: number | ((uid: number) => boolean)): number
   });
 }
 
-/** SIGKILLs every process of `uid` until none is left (a fork loop cannot outrun it for long). */
+/** Every user and group id a live process has (real, effective, saved, filesystem) → one such process. */
+export function idsOfProcesses(): Map<number, number> {
+  const ids = new Map<number, number>();
+  for (const pid of allPids()) {
+    for (const field of ['Uid', 'Gid']) {
+      for (const id of statusField(pid, field)?.split(/\s+/) ?? []) if (id !== '') ids.set(Number(id), pid);
+    }
+  }
+  return ids;
+}
+
+/**
+ * SIGKILLs every process of `uid` until none is left (a fork loop cannot outrun it for long). Only
+ * for a uid this installation alone hands out (uid-range-registry.ts): anyone else's would die too.
+ */
 export async function killUid(uid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,4 +120,50 @@ export async function killUid(uid: number, timeoutMs: number): Promise<boolean> 
     for (const pid of pids) signalProcess(pid, 'SIGKILL');
     await sleep(20);
   }
+}
+
+/** The PID namespace a process is in (`pid:[4026532178]`), or null once it is gone or a zombie. */
+export function pidNamespaceOf(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return null;
+  }
+}
+
+/** Live processes in the PID namespace `ns` (its own, not its children's). */
+export function processesInPidNamespace(ns: string): number[] {
+  return allPids().filter((pid) => pidNamespaceOf(pid) === ns);
+}
+
+/** The namespace a sandbox made below `ancestor` (bubblewrap's outer process): its init's, the child whose pid inside is 1. */
+export function pidNamespaceBelow(ancestor: number): string | null {
+  const own = pidNamespaceOf(process.pid);
+  const init = findDescendant(ancestor, (_argv, pid) => innermostPid(pid) === 1 && pidNamespaceOf(pid) !== own);
+  return init === null ? null : pidNamespaceOf(init);
+}
+
+/**
+ * Ends a sandbox's PID namespace: SIGKILL to its init makes the kernel kill every process in it
+ * (setsid, nohup and double forks cannot leave a namespace), then anything seen in it until none
+ * is left. Refuses the orchestrator's own namespace. False when something survives `timeoutMs`.
+ */
+export async function killPidNamespace(ns: string, timeoutMs: number): Promise<boolean> {
+  if (ns === pidNamespaceOf(process.pid)) return false;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = processesInPidNamespace(ns);
+    if (pids.length === 0) return true;
+    if (Date.now() > deadline) return false;
+    const init = pids.find((pid) => innermostPid(pid) === 1);
+    for (const pid of init === undefined ? pids : [init, ...pids]) signalProcess(pid, 'SIGKILL');
+    await sleep(20);
+  }
+}
+
+/** The pid a process has in its own (innermost) PID namespace. */
+function innermostPid(pid: number): number | null {
+  const ids = statusField(pid, 'NSpid')?.trim().split(/\s+/);
+  const last = ids?.[ids.length - 1];
+  return last === undefined ? null : Number(last);
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplMemoryLimit } from '@cubicle/runner/memory-limit';
 import type { Logger } from '../../log.js';
+import { signalProcess } from './process-control.js';
 
 export interface ReplLimits {
   /** Bytes of memory for all of a repl's processes together (cgroup), 0 = none. */
@@ -19,7 +21,9 @@ type Hierarchy = { version: 2; root: string } | { version: 1; memory: string; pi
 /**
  * Per-repl resource limits on one machine: a cgroup per repl when the host lets us make one
  * (v2, or v1's memory and pids hierarchies), and rlimits always (prlimit): the process-count
- * rlimit counts per uid, and every sandbox has a uid of its own.
+ * rlimit counts per uid, and every sandbox has a uid of its own. Repl cgroups sit under
+ * `cubicle/<installation>/`, so two installations (a copied DATA_DIR has the same repl ids) never
+ * share, limit or kill one another's.
  */
 export class SandboxLimits {
   private constructor(
@@ -27,8 +31,9 @@ export class SandboxLimits {
     readonly limits: ReplLimits,
   ) {}
 
-  static detect(limits: ReplLimits, log: Logger): SandboxLimits {
-    const hierarchy = findHierarchy();
+  /** `installation`: a folder name of this installation's own (the same at every start). */
+  static detect(limits: ReplLimits, installation: string, log: Logger): SandboxLimits {
+    const hierarchy = findHierarchy(installation);
     log.info(
       { cgroup: hierarchy ? `v${hierarchy.version}` : 'none', ...limits },
       hierarchy
@@ -85,6 +90,25 @@ export class SandboxLimits {
     return new ReplMemoryLimit(this.memoryEventsFile(replId), this.limits.memoryBytes || null);
   }
 
+  /**
+   * SIGKILLs every process in the repl's cgroup until none is left: v2's `cgroup.kill` where the
+   * kernel has it, and a kill of each listed process (its pids limit bounds a fork loop) where
+   * not. Whatever joined the cgroup is the repl's, inside its namespaces or not (`runner pull`, a
+   * sandbox without bubblewrap). False when something survives `timeoutMs`.
+   */
+  async killAll(replId: string, timeoutMs: number): Promise<boolean> {
+    const dirs = this.groupDirs(replId).filter((dir) => fs.existsSync(dir));
+    if (this.hierarchy?.version === 2) for (const dir of dirs) writeIfThere(dir, 'cgroup.kill', '1');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pids = dirs.flatMap((dir) => members(dir));
+      if (pids.length === 0) return true;
+      if (Date.now() > deadline) return false;
+      for (const pid of pids) signalProcess(pid, 'SIGKILL');
+      await sleep(20);
+    }
+  }
+
   /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
   release(replId: string): void {
     for (const dir of this.groupDirs(replId)) {
@@ -92,6 +116,19 @@ export class SandboxLimits {
         fs.rmdirSync(dir);
       } catch {
         // still has processes (being killed) or already gone
+      }
+    }
+  }
+
+  /** Removes this installation's cgroup folders when no repl's is left in them (an orchestrator stopping). */
+  close(): void {
+    const h = this.hierarchy;
+    if (!h) return;
+    for (const dir of h.version === 2 ? [h.root] : [h.memory, h.pids, ...(h.cpu ? [h.cpu] : [])]) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // repls still run (left for the next orchestrator to adopt)
       }
     }
   }
@@ -105,8 +142,8 @@ export class SandboxLimits {
   }
 }
 
-/** Our own cgroup's place in each hierarchy, with a `cubicle` child we can write. */
-function findHierarchy(): Hierarchy | null {
+/** Our own cgroup's place in each hierarchy, with a `cubicle/<installation>` child we can write. */
+function findHierarchy(installation: string): Hierarchy | null {
   if (process.getuid?.() !== 0) return null;
   const own = readOr('/proc/self/cgroup', '');
   const v2Path = /^0::(.*)$/m.exec(own)?.[1];
@@ -115,13 +152,9 @@ function findHierarchy(): Hierarchy | null {
     const root = path.join(mount, v2Path);
     const controllers = readOr(path.join(mount, 'cgroup.controllers'), '').split(/\s+/);
     if (!['memory', 'pids', 'cpu'].every((c) => controllers.includes(c))) continue;
-    const dir = makeChild(root);
-    if (!dir) continue;
-    try {
-      // Controllers must be enabled for children; our own cgroup cannot hold processes and children at once.
-      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+memory +pids +cpu');
-      return { version: 2, root: dir };
-    } catch {}
+    // Controllers must be enabled for children at each level; our own cgroup cannot hold processes and children at once.
+    const dir = makeChild(root, installation, (d) => write(d, 'cgroup.subtree_control', '+memory +pids +cpu'));
+    if (dir) return { version: 2, root: dir };
   }
   const v1 = (name: string) => {
     const rel = new RegExp(`^\\d+:[^:]*\\b${name}\\b[^:]*:(.*)$`, 'm').exec(own)?.[1];
@@ -129,7 +162,7 @@ function findHierarchy(): Hierarchy | null {
     if (rel === undefined || !fs.existsSync(path.join(mount, 'cgroup.procs'))) return null;
     // A container often sees its own cgroup as the mount's root; fall back to it.
     const inside = path.join(mount, rel);
-    return makeChild(fs.existsSync(inside) ? inside : mount) ?? makeChild(mount);
+    return makeChild(fs.existsSync(inside) ? inside : mount, installation) ?? makeChild(mount, installation);
   };
   const memory = v1('memory');
   const pids = v1('pids');
@@ -137,14 +170,35 @@ function findHierarchy(): Hierarchy | null {
   return null;
 }
 
-function makeChild(root: string): string | null {
-  const dir = path.join(root, 'cubicle');
+/** `root/cubicle/<installation>`, each level made and `prepare`d (v2 enables controllers there). */
+function makeChild(root: string, installation: string, prepare: (dir: string) => void = () => {}): string | null {
+  let dir = root;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    for (const name of ['cubicle', installation]) {
+      dir = path.join(dir, name);
+      fs.mkdirSync(dir, { recursive: true });
+      prepare(dir);
+    }
     fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
     return dir;
   } catch {
     return null;
+  }
+}
+
+/** The processes in a cgroup (not its children's: a repl's cgroup has none). */
+function members(dir: string): number[] {
+  return readOr(path.join(dir, 'cgroup.procs'), '')
+    .split('\n')
+    .filter((line) => /^\d+$/.test(line))
+    .map(Number);
+}
+
+function writeIfThere(dir: string, file: string, value: string): void {
+  try {
+    write(dir, file, value);
+  } catch {
+    // an older kernel without it: killAll signals each process instead
   }
 }
 
