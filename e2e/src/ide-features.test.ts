@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { freePort } from '@cubicle/orchestrator/test-support/localhost';
 import { screenshot } from './support/browser.js';
 import { h, ide, openSession, page, replId, session } from './support/file-session.js';
@@ -202,31 +202,12 @@ test('settings apply at once and survive a reload: font size, word wrap, Vim key
 });
 
 test('git: import a repository served on loopback, see a change marked and its diff, commit it, branch', async (t) => {
-  // A small repository, served by git daemon on a free loopback port (no internet).
-  const served = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-git-'));
-  t.after(() => fs.rmSync(served, { recursive: true, force: true }));
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
-  fs.mkdirSync(path.join(served, 'work'));
-  fs.writeFileSync(path.join(served, 'work', 'hello.js'), "console.log('hello');\n");
-  git(path.join(served, 'work'), 'init', '-q', '-b', 'main');
-  git(path.join(served, 'work'), 'add', '.');
-  git(path.join(served, 'work'), '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
-  git(served, 'clone', '-q', '--bare', 'work', 'project.git');
-  const port = await freePort();
-  const daemon = spawn(
-    'git',
-    ['daemon', '--reuseaddr', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served],
-    {
-      stdio: 'ignore',
-    },
+  const url = await serveRepository(t, (work) =>
+    fs.writeFileSync(path.join(work, 'hello.js'), "console.log('hello');\n"),
   );
-  t.after(() => daemon.kill());
-  await retryUntilPasses(() => {
-    execFileSync('git', ['ls-remote', `git://127.0.0.1:${port}/project.git`], { stdio: 'ignore' });
-  }, 10_000);
-
   await page.goto(ide.home);
-  await page.getByLabel('Import a Git repository').fill(`git://127.0.0.1:${port}/project.git`);
+  await page.getByLabel('Import a Git repository').fill(url);
   await page.getByRole('button', { name: 'Import repl' }).click();
   await page.waitForURL(/\/repl\/[a-z0-9]{12}/);
   await ide.waitForShell();
@@ -271,6 +252,25 @@ test('git: import a repository served on loopback, see a change marked and its d
   assert.deepEqual(session.problems, [], 'no page errors');
 });
 
+test('an import that leaves files out (a symlink) names them before the IDE opens', async (t) => {
+  const url = await serveRepository(t, (work) => {
+    fs.writeFileSync(path.join(work, 'main.py'), "print('hi')\n");
+    fs.symlinkSync('/etc', path.join(work, 'etc-link'));
+  });
+  await page.goto(ide.home);
+  await page.getByLabel('Import a Git repository').fill(url);
+  await page.getByRole('button', { name: 'Import repl' }).click();
+  const notice = page.getByRole('status', { name: 'Files left out of the import' });
+  await notice.locator('li', { hasText: 'etc-link' }).waitFor();
+  assert.match((await notice.textContent()) ?? '', /1 file was left out.*symbolic link/s);
+  await notice.getByRole('button', { name: /^Open / }).click();
+  await page.waitForURL(/\/repl\/[a-z0-9]{12}/);
+  await ide.waitForShell();
+  await ide.treeRow('main.py').waitFor();
+  assert.equal(await ide.treeRow('etc-link').count(), 0, 'the link brought nothing in');
+  assert.deepEqual(session.problems, [], 'no page errors');
+});
+
 test('the layout holds at 1024 px: the top bar and the status bar stay one line', async () => {
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.getByRole('button', { name: 'Settings' }).waitFor();
@@ -281,3 +281,32 @@ test('the layout holds at 1024 px: the top bar and the status bar stay one line'
   await screenshot(page, 'ide-1024');
   await page.setViewportSize({ width: 1440, height: 900 });
 });
+
+/**
+ * A repository made by `fill` in a fresh work tree, committed, and served by git daemon on a free
+ * loopback port (no internet); resolves with its git:// address once it answers.
+ */
+async function serveRepository(t: TestContext, fill: (work: string) => void): Promise<string> {
+  const served = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-git-'));
+  t.after(() => fs.rmSync(served, { recursive: true, force: true }));
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
+  const work = path.join(served, 'work');
+  fs.mkdirSync(work);
+  fill(work);
+  git(work, 'init', '-q', '-b', 'main');
+  git(work, 'add', '.');
+  git(work, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
+  git(served, 'clone', '-q', '--bare', 'work', 'project.git');
+  const port = await freePort();
+  const daemon = spawn(
+    'git',
+    ['daemon', '--reuseaddr', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served],
+    { stdio: 'ignore' },
+  );
+  t.after(() => daemon.kill());
+  const url = `git://127.0.0.1:${port}/project.git`;
+  await retryUntilPasses(() => {
+    execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
+  }, 10_000);
+  return url;
+}

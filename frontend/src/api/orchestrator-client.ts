@@ -5,6 +5,8 @@ import {
   type CreateAccessTokenRequest,
   CreatedAccessToken,
   type CreateReplRequest,
+  type CreateReplResponse,
+  CreateReplResponse as CreateReplResponseSchema,
   EnvList,
   type EnvVariable,
   type ErrorCode,
@@ -96,8 +98,8 @@ export class OrchestratorClient {
   get(id: string): Promise<ReplRecord> {
     return this.call('GET', `/api/repls/${encodeURIComponent(id)}`, ReplRecordSchema);
   }
-  create(request: CreateReplRequest): Promise<ReplRecord> {
-    return this.call('POST', '/api/repls', ReplRecordSchema, { body: request });
+  create(request: CreateReplRequest): Promise<CreateReplResponse> {
+    return this.call('POST', '/api/repls', CreateReplResponseSchema, { body: request });
   }
   async delete(id: string): Promise<void> {
     await this.call('DELETE', `/api/repls/${encodeURIComponent(id)}`, null);

@@ -1,4 +1,4 @@
-import type { ReplRecord, Template } from '@cubicle/protocol';
+import type { CreateReplResponse, ReplRecord, Template } from '@cubicle/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { PageHeader } from '../account/PageHeader';
 import { describeError } from '../api/error-messages';
@@ -16,6 +16,8 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<ReplRecord | null>(null);
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
+  /** An import that left files out: named here before the IDE opens, so nothing goes missing unsaid. */
+  const [leftOut, setLeftOut] = useState<CreateReplResponse | null>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -66,6 +68,7 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
           </button>
         </div>
       )}
+      {leftOut && <LeftOutNotice repl={leftOut} onOpen={() => navigate(`/repl/${leftOut.id}`)} />}
       <CreateReplForm
         api={api}
         templates={templates}
@@ -73,7 +76,8 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
           setError(null);
           try {
             const repl = await api.create(request);
-            navigate(`/repl/${repl.id}`);
+            if (repl.skippedCount > 0) setLeftOut(repl);
+            else navigate(`/repl/${repl.id}`);
           } catch (err) {
             setError(describeError(err));
           }
@@ -110,5 +114,29 @@ export function HomePage({ api }: { api: OrchestratorClient }) {
         />
       )}
     </main>
+  );
+}
+
+/** What an import did not bring into the repl (links, names storage cannot hold), and the way on. */
+function LeftOutNotice({ repl, onOpen }: { repl: CreateReplResponse; onOpen(): void }) {
+  const more = repl.skippedCount - repl.skipped.length;
+  return (
+    <div className="banner" role="status" aria-label="Files left out of the import">
+      <p>
+        {repl.name} is imported, but {repl.skippedCount === 1 ? '1 file was' : `${repl.skippedCount} files were`} left
+        out:
+      </p>
+      <ul>
+        {repl.skipped.map((f) => (
+          <li key={f.path}>
+            <code>{f.path}</code> <span className="muted">— {f.reason}</span>
+          </li>
+        ))}
+        {more > 0 && <li className="muted">and {more} more</li>}
+      </ul>
+      <button type="button" className="primary" onClick={onOpen}>
+        Open {repl.name}
+      </button>
+    </div>
   );
 }
