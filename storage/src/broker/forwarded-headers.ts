@@ -73,6 +73,9 @@ export function forwardedHeaders(
   if (payload !== undefined && payload !== 'UNSIGNED-PAYLOAD' && !/^[0-9a-f]{64}$/.test(payload))
     return { why: 'only unsigned or whole-body-hashed payloads are accepted' };
   if (/aws-chunked/i.test(out['content-encoding'] ?? '')) return { why: 'aws-chunked bodies are not accepted' };
+  // One range of whole byte positions: what the runner asks for, and what every store reads alike.
+  if (out.range !== undefined && !/^bytes=(\d{1,19}-\d{0,19}|-\d{1,19})$/.test(out.range))
+    return { why: 'range must be one byte range (bytes=first-last)' };
   return out;
 }
 

@@ -34,7 +34,11 @@ export function completedParts(xml: string): CompletedPart[] | string {
     if (!PART_ETAG.test(etag)) return 'a part ETag is not one a store issues';
     parts.push({ partNumber: Number(number), etag });
   }
-  return parts.length === 0 ? 'the upload names no parts' : parts;
+  if (parts.length === 0) return 'the upload names no parts';
+  // S3's own rule (InvalidPartOrder): each part once, in ascending order.
+  if (parts.some((p, i) => i > 0 && p.partNumber <= (parts[i - 1]?.partNumber ?? 0)))
+    return 'the parts are not in ascending order, each once';
+  return parts;
 }
 
 export function completedPartsXml(parts: CompletedPart[]): string {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CompleteMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { ObjectStore } from '../object-store.js';
+import { createS3Client } from '../s3-client.js';
 import { StorageError } from '../storage-error.js';
 import { startTestS3, type TestS3 } from '../test-support/test-s3.js';
 import { StorageBroker } from './storage-broker.js';
@@ -98,6 +101,74 @@ describe('StorageBroker', () => {
     });
     assert.equal(copy.status, 400);
   });
+
+  test('requests that used to end the embedded store are refused, and it stays up', async () => {
+    const raw = (method: string, url: string, headers: Record<string, string> = {}, body?: string) =>
+      rawRequest(path.join(dir, 'a.sock'), method, url, headers, body);
+    const bucket = s3.store.bucket;
+    const key = `/${bucket}/code/aaaaaaaaaaaa/mp.bin`;
+    const created = await raw('POST', `${key}?uploads`);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.text)?.[1] ?? '';
+    const part = await raw('PUT', `${key}?uploadId=${uploadId}&partNumber=1`, {}, 'part one');
+    assert.equal(part.status, 200);
+    const complete = (parts: [number, string][]) =>
+      raw(
+        'POST',
+        `${key}?uploadId=${uploadId}`,
+        {},
+        `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      );
+    assert.equal((await complete([[2, '"00"']])).status, 400, 'a part never uploaded');
+    assert.equal((await complete([[1, '"00"']])).status, 400, 'a part with another ETag');
+    assert.equal(
+      (
+        await complete([
+          [1, 'x'],
+          [1, 'x'],
+        ])
+      ).status,
+      400,
+      'a part twice',
+    );
+    // A key that spells one of s3rver's own file names, and a range no store reads alike.
+    assert.equal((await raw('PUT', `/${bucket}/code/aaaaaaaaaaaa/d._S3rver_object/z`, {}, 'z')).status, 400);
+    await mine.put('code/aaaaaaaaaaaa/r.txt', Buffer.from('ranged'), 6);
+    assert.equal((await raw('GET', `/${bucket}/code/aaaaaaaaaaaa/r.txt`, { range: 'bytes=1.5-' })).status, 400);
+    assert.equal((await raw('GET', `/${bucket}/code/aaaaaaaaaaaa/r.txt`, { range: 'bytes=1-2' })).text, 'an');
+    // The store's own caller (the orchestrator's credentials, past the broker): an error, not a crash.
+    const admin = createS3Client(s3.s3.settings(bucket));
+    await assert.rejects(
+      admin.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'code/aaaaaaaaaaaa/mp.bin',
+          UploadId: uploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 7, ETag: '"00"' }] },
+        }),
+      ),
+    );
+    admin.destroy();
+    assert.equal((await mine.head('code/aaaaaaaaaaaa/r.txt'))?.size, 6, 'the store still answers');
+  });
+
+  test('an upload cut off halfway leaves the object it was replacing whole', async () => {
+    await mine.put('code/aaaaaaaaaaaa/keep.txt', Buffer.from('the old content'), 15);
+    const before = await mine.head('code/aaaaaaaaaaaa/keep.txt');
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        socketPath: path.join(dir, 'a.sock'),
+        method: 'PUT',
+        path: `/${s3.store.bucket}/code/aaaaaaaaaaaa/keep.txt`,
+        headers: { 'content-length': String(1 << 20) },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(256 * 1024, 120), () => setImmediate(() => req.destroy()));
+      req.on('close', () => resolve());
+    });
+    // The store is done with the cut request once nothing under that name is being written.
+    assert.equal((await readAll(s3.store, 'code/aaaaaaaaaaaa/keep.txt')).toString(), 'the old content');
+    assert.equal((await mine.head('code/aaaaaaaaaaaa/keep.txt'))?.etag, before?.etag);
+  });
 });
 
 async function readAll(store: ObjectStore, key: string): Promise<Buffer> {
@@ -113,7 +184,6 @@ async function rawRequest(
   headers: Record<string, string>,
   body?: string,
 ): Promise<{ status: number; text: string }> {
-  const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method, path: url, headers }, (res) => {
       let text = '';

@@ -107,7 +107,7 @@ export class StorageBroker {
       let body: Body = null;
       if (operation.op === 'PutObject' || operation.op === 'UploadPart') body = req;
       else if (operation.op === 'DeleteObjects' || operation.op === 'CompleteMultipartUpload') {
-        const rebuilt = await this.rebuiltBody(operation, req, prefixes);
+        const rebuilt = await this.rebuiltBody(replId, operation, req, prefixes);
         if ('why' in rebuilt) return this.deny(res, replId, req, rebuilt.status, rebuilt.code, rebuilt.why);
         body = rebuilt.body;
         dropBodyChecksums(headers);
@@ -129,6 +129,7 @@ export class StorageBroker {
 
   /** The body of a batch delete or an upload's completion, read, checked and written anew. */
   private async rebuiltBody(
+    replId: string,
     operation: S3Operation,
     req: http.IncomingMessage,
     prefixes: string[],
@@ -136,6 +137,8 @@ export class StorageBroker {
     if (operation.op === 'CompleteMultipartUpload') {
       const parts = completedParts((await readBody(req, BROKER_COMPLETE_BODY_BYTES)).toString('utf8'));
       if (typeof parts === 'string') return { status: 400, code: 'MalformedXML', why: parts };
+      const missing = this.uploads.partsProblem(replId, operation.uploadId, parts);
+      if (missing) return { status: 400, code: 'InvalidPart', why: missing };
       return { body: Buffer.from(completedPartsXml(parts)) };
     }
     const xml = (await readBody(req, BROKER_DELETE_BODY_BYTES)).toString('utf8');
@@ -187,7 +190,7 @@ export class StorageBroker {
             readBody(answer, BROKER_UPLOAD_ANSWER_BYTES).then((xml) => {
               const uploadId = /<UploadId>([^<]{1,1024})<\/UploadId>/.exec(xml.toString('utf8'))?.[1];
               if (uploadId) this.uploads.record(replId, uploadId, operation.key);
-              res.writeHead(status, answer.headers);
+              res.writeHead(status, answerHeaders(answer.headers));
               res.end(xml);
               resolve();
             }, reject);
@@ -195,7 +198,9 @@ export class StorageBroker {
           }
           if ((operation.op === 'CompleteMultipartUpload' || operation.op === 'AbortMultipartUpload') && status < 300)
             this.uploads.forget(replId, operation.uploadId);
-          res.writeHead(status, answer.headers);
+          if (operation.op === 'UploadPart' && status === 200 && typeof answer.headers.etag === 'string')
+            this.uploads.recordPart(replId, operation.uploadId, operation.partNumber, answer.headers.etag);
+          res.writeHead(status, answerHeaders(answer.headers));
           answer.pipe(res);
           answer.once('end', resolve);
         },
@@ -234,6 +239,21 @@ const METHODS: Record<S3Operation['op'], string> = {
   CompleteMultipartUpload: 'POST',
   AbortMultipartUpload: 'DELETE',
 };
+
+/** Hop-by-hop headers describe the broker's own connection upstream, not the sandbox's to the broker. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'te',
+]);
+
+function answerHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+}
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,9 @@
 import { isKeyTooLong, MAX_KEY_BYTES } from '../object-keys.js';
 
+/** What s3rver appends to a key's last segment to name the files it keeps for it. */
+const S3RVER_SUFFIX = '._S3rver_';
 /** s3rver keeps `<segment>._S3rver_metadata.json` beside each object: 22 bytes on top of the name. */
-const MAX_SEGMENT_BYTES = 255 - '._S3rver_metadata.json'.length;
+const MAX_SEGMENT_BYTES = 255 - `${S3RVER_SUFFIX}metadata.json`.length;
 
 /**
  * Why the embedded store cannot hold a key, in S3's words, or null. Keys are mapped onto its
@@ -13,6 +15,9 @@ export function keyProblem(key: string): { code: string; message: string } | nul
   for (const segment of key.split('/')) {
     if (segment === '.' || segment === '..')
       return { code: 'InvalidArgument', message: 'A key segment may not be . or .. in this store' };
+    // s3rver names its own files `<segment>._S3rver_<kind>`: a key that spells one would collide with them.
+    if (segment.includes(S3RVER_SUFFIX))
+      return { code: 'InvalidArgument', message: `A key segment may not hold ${S3RVER_SUFFIX} in this store` };
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
       return {
         code: 'KeyTooLongError',
