@@ -18,6 +18,8 @@ RUN npm install -g pnpm@10.34.9
 WORKDIR /src
 # Manifests first: the dependency layer is cached until a package.json or the lockfile changes.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# pnpm applies these to s3rver at install (pnpm-workspace.yaml, patchedDependencies).
+COPY patches patches
 COPY protocol/package.json protocol/
 COPY storage/package.json storage/
 COPY runner/package.json runner/
