@@ -28,21 +28,18 @@ const PASSED = new Set([
 ]);
 /** Families of headers that describe the body or the object's own metadata. */
 const PASSED_FAMILIES = [/^x-amz-meta-[a-z0-9_-]+$/, /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/];
-/** The sandbox's own signature and hop-by-hop headers: the broker signs and frames its own request. */
-const DROPPED = new Set([
-  'authorization',
+/** Hop-by-hop headers describe one connection (sandbox to broker, or broker to store), never the next. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
-  'expect',
-  'host',
   'keep-alive',
   'proxy-connection',
   'te',
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'x-amz-date',
-  'x-amz-security-token',
 ]);
+/** The sandbox's own signature and framing: the broker signs and frames its own request. */
+const DROPPED = new Set([...HOP_BY_HOP, 'authorization', 'expect', 'host', 'x-amz-date', 'x-amz-security-token']);
 const COPY_ONLY = new Set(['x-amz-metadata-directive']);
 
 /**

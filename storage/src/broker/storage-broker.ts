@@ -8,7 +8,7 @@ import { createS3Client } from '../s3-client.js';
 import type { S3Settings } from '../s3-settings.js';
 import { Sha256 } from '../sha256.js';
 import { BROKER_COMPLETE_BODY_BYTES, BROKER_DELETE_BODY_BYTES, BROKER_UPLOAD_ANSWER_BYTES } from '../tuning.js';
-import { dropBodyChecksums, forwardedHeaders } from './forwarded-headers.js';
+import { dropBodyChecksums, forwardedHeaders, HOP_BY_HOP } from './forwarded-headers.js';
 import { completedParts, completedPartsXml, deleteBatchKeys, deleteBatchXml, escapeXml } from './multipart-bodies.js';
 import { parseS3Request, type S3Operation, upstreamCopySource, upstreamTarget } from './s3-request.js';
 import { keyInScope, replPrefixes, scopeProblem } from './storage-scope.js';
@@ -240,17 +240,7 @@ const METHODS: Record<S3Operation['op'], string> = {
   AbortMultipartUpload: 'DELETE',
 };
 
-/** Hop-by-hop headers describe the broker's own connection upstream, not the sandbox's to the broker. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'trailer',
-  'te',
-]);
-
+/** The store's answer headers for the sandbox, without those of the broker's own connection upstream. */
 function answerHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 }

@@ -111,10 +111,18 @@ export function idsOfProcesses(): Map<number, number> {
  * SIGKILLs every process of `uid` until none is left (a fork loop cannot outrun it for long). Only
  * for a uid this installation alone hands out (uid-range-registry.ts): anyone else's would die too.
  */
-export async function killUid(uid: number, timeoutMs: number): Promise<boolean> {
+export function killUid(uid: number, timeoutMs: number): Promise<boolean> {
+  return killUntilGone(() => processesOfUid(uid), timeoutMs);
+}
+
+/**
+ * SIGKILLs what `processes()` lists, again and again until it lists nothing (a fork loop cannot
+ * outrun it for long). False when something is still listed after `timeoutMs`.
+ */
+export async function killUntilGone(processes: () => number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const pids = processesOfUid(uid);
+    const pids = processes();
     if (pids.length === 0) return true;
     if (Date.now() > deadline) return false;
     for (const pid of pids) signalProcess(pid, 'SIGKILL');
@@ -150,15 +158,11 @@ export function pidNamespaceBelow(ancestor: number): string | null {
  */
 export async function killPidNamespace(ns: string, timeoutMs: number): Promise<boolean> {
   if (ns === pidNamespaceOf(process.pid)) return false;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return killUntilGone(() => {
     const pids = processesInPidNamespace(ns);
-    if (pids.length === 0) return true;
-    if (Date.now() > deadline) return false;
     const init = pids.find((pid) => innermostPid(pid) === 1);
-    for (const pid of init === undefined ? pids : [init, ...pids]) signalProcess(pid, 'SIGKILL');
-    await sleep(20);
-  }
+    return init === undefined ? pids : [init, ...pids.filter((pid) => pid !== init)];
+  }, timeoutMs);
 }
 
 /** The pid a process has in its own (innermost) PID namespace. */

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplMemoryLimit } from '@cubicle/runner/memory-limit';
 import type { Logger } from '../../log.js';
-import { signalProcess } from './process-control.js';
+import { killUntilGone } from './process-control.js';
 
 export interface ReplLimits {
   /** Bytes of memory for all of a repl's processes together (cgroup), 0 = none. */
@@ -96,17 +95,10 @@ export class SandboxLimits {
    * not. Whatever joined the cgroup is the repl's, inside its namespaces or not (`runner pull`, a
    * sandbox without bubblewrap). False when something survives `timeoutMs`.
    */
-  async killAll(replId: string, timeoutMs: number): Promise<boolean> {
+  killAll(replId: string, timeoutMs: number): Promise<boolean> {
     const dirs = this.groupDirs(replId).filter((dir) => fs.existsSync(dir));
     if (this.hierarchy?.version === 2) for (const dir of dirs) writeIfThere(dir, 'cgroup.kill', '1');
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const pids = dirs.flatMap((dir) => members(dir));
-      if (pids.length === 0) return true;
-      if (Date.now() > deadline) return false;
-      for (const pid of pids) signalProcess(pid, 'SIGKILL');
-      await sleep(20);
-    }
+    return killUntilGone(() => dirs.flatMap((dir) => members(dir)), timeoutMs);
   }
 
   /** Removes the repl's cgroup once its processes are gone (a busy one is left for next time). */
