@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { freePort } from '@cubicle/orchestrator/test-support/localhost';
+import { startGitServer } from '@cubicle/orchestrator/test-support/git-server';
 import { screenshot } from './support/browser.js';
 import { h, ide, openSession, page, replId, session } from './support/file-session.js';
 import { retryUntilPasses } from './support/retry.js';
@@ -203,7 +202,7 @@ test('settings apply at once and survive a reload: font size, word wrap, Vim key
 
 test('git: import a repository served on loopback, see a change marked and its diff, commit it, branch', async (t) => {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
-  const url = await serveRepository(t, (work) =>
+  const url = await serveRepository(t, 'project', (work) =>
     fs.writeFileSync(path.join(work, 'hello.js'), "console.log('hello');\n"),
   );
   await page.goto(ide.home);
@@ -253,7 +252,7 @@ test('git: import a repository served on loopback, see a change marked and its d
 });
 
 test('an import that leaves files out (a symlink) names them before the IDE opens', async (t) => {
-  const url = await serveRepository(t, (work) => {
+  const url = await serveRepository(t, 'project', (work) => {
     fs.writeFileSync(path.join(work, 'main.py'), "print('hi')\n");
     fs.symlinkSync('/etc', path.join(work, 'etc-link'));
   });
@@ -282,31 +281,9 @@ test('the layout holds at 1024 px: the top bar and the status bar stay one line'
   await page.setViewportSize({ width: 1440, height: 900 });
 });
 
-/**
- * A repository made by `fill` in a fresh work tree, committed, and served by git daemon on a free
- * loopback port (no internet); resolves with its git:// address once it answers.
- */
-async function serveRepository(t: TestContext, fill: (work: string) => void): Promise<string> {
-  const served = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-git-'));
-  t.after(() => fs.rmSync(served, { recursive: true, force: true }));
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
-  const work = path.join(served, 'work');
-  fs.mkdirSync(work);
-  fill(work);
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'add', '.');
-  git(work, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
-  git(served, 'clone', '-q', '--bare', 'work', 'project.git');
-  const port = await freePort();
-  const daemon = spawn(
-    'git',
-    ['daemon', '--reuseaddr', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served],
-    { stdio: 'ignore' },
-  );
-  t.after(() => daemon.kill());
-  const url = `git://127.0.0.1:${port}/project.git`;
-  await retryUntilPasses(() => {
-    execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
-  }, 10_000);
-  return url;
+/** A repository made by `fill`, served on loopback for this test alone. */
+async function serveRepository(t: TestContext, name: string, fill: (work: string) => void): Promise<string> {
+  const server = await startGitServer();
+  t.after(() => server.close());
+  return server.publish(name, fill);
 }

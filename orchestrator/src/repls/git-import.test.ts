@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,53 +7,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateReplRequest } from '@cubicle/protocol';
 import { startTestS3, type TestS3 } from '@cubicle/storage/test-support/test-s3';
-import { freePort } from '../drivers/local/process-control.js';
+import { type GitServer, startGitServer } from '../test-support/git-server.js';
 import { type OrchestratorHarness, startOrchestratorHarness } from '../test-support/orchestrator-harness.js';
 import { importRepository, readWalkedFile, type WalkedFile, walkClone } from './git-import.js';
 import { parseGitProgress } from './import-progress.js';
-
-/** Repositories served by a real git daemon on a free loopback port; `publish` commits a folder as `<name>.git`. */
-interface GitServer {
-  publish(name: string, build: (work: string) => void): string;
-  close(): void;
-}
-
-async function startGitServer(): Promise<GitServer> {
-  const served = fs.mkdtempSync(path.join(os.tmpdir(), 'cubicle-import-test-'));
-  const port = await freePort();
-  const daemon = spawn(
-    'git',
-    ['daemon', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served],
-    { stdio: 'ignore' },
-  );
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore' });
-  const server: GitServer = {
-    publish(name, build) {
-      const work = path.join(served, `work-${name}`);
-      fs.mkdirSync(work);
-      build(work);
-      git(work, 'init', '-q', '-b', 'main');
-      git(work, 'add', '.');
-      git(work, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
-      git(served, 'clone', '-q', '--bare', `work-${name}`, `${name}.git`);
-      return `git://127.0.0.1:${port}/${name}.git`;
-    },
-    close() {
-      daemon.kill();
-      fs.rmSync(served, { recursive: true, force: true });
-    },
-  };
-  const probe = server.publish('probe', (w) => fs.writeFileSync(path.join(w, 'x'), 'x'));
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync('git', ['ls-remote', probe], { stdio: 'ignore' });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return server;
-}
 
 /** Every object under a prefix: name below it → content. */
 async function objectsUnder(s3: TestS3, prefix: string): Promise<Map<string, string>> {
