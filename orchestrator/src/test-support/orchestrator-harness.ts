@@ -10,6 +10,7 @@ import { startS3 } from '@cubicle/runner/test-support/s3-harness';
 import type { ObjectStore } from '@cubicle/storage';
 import { io } from 'socket.io-client';
 import { freePort, processesOfUid } from '../drivers/local/process-control.js';
+import { DEFAULT_UID_BASE } from '../drivers/local/uid-range-choice.js';
 import { claimUidRange, DEFAULT_UID_REGISTRY, readUidRangeRecord } from '../drivers/local/uid-range-registry.js';
 import { httpRequest, localhostAgent } from './localhost.js';
 
@@ -233,7 +234,7 @@ export async function startOrchestratorHarness(
       const recorded = readUidRangeRecord(dataDir);
       if (recorded) return { base: recorded.base, count: recorded.count };
       return {
-        base: Number(childEnv.SANDBOX_UID_BASE ?? 200_000),
+        base: Number(childEnv.SANDBOX_UID_BASE ?? DEFAULT_UID_BASE),
         count: Number(childEnv.SANDBOX_UID_COUNT ?? 10_000),
       };
     },
